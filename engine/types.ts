@@ -1,0 +1,143 @@
+// Shared domain types. The pure core (pipeline, graph, staleness) and the edges (hash, cache,
+// run, git) all speak in these terms, so they live in one place with no imports.
+
+/** Where a value came from in a YAML file: 1-based line and column. */
+export interface SourcePos {
+  /** Path of the file relative to the repository root, as shown in errors (`pipeline.yaml`). */
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A declared dependency of a stage. */
+export interface DepSpec {
+  /** Repository-relative POSIX path, normalised (no `./`, no trailing `/`). */
+  path: string;
+  pos: SourcePos;
+}
+
+export type OutKind = 'out' | 'metric' | 'plot';
+
+/** Plot display properties (DVC's per-output plot options). */
+export interface PlotProps {
+  x?: string;
+  y?: string | string[];
+  template?: string;
+  title?: string;
+  x_label?: string;
+  y_label?: string;
+  header?: boolean;
+}
+
+/** A declared output of a stage: `outs`, `metrics` or `plots` entries. */
+export interface OutSpec {
+  /** Repository-relative POSIX path, normalised. */
+  path: string;
+  kind: OutKind;
+  /** Stored in the content-addressed cache (default true for outs and plots; DVC's default). */
+  cache: boolean;
+  /** Not deleted before the stage runs. */
+  persist: boolean;
+  push: boolean;
+  desc?: string;
+  plot?: PlotProps;
+  pos: SourcePos;
+}
+
+/** Parameter values a stage reads, by params file, by dotted key. */
+export type ParamValues = Record<string, Record<string, unknown>>;
+
+/** A gate condition as written in the stage's `when:` field; parsed by engine/gate. */
+export interface GateSpec {
+  /** The condition expression, after `${}` interpolation. */
+  expr: string;
+  /** Alias → repository-relative file path the condition reads. A single `file:` has alias ''. */
+  files: Record<string, string>;
+  pos: SourcePos;
+}
+
+/** One runnable stage after interpolation and foreach/matrix expansion. */
+export interface StageDef {
+  /** `train`, or `train@uk` for an expanded stage. */
+  name: string;
+  /** Commands run in order with `sh -c`, stopping at the first failure; already interpolated. */
+  cmd: string[];
+  /** Repository-relative working directory ('.' for the root). */
+  wdir: string;
+  deps: DepSpec[];
+  outs: OutSpec[];
+  /** Values of the params this stage uses (declared, or tracked through `${}` in its fields). */
+  params: ParamValues;
+  frozen: boolean;
+  alwaysChanged: boolean;
+  when?: GateSpec;
+  desc?: string;
+  meta?: unknown;
+  /** Position of the stage's key in the pipeline file. */
+  pos: SourcePos;
+}
+
+/** A top-level `plots:` entry (DVC 3 style), kept for the report commands. */
+export interface TopLevelPlot {
+  id: string;
+  /** Files the plot reads; `y` may map files to fields. */
+  props: Record<string, unknown>;
+  pos: SourcePos;
+}
+
+export interface Pipeline {
+  /** Absolute path of the repository root. */
+  root: string;
+  /** The pipeline file relative to root: `pipeline.yaml` or `dvc.yaml`. */
+  file: string;
+  /** Stages in declaration order (expanded stages in expansion order). */
+  stages: StageDef[];
+  /** Top-level `metrics:` files (repository-relative). */
+  metrics: string[];
+  /** Top-level `plots:` entries. */
+  plots: TopLevelPlot[];
+  /** Top-level `params:` files (repository-relative). */
+  params: string[];
+  /** Top-level `artifacts:` as written. */
+  artifacts: Record<string, unknown>;
+}
+
+/** Content hash of a file or directory as recorded in the lock. */
+export interface HashInfo {
+  /** Hex digest. For a directory: the hash of its manifest, suffixed `.dir`. */
+  hash: string;
+  size: number;
+  /** Present for directories only. */
+  nfiles?: number;
+}
+
+export interface LockPathEntry extends HashInfo {
+  path: string;
+}
+
+/** A gate decision recorded in the lock and exposed by `status --json`. */
+export interface GateDecision {
+  open: boolean;
+  expr: string;
+  /** Each dotted path the condition read, with the value found. */
+  values: Record<string, unknown>;
+  /** True when the decision was overridden by `--ignore-gates`. */
+  ignored?: boolean;
+}
+
+/** What pipeline.lock records for one stage. */
+export interface LockEntry {
+  cmd: string[];
+  deps: LockPathEntry[];
+  params: ParamValues;
+  outs: LockPathEntry[];
+  gate?: GateDecision;
+  /** Set when the stage was last skipped by a closed gate: its inputs then, so that an opening
+   *  gate reruns it even though nothing else changed. */
+  skipped?: boolean;
+}
+
+export interface LockFile {
+  schema: string;
+  stages: Record<string, LockEntry>;
+}

@@ -1,0 +1,22 @@
+import { posix } from 'node:path';
+
+/**
+ * Normalise a path written in a pipeline file (relative to `wdir`) into a repository-relative
+ * POSIX path. Returns undefined when it leaves the repository (`..` above the root, absolute).
+ * Symlinks are checked separately, on disk (see engine/pipeline/check).
+ */
+export function toRepoPath(wdir: string, written: string): string | undefined {
+  if (written.includes('\0')) return undefined;
+  const slashed = written.replace(/\\/g, '/');
+  if (posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) return undefined;
+  const joined = posix.normalize(posix.join(wdir === '' ? '.' : wdir, slashed));
+  const trimmed = joined.replace(/\/+$/, '');
+  if (trimmed === '..' || trimmed.startsWith('../')) return undefined;
+  return trimmed === '' ? '.' : trimmed;
+}
+
+/** True when `inner` is `outer` itself or a path below it (both repository-relative). */
+export function isSameOrInside(inner: string, outer: string): boolean {
+  if (outer === '.') return true;
+  return inner === outer || inner.startsWith(outer + '/');
+}
