@@ -13,6 +13,13 @@ export interface SourcePos {
 export interface DepSpec {
   /** Repository-relative POSIX path, normalised (no `./`, no trailing `/`). */
   path: string;
+  /**
+   * `previous: true`: the file as an earlier run of a downstream stage left it (the champion
+   * model that `package` produced last time). Hashed and recorded in the lock for lineage, but
+   * it adds no DAG edge and its change alone does not make the stage stale: that is what lets a
+   * loop in time (evaluate → package → next evaluate) exist without a cycle.
+   */
+  previous?: boolean;
   pos: SourcePos;
 }
 

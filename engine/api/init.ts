@@ -1,0 +1,38 @@
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+const CONFIG_TEMPLATE = `# dvc-ts repository settings (committed with the repository).
+cache:
+  # How cached outputs are put into the workspace, tried in order: reflink, hardlink, symlink, copy.
+  # hardlink/symlink share bytes with the cache, so dvc-ts makes such files read-only.
+  type: [reflink, copy]
+# Stages run at once by default (repro -j overrides).
+jobs: 1
+`;
+
+const IGNORE = `# Local to this machine: the object cache, hash state, logs and locks.
+/cache/
+/state/
+/tmp/
+/logs/
+`;
+
+/** Create `.dvc-ts/config.yaml` and `.dvc-ts/.gitignore`; existing files are left alone. */
+export async function initRepo(root: string): Promise<string[]> {
+  await mkdir(join(root, DVC_TS_DIR), { recursive: true });
+  const made: string[] = [];
+  for (const [file, text] of [
+    [CONFIG_FILE, CONFIG_TEMPLATE],
+    [`${DVC_TS_DIR}/.gitignore`, IGNORE],
+  ] as const) {
+    try {
+      await access(join(root, file));
+    } catch {
+      await writeFileAtomic(join(root, file), text);
+      made.push(file);
+    }
+  }
+  return made;
+}

@@ -1,0 +1,73 @@
+import { acquireRepoLock } from '../run/repo-lock.js';
+import { Repo } from '../run/repo.js';
+import { reproduce, summarize, type ReproSummary } from '../run/repro.js';
+import { defaultReporter, type RunReporter } from '../run/output.js';
+
+export interface RunReproOptions {
+  targets?: string[];
+  force?: boolean;
+  dry?: boolean;
+  downstream?: boolean;
+  single?: boolean;
+  keepGoing?: boolean;
+  jobs?: number;
+  ignoreGates?: boolean;
+  runCache?: boolean;
+  wait?: boolean;
+  quiet?: boolean;
+  reporter?: RunReporter;
+  /** Handle SIGINT/SIGTERM by stopping the run cleanly (the CLI does; library users may not want it). */
+  handleSignals?: boolean;
+}
+
+/**
+ * `dvc-ts repro` as a function: take the repository lock (not for a dry run), reproduce, save
+ * the state cache, and print the summary line. SIGINT/SIGTERM kill the running stages' process
+ * groups and leave the lock exactly as the finished stages made it.
+ */
+export async function runRepro(root: string, options: RunReproOptions = {}): Promise<ReproSummary> {
+  const reporter = options.reporter ?? defaultReporter(options.quiet);
+  const repoLock = options.dry ? undefined : await acquireRepoLock(root, { wait: options.wait });
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) return;
+    reporter.info(`Received ${signal}: stopping the running stages…`);
+    abort.abort();
+  };
+  if (options.handleSignals !== false) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    const repo = await Repo.open(root);
+    try {
+      const summary = await reproduce(repo, {
+        targets: options.targets ?? [],
+        force: options.force,
+        dry: options.dry,
+        downstream: options.downstream,
+        single: options.single,
+        keepGoing: options.keepGoing,
+        jobs: options.jobs ?? repo.config.jobs,
+        ignoreGates: options.ignoreGates,
+        runCache: options.runCache,
+        reporter,
+        signal: abort.signal,
+      });
+      const all = summary.results;
+      if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {
+        reporter.info('Data and pipelines are up to date.');
+      }
+      reporter.info(summarize(summary));
+      return summary;
+    } finally {
+      await repo.close();
+    }
+  } finally {
+    if (options.handleSignals !== false) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    await repoLock?.release();
+  }
+}

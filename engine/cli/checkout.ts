@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { findRepoRoot } from './root.js';
+
+export function registerCheckout(program: Command): void {
+  program
+    .command('checkout')
+    .description('Restore cached outputs in the workspace to what pipeline.lock records')
+    .argument('[targets...]', 'stage names (default: every stage)')
+    .action(async (targets: string[]) => {
+      const { runCheckout } = await import('../api/checkout.js');
+      const result = await runCheckout(await findRepoRoot(), { targets });
+      for (const line of result.lines) process.stdout.write(line + '\n');
+      if (result.failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../errors.js';
+import { registerInit } from './init.js';
+import { registerRepro } from './repro.js';
+import { registerStatus } from './status.js';
+import { registerStage } from './stage.js';
+import { registerDag } from './dag.js';
+import { registerCheckout } from './checkout.js';
+import { VERSION } from '../version.js';
+
+/** Every command file registers itself; heavy modules are imported inside the actions only. */
+export function buildProgram(): Command {
+  const program = new Command('dvc-ts')
+    .description('Declarative, content-hashed ML pipelines with gated stages (dvc.yaml-compatible)')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout]) {
+    register(program);
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isUserError(e)) {
+      process.stderr.write(`error: ${e.format()}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`dvc-ts: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 3;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`dvc-ts: ${String(e)}\n`);
+    process.exitCode = 3;
+  },
+);

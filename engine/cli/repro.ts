@@ -1,0 +1,46 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { findRepoRoot } from './root.js';
+
+export interface ReproCliOptions {
+  force?: boolean;
+  dry?: boolean;
+  downstream?: boolean;
+  single?: boolean;
+  keepGoing?: boolean;
+  jobs?: number;
+  ignoreGates?: boolean;
+  runCache: boolean;
+  wait?: boolean;
+  quiet?: boolean;
+}
+
+export function parseJobs(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1 or "auto"');
+  return n;
+}
+
+export function registerRepro(program: Command): void {
+  program
+    .command('repro')
+    .description('Run the stale stages of the pipeline (or of TARGETs and what they depend on)')
+    .argument('[targets...]', 'stage names; `name` also selects every `name@key`')
+    .option('-f, --force', 'run the selected stages even if they are up to date')
+    .option('--dry', 'print what would run and why; run nothing')
+    .option('--downstream', 'the targets and every stage that depends on them')
+    .option('-s, --single-item', 'only the targets, not their upstream')
+    .option('-k, --keep-going', 'after a failure, still run the stages that do not depend on it')
+    .option('-j, --jobs <n>', 'stages run at once; "auto" = number of cores (default: 1, or config `jobs`)', parseJobs)
+    .option('--ignore-gates', 'run gated stages as if every gate were open')
+    .option('--no-run-cache', 'always run stale stages instead of restoring earlier identical runs')
+    .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')
+    .option('-q, --quiet', "don't print stage output, only stage results")
+    .action(async (targets: string[], opts: ReproCliOptions & { singleItem?: boolean }) => {
+      const { runRepro } = await import('../api/repro.js');
+      const root = await findRepoRoot();
+      const summary = await runRepro(root, { ...opts, single: opts.singleItem, targets });
+      process.exitCode = summary.interrupted ? 130 : summary.failed ? 1 : 0;
+    });
+}

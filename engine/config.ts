@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { UserError } from './errors.js';
+
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
+
+/** `.dvc-ts/config.yaml`: settings that belong to the repository, committed with it. */
+export interface RepoConfig {
+  /** How cached outs are put back into the workspace, tried in order (DVC's `cache.type`). */
+  linkTypes: LinkType[];
+  /** Default for `repro -j`. */
+  jobs: number;
+}
+
+export const DVC_TS_DIR = '.dvc-ts';
+export const CONFIG_FILE = `${DVC_TS_DIR}/config.yaml`;
+
+export const DEFAULT_CONFIG: RepoConfig = { linkTypes: ['reflink', 'copy'], jobs: 1 };
+
+export async function readConfig(root: string): Promise<RepoConfig> {
+  let text: string;
+  try {
+    text = await readFile(join(root, CONFIG_FILE), 'utf8');
+  } catch {
+    return { ...DEFAULT_CONFIG };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const fail = (offset: number, message: string): never => {
+    const { line, col } = lines.linePos(offset);
+    throw new UserError(message, { pos: { file: CONFIG_FILE, line, col } });
+  };
+  if (doc.errors.length > 0) fail(doc.errors[0]!.pos[0], `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as { cache?: { type?: unknown }; jobs?: unknown };
+  const config = { ...DEFAULT_CONFIG };
+  const type = raw.cache?.type;
+  if (type !== undefined) {
+    const list = typeof type === 'string' ? type.split(',').map((t) => t.trim()) : type;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => LINK_TYPES.includes(t as LinkType))) {
+      fail(0, `cache.type must be a list of ${LINK_TYPES.join(', ')}`);
+    }
+    config.linkTypes = list as LinkType[];
+  }
+  if (raw.jobs !== undefined) {
+    if (typeof raw.jobs !== 'number' || !Number.isInteger(raw.jobs) || raw.jobs < 1) fail(0, 'jobs must be a whole number ≥ 1');
+    config.jobs = raw.jobs as number;
+  }
+  return config;
+}

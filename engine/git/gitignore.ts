@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+
+/**
+ * Make git ignore cached outs, as DVC does: `/name` in the .gitignore of the out's directory.
+ * Entries already present (in any of the usual spellings) are left alone.
+ */
+export async function ignoreOuts(root: string, outPaths: string[]): Promise<string[]> {
+  const byDir = new Map<string, string[]>();
+  for (const p of outPaths) {
+    const dir = posix.dirname(p);
+    const list = byDir.get(dir) ?? [];
+    list.push(posix.basename(p));
+    byDir.set(dir, list);
+  }
+  const changed: string[] = [];
+  for (const [dir, names] of byDir) {
+    const file = dir === '.' ? '.gitignore' : `${dir}/.gitignore`;
+    const text = await readFile(join(root, file), 'utf8').catch(() => '');
+    const present = new Set(text.split(/\r?\n/).map((l) => l.trim()));
+    const missing = names.filter((n) => !present.has(`/${n}`) && !present.has(`/${n}/`));
+    if (missing.length === 0) continue;
+    const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+    await writeFileAtomic(join(root, file), text + sep + missing.map((n) => `/${n}`).join('\n') + '\n');
+    changed.push(file);
+  }
+  return changed;
+}

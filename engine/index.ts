@@ -1,0 +1,21 @@
+// The programmatic API of dvc-ts: everything the CLI does, as typed functions.
+export type * from './types.js';
+export { UserError, UserErrors, isUserError } from './errors.js';
+export { loadPipeline, findPipelineFile } from './pipeline/load.js';
+export { buildGraph, type StageGraph } from './graph/dag.js';
+export { selectStages } from './graph/select.js';
+export { staleReasons, describeReason, type StaleReason } from './graph/staleness.js';
+export { readLock, parseLock, serializeLock, LOCK_FILE } from './lock/lockfile.js';
+export { Repo } from './run/repo.js';
+export { runRepro, type RunReproOptions } from './api/repro.js';
+export { runStatus, type StatusReport } from './api/status.js';
+export { runCheckout, type CheckoutSummary } from './api/checkout.js';
+export { initRepo } from './api/init.js';
+export type { ReproSummary, StageResult } from './run/repro.js';
+export type { RunReporter, StageStatus } from './run/output.js';
+export { PlainReporter } from './run/output.js';
+export { VERSION } from './version.js';
+
+// Short names for the two functions most scripts want.
+export { runStatus as status } from './api/status.js';
+export { runRepro as repro } from './api/repro.js';

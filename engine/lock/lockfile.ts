@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, stringify, type Node as YamlNode } from 'yaml';
+import { UserError } from '../errors.js';
+import type { GateDecision, LockEntry, LockFile, LockPathEntry, ParamValues } from '../types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export const LOCK_FILE = 'pipeline.lock';
+export const LOCK_SCHEMA = '1.0';
+
+export function emptyLock(): LockFile {
+  return { schema: LOCK_SCHEMA, stages: {} };
+}
+
+/** Read pipeline.lock; a missing file is an empty lock, a damaged one a located error. */
+export async function readLock(root: string, file = LOCK_FILE): Promise<LockFile> {
+  let text: string;
+  try {
+    text = await readFile(join(root, file), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyLock();
+    throw e;
+  }
+  return parseLock(text, file);
+}
+
+/** Parse lock text, checking its shape field by field so a hand-edited lock fails clearly. */
+export function parseLock(text: string, file = LOCK_FILE): LockFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const at = (node: YamlNode | null | undefined) => {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = lines.linePos(offset);
+    return { file, line, col };
+  };
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const { line, col } = lines.linePos(err.pos[0]);
+    throw new UserError(`invalid YAML: ${err.message.split('\n')[0]}`, { pos: { file, line, col } });
+  }
+  const fail = (node: YamlNode | null | undefined, message: string): never => {
+    throw new UserError(`${message} (delete ${file} to rebuild it from scratch)`, { pos: at(node) });
+  };
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return emptyLock();
+  if (!isMap(root)) return fail(root, 'the lock must be a mapping with `schema` and `stages`');
+  const schemaNode = root.get('schema', true);
+  const schema = isScalar(schemaNode) ? String(schemaNode.value) : undefined;
+  if (schema === undefined) return fail(root, 'the lock has no `schema` version');
+  if (schema.split('.')[0] !== LOCK_SCHEMA.split('.')[0]) {
+    return fail(schemaNode, `lock schema ${schema} is not supported (this dvc-ts reads ${LOCK_SCHEMA})`);
+  }
+  const stagesNode = root.get('stages', true);
+  const stages: Record<string, LockEntry> = {};
+  if (stagesNode !== undefined && stagesNode !== null && !(isScalar(stagesNode) && stagesNode.value === null)) {
+    if (!isMap(stagesNode)) return fail(stagesNode, '`stages` must be a mapping');
+    for (const pair of stagesNode.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : fail(pair.key as YamlNode, 'stage names must be strings');
+      const value = pair.value as YamlNode | null;
+      if (!isMap(value)) return fail(value ?? (pair.key as YamlNode), `stage '${name}' must be a mapping`);
+      // Aliases are capped so a hostile lock cannot expand into gigabytes (billion laughs).
+      const plain = value.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+      stages[name] = toEntry(plain, (msg) => fail(value, `stage '${name}': ${msg}`));
+    }
+  }
+  return { schema, stages };
+}
+
+function toEntry(raw: Record<string, unknown>, fail: (msg: string) => never): LockEntry {
+  const cmd = typeof raw.cmd === 'string' ? [raw.cmd] : raw.cmd;
+  if (!Array.isArray(cmd) || !cmd.every((c) => typeof c === 'string')) fail('`cmd` must be a string or a list of strings');
+  const entry: LockEntry = {
+    cmd: cmd as string[],
+    deps: toPaths(raw.deps, 'deps', fail),
+    params: toParams(raw.params, fail),
+    outs: toPaths(raw.outs, 'outs', fail),
+  };
+  if (raw.gate !== undefined) entry.gate = toGate(raw.gate, fail);
+  if (raw.skipped === true) entry.skipped = true;
+  return entry;
+}
+
+function toPaths(raw: unknown, field: string, fail: (msg: string) => never): LockPathEntry[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) fail(`\`${field}\` must be a list`);
+  return (raw as unknown[]).map((item) => {
+    const o = item as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || typeof o.path !== 'string') fail(`every entry of \`${field}\` needs a \`path\``);
+    if (typeof o.hash !== 'string' || typeof o.size !== 'number') fail(`'${String(o.path)}' in \`${field}\` needs \`hash\` and \`size\``);
+    const e: LockPathEntry = { path: o.path as string, hash: o.hash as string, size: o.size as number };
+    if (typeof o.nfiles === 'number') e.nfiles = o.nfiles;
+    return e;
+  });
+}
+
+function toParams(raw: unknown, fail: (msg: string) => never): ParamValues {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) fail('`params` must map params files to values');
+  const out: ParamValues = {};
+  for (const [file, values] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) fail(`params of '${file}' must be a mapping`);
+    out[file] = { ...(values as Record<string, unknown>) };
+  }
+  return out;
+}
+
+function toGate(raw: unknown, fail: (msg: string) => never): GateDecision {
+  const g = raw as Record<string, unknown>;
+  if (typeof g !== 'object' || g === null || typeof g.open !== 'boolean' || typeof g.expr !== 'string') {
+    fail('`gate` needs `open` and `expr`');
+  }
+  const decision: GateDecision = { open: g.open as boolean, expr: g.expr as string, values: (g.values as Record<string, unknown>) ?? {} };
+  if (g.ignored === true) decision.ignored = true;
+  return decision;
+}
+
+/**
+ * Serialise with a stable order (stages as the pipeline declares them, paths and params
+ * sorted) so the lock diffs well in git. A single command is written as a string, like DVC.
+ */
+export function serializeLock(lock: LockFile, stageOrder: string[]): string {
+  const rank = new Map(stageOrder.map((n, i) => [n, i]));
+  const names = Object.keys(lock.stages).sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
+  const stages: Record<string, unknown> = {};
+  for (const name of names) {
+    const e = lock.stages[name]!;
+    const out: Record<string, unknown> = { cmd: e.cmd.length === 1 ? e.cmd[0] : e.cmd };
+    if (e.deps.length) out.deps = sortPaths(e.deps);
+    const params = sortParams(e.params);
+    if (Object.keys(params).length) out.params = params;
+    if (e.outs.length) out.outs = sortPaths(e.outs);
+    if (e.gate) out.gate = e.gate;
+    if (e.skipped) out.skipped = true;
+    stages[name] = out;
+  }
+  return stringify({ schema: lock.schema, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function sortPaths(entries: LockPathEntry[]): Record<string, unknown>[] {
+  return [...entries]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((e) => (e.nfiles === undefined ? { path: e.path, hash: e.hash, size: e.size } : { path: e.path, hash: e.hash, size: e.size, nfiles: e.nfiles }));
+}
+
+function sortParams(params: ParamValues): ParamValues {
+  const out: ParamValues = {};
+  for (const file of Object.keys(params).sort()) {
+    const values = params[file]!;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(values).sort()) sorted[key] = values[key];
+    out[file] = sorted;
+  }
+  return out;
+}
+
+export async function writeLock(root: string, lock: LockFile, stageOrder: string[], file = LOCK_FILE): Promise<void> {
+  await writeFileAtomic(join(root, file), serializeLock(lock, stageOrder));
+}

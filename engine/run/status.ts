@@ -1,0 +1,66 @@
+import { isUserError } from '../errors.js';
+import { decideGate } from '../gate/index.js';
+import { selectStages } from '../graph/select.js';
+import { onlyRestorable, type StaleReason } from '../graph/staleness.js';
+import type { GateDecision } from '../types.js';
+import type { Repo } from './repo.js';
+
+export type StageState = 'up-to-date' | 'stale' | 'restorable' | 'gated' | 'frozen';
+
+export interface StageStatusReport {
+  name: string;
+  state: StageState;
+  reasons: StaleReason[];
+  /** Stale stages above this one: it may run once they have. */
+  staleUpstream: string[];
+  /** For gated stages: the decision from the gate files as they are now. */
+  gate?: GateDecision;
+  /** The gate could not be decided yet (its file is missing or is about to be rebuilt). */
+  gateUndecided?: string;
+}
+
+/**
+ * What `repro` would find for every selected stage, from the workspace as it is now. Read-only:
+ * no lock, no cache, no repository lock is touched (the state cache only learns hashes).
+ */
+export async function computeStatus(repo: Repo, targets: string[] = []): Promise<StageStatusReport[]> {
+  const names = selectStages(repo.graph, { targets });
+  const reports = await Promise.all(
+    names.map(async (name): Promise<StageStatusReport> => {
+      const stage = repo.graph.byName.get(name)!;
+      if (stage.frozen) return { name, state: 'frozen', reasons: [], staleUpstream: [] };
+      const observed = await repo.observe(stage);
+      const reasons = repo.staleReasons(stage, repo.lock.stages[name], observed);
+      const state: StageState = reasons.length === 0 ? 'up-to-date' : onlyRestorable(reasons) ? 'restorable' : 'stale';
+      return { name, state, reasons, staleUpstream: [] };
+    }),
+  );
+  const byName = new Map(reports.map((r) => [r.name, r]));
+  for (const r of reports) {
+    r.staleUpstream = repo.graph.upstream.get(r.name)!.filter((u) => {
+      // Reports are in topological order, so an upstream's own list is already complete.
+      const up = byName.get(u);
+      return up !== undefined && (up.state === 'stale' || up.staleUpstream.length > 0);
+    });
+  }
+  // Gates are decided for stale stages only, and only when their files are not about to change.
+  await Promise.all(
+    reports.map(async (r) => {
+      const stage = repo.graph.byName.get(r.name)!;
+      if (r.state !== 'stale' || !stage.when) return;
+      if (r.staleUpstream.length > 0) {
+        r.gateUndecided = `decided after ${r.staleUpstream.join(', ')} run${r.staleUpstream.length > 1 ? '' : 's'}`;
+        return;
+      }
+      try {
+        const gate = await decideGate(repo.root, r.name, stage.when);
+        r.gate = gate;
+        if (!gate.open) r.state = 'gated';
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        r.gateUndecided = e.message;
+      }
+    }),
+  );
+  return reports;
+}
