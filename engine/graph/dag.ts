@@ -98,7 +98,7 @@ export function buildGraph(stages: StageDef[]): StageGraph {
   }
   for (const list of downstream.values()) list.sort((a, b) => index.get(a)! - index.get(b)!);
 
-  const cycles = findCycles(stages.map((s) => s.name), upstream);
+  const cycles = findCycles(stages.map((s) => s.name), upstream).map((c) => rotateToFirst(c, index));
   if (cycles.length > 0) {
     const first = byName.get(cycles[0]![0]!)!;
     throw new UserError(`dependency cycle between stages: ${cycles.map((c) => [...c, c[0]].join(' -> ')).join('; ')}`, {
@@ -107,6 +107,15 @@ export function buildGraph(stages: StageDef[]): StageGraph {
     });
   }
   return { stages, byName, upstream, downstream, producerOf, order: topologicalOrder(stages, upstream, downstream, index) };
+}
+
+/** Start a cycle at its earliest-declared stage, so the message reads like the pipeline file. */
+function rotateToFirst(cycle: string[], index: Map<string, number>): string[] {
+  let first = 0;
+  cycle.forEach((n, i) => {
+    if (index.get(n)! < index.get(cycle[first]!)!) first = i;
+  });
+  return [...cycle.slice(first), ...cycle.slice(0, first)];
 }
 
 /** Kahn's algorithm; among ready stages the earliest declared goes first, so output is stable. */
@@ -133,7 +142,10 @@ function topologicalOrder(
   return order;
 }
 
-/** Strongly connected components with more than one stage (Tarjan, iterative: no deep recursion). */
+/**
+ * Strongly connected components with more than one stage (Tarjan, iterative: no deep recursion).
+ * Each is listed in data-flow order (every stage feeds the next, the last feeds the first).
+ */
 export function findCycles(names: string[], upstream: Map<string, string[]>): string[][] {
   let counter = 0;
   const indexOf = new Map<string, number>();
@@ -175,7 +187,7 @@ export function findCycles(names: string[], upstream: Map<string, string[]>): st
           onStack.delete(member);
           component.push(member);
         } while (member !== frame.node);
-        if (component.length > 1) cycles.push(component.reverse());
+        if (component.length > 1) cycles.push(component);
       }
     }
   }

@@ -59,7 +59,12 @@ export function parseLock(text: string, file = LOCK_FILE): LockFile {
       const value = pair.value as YamlNode | null;
       if (!isMap(value)) return fail(value ?? (pair.key as YamlNode), `stage '${name}' must be a mapping`);
       // Aliases are capped so a hostile lock cannot expand into gigabytes (billion laughs).
-      const plain = value.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+      let plain: Record<string, unknown>;
+      try {
+        plain = value.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+      } catch (e) {
+        return fail(value, `stage '${name}' could not be read: ${(e as Error).message}`);
+      }
       stages[name] = toEntry(plain, (msg) => fail(value, `stage '${name}': ${msg}`));
     }
   }

@@ -100,8 +100,7 @@ export class Repo {
           missing.push(out.path);
           return undefined;
         }
-        // saveOut rehashes through the state cache, which now answers without reading.
-        return withPath(out.path, out.cache ? await saveOut(this.store, this.hasher, out.path) : info);
+        return withPath(out.path, out.cache ? await saveOut(this.store, this.hasher, out.path, info) : info);
       }),
     );
     if (missing.length > 0) {

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { LockPathEntry } from '../types.js';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { isHexDigest } from '../hash/digest.js';
+import { isDirHash } from '../hash/dir.js';
+import { isObjectHash, type ObjectStore } from './store.js';
+
+/** Run-cache directory below the repository root. */
+export const RUNS_RELDIR = join('.dvc-ts', 'cache', 'runs');
+
+const FORMAT = 'dvc-ts-run/1';
+
+/**
+ * Remembers what a run produced, keyed by its run key (engine/hash/stage.ts computeRunKey), so a
+ * stage whose command, deps and params match an earlier run can have its outputs checked out
+ * instead of being run again.
+ */
+export class RunCache {
+  readonly root: string;
+  readonly store: ObjectStore;
+  /** Absolute path of the runs directory. */
+  readonly runsDir: string;
+
+  constructor(root: string, store: ObjectStore) {
+    this.root = resolve(root);
+    this.store = store;
+    this.runsDir = join(this.root, RUNS_RELDIR);
+  }
+
+  /** Absolute path of the entry for `runKey`. */
+  entryPath(runKey: string): string {
+    if (!isHexDigest(runKey)) throw new UserError(`invalid run key ${JSON.stringify(runKey)}`);
+    return join(this.runsDir, runKey.slice(0, 2), runKey);
+  }
+
+  /** Record the outputs a run produced (their objects should already be in the store). */
+  async saveRun(runKey: string, outs: readonly LockPathEntry[]): Promise<void> {
+    const entry = {
+      format: FORMAT,
+      outs: outs.map((o) => (o.nfiles === undefined ? { path: o.path, hash: o.hash, size: o.size } : { path: o.path, hash: o.hash, size: o.size, nfiles: o.nfiles })),
+    };
+    await writeFileAtomic(this.entryPath(runKey), JSON.stringify(entry, null, 1) + '\n');
+  }
+
+  /**
+   * The outputs of an earlier run with this key, or undefined when there is none, the entry is
+   * unreadable, or any object it needs (a file, a manifest, or a file a manifest lists) is gone
+   * from the store: a partial hit would be a failed checkout later.
+   */
+  async findRun(runKey: string): Promise<LockPathEntry[] | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.entryPath(runKey), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const outs = parseRunEntry(text);
+    if (!outs) return undefined;
+    for (const out of outs) {
+      if (!(await this.store.has(out.hash))) return undefined;
+      if (isDirHash(out.hash)) {
+        let manifest;
+        try {
+          manifest = await this.store.readManifest(out.hash);
+        } catch {
+          return undefined;
+        }
+        const present = await Promise.all(manifest.map((e) => this.store.has(e.hash)));
+        if (present.includes(false)) return undefined;
+      }
+    }
+    return outs;
+  }
+}
+
+/** Parse a run-cache entry; undefined when it is not a valid one (pure). */
+export function parseRunEntry(text: string): LockPathEntry[] | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { format, outs } = raw as { format?: unknown; outs?: unknown };
+  if (format !== FORMAT || !Array.isArray(outs)) return undefined;
+  const result: LockPathEntry[] = [];
+  for (const o of outs) {
+    if (typeof o !== 'object' || o === null) return undefined;
+    const { path, hash, size, nfiles } = o as Record<string, unknown>;
+    if (typeof path !== 'string' || path === '') return undefined;
+    if (typeof hash !== 'string' || !isObjectHash(hash)) return undefined;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined;
+    if (nfiles !== undefined && (typeof nfiles !== 'number' || !Number.isSafeInteger(nfiles) || nfiles < 0)) {
+      return undefined;
+    }
+    result.push(nfiles === undefined ? { path, hash, size } : { path, hash, size, nfiles });
+  }
+  return result;
+}

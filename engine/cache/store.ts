@@ -1,0 +1,214 @@
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { HashInfo } from '../types.js';
+import { UserError } from '../errors.js';
+import { syncDir, tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { blake3Hex, isHexDigest } from '../hash/digest.js';
+import { DIR_SUFFIX, isDirHash, manifestHashInfo, parseManifest, serializeManifest, type Manifest, type ManifestEntry } from '../hash/dir.js';
+import { hashFile } from '../hash/file.js';
+import { createLimiter } from '../hash/limit.js';
+import type { StateCache } from '../hash/state.js';
+
+/** Object directory below the repository root; `b3` names the hash function of its names. */
+export const OBJECTS_RELDIR = join('.dvc-ts', 'cache', 'files', 'b3');
+
+/** Objects are never written in place: read-only guards against edits through hardlinks. */
+const OBJECT_MODE = 0o444;
+
+/** Result of checking an object's bytes against its name. */
+export type ObjectCheck =
+  | { status: 'ok' }
+  | { status: 'missing' }
+  | { status: 'damaged'; actual: string };
+
+/** True for a valid object name: a 64-hex BLAKE3 digest, optionally suffixed `.dir`. */
+export function isObjectHash(hash: string): boolean {
+  return isHexDigest(isDirHash(hash) ? hash.slice(0, -DIR_SUFFIX.length) : hash);
+}
+
+/**
+ * The content-addressed cache: `<root>/.dvc-ts/cache/files/b3/<2 hex>/<62 hex>[.dir]`. An object's
+ * name is the BLAKE3 of its bytes; directory manifests are objects too. Objects enter only
+ * through a verified temp copy and an atomic rename, so a present object is a complete one.
+ */
+export class ObjectStore {
+  readonly root: string;
+  /** Absolute path of the object directory. */
+  readonly objectsDir: string;
+  /** Remembers verified objects (keyed on their path) so they are not rehashed every time. */
+  readonly state: StateCache | undefined;
+
+  constructor(root: string, options: { state?: StateCache } = {}) {
+    this.root = resolve(root);
+    this.objectsDir = join(this.root, OBJECTS_RELDIR);
+    this.state = options.state;
+  }
+
+  /** Absolute path where the object `hash` is (or would be) stored. */
+  objectPath(hash: string): string {
+    if (!isObjectHash(hash)) throw new UserError(`invalid object hash ${JSON.stringify(hash)}`);
+    return join(this.objectsDir, hash.slice(0, 2), hash.slice(2));
+  }
+
+  async has(hash: string): Promise<boolean> {
+    try {
+      return (await stat(this.objectPath(hash))).isFile();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Store a file under its (already computed) hash; no-op when the object exists. The copy is a
+   * reflink where the file system allows it, and is rehashed before it is renamed into place, so
+   * a file that changed since it was hashed never lands under the wrong name.
+   * Returns true when an object was added.
+   */
+  async addFile(absPath: string, info: HashInfo): Promise<boolean> {
+    if (isDirHash(info.hash)) throw new Error(`addFile given a directory hash ${info.hash}`);
+    const dst = this.objectPath(info.hash);
+    if (await this.has(info.hash)) return false;
+    await mkdir(dirname(dst), { recursive: true });
+    const tmp = tempPathFor(dst);
+    let tmpStat;
+    try {
+      await copyFile(absPath, tmp, constants.COPYFILE_FICLONE);
+      await chmod(tmp, OBJECT_MODE);
+      tmpStat = await stat(tmp, { bigint: true });
+      const copied = await hashFile(tmp);
+      if (copied.hash !== info.hash || copied.size !== info.size) {
+        throw new UserError(`${absPath} changed while it was being saved to the cache`, {
+          details: [`expected ${info.hash} (${info.size} bytes), copied ${copied.hash} (${copied.size} bytes)`],
+        });
+      }
+      await fsyncFile(tmp);
+      await rename(tmp, dst);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await syncDir(dirname(dst));
+    // We just hashed these exact bytes in a file only we could write: no need to verify again.
+    await this.state?.set(dst, tmpStat, info.hash, { exclusive: true });
+    return true;
+  }
+
+  /**
+   * Store a directory: every file of its manifest, then the manifest object. The manifest goes
+   * last so that a present manifest implies its files are present (a crash leaves no half dir).
+   * Returns the number of file objects added.
+   */
+  async addDir(absDir: string, manifest: Manifest, info: HashInfo, concurrency = 4): Promise<number> {
+    const expected = manifestHashInfo(manifest);
+    if (expected.hash !== info.hash) {
+      throw new Error(`addDir: manifest hashes to ${expected.hash}, not ${info.hash}`);
+    }
+    // One source file per distinct content: identical files are one object, copied once.
+    const firstByHash = new Map<string, ManifestEntry>();
+    for (const e of manifest) if (!firstByHash.has(e.hash)) firstByHash.set(e.hash, e);
+    const limit = createLimiter(concurrency);
+    const added = await Promise.all(
+      [...firstByHash.values()].map((e) =>
+        limit(() => this.addFile(join(absDir, ...e.relpath.split('/')), { hash: e.hash, size: e.size })),
+      ),
+    );
+    if (!(await this.has(info.hash))) {
+      await writeFileAtomic(this.objectPath(info.hash), serializeManifest(manifest), OBJECT_MODE);
+    }
+    return added.filter(Boolean).length;
+  }
+
+  /** Read a directory's manifest object, checking its bytes against its name. */
+  async readManifest(hash: string): Promise<ManifestEntry[]> {
+    if (!isDirHash(hash)) throw new Error(`readManifest given a file hash ${hash}`);
+    const p = this.objectPath(hash);
+    let text: string;
+    try {
+      text = await readFile(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new UserError(`directory manifest ${hash} is missing from the cache (${p})`);
+      }
+      throw e;
+    }
+    const actual = blake3Hex(text) + DIR_SUFFIX;
+    if (actual !== hash) {
+      throw new UserError(`cache object ${p} is damaged: its content hashes to ${actual}, not ${hash}`);
+    }
+    return parseManifest(text, p);
+  }
+
+  /**
+   * Compare an object's bytes with its name. File objects go through the state cache when one
+   * is attached: an object verified earlier and untouched since is not read again.
+   */
+  async checkObject(hash: string): Promise<ObjectCheck> {
+    const p = this.objectPath(hash);
+    if (isDirHash(hash)) {
+      let text: Buffer;
+      try {
+        text = await readFile(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+        throw e;
+      }
+      const actual = blake3Hex(text) + DIR_SUFFIX;
+      return actual === hash ? { status: 'ok' } : { status: 'damaged', actual };
+    }
+    const since = Date.now();
+    let st;
+    try {
+      st = await stat(p, { bigint: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+      throw e;
+    }
+    const remembered = await this.state?.get(p, st);
+    let actual = remembered;
+    if (actual === undefined) {
+      actual = (await hashFile(p)).hash;
+      const after = await stat(p, { bigint: true });
+      if (after.mtimeNs === st.mtimeNs && after.size === st.size && after.ino === st.ino) {
+        await this.state?.set(p, st, actual, { hashedSinceMs: since });
+      }
+    }
+    return actual === hash ? { status: 'ok' } : { status: 'damaged', actual };
+  }
+
+  /** True when the object exists and its bytes hash to its name. */
+  async verify(hash: string): Promise<boolean> {
+    return (await this.checkObject(hash)).status === 'ok';
+  }
+
+  /** Every object name in the cache (files and `.dir` manifests), for gc and fsck. */
+  async list(): Promise<string[]> {
+    let prefixes: string[];
+    try {
+      prefixes = await readdir(this.objectsDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const perPrefix = await Promise.all(
+      prefixes
+        .filter((p) => /^[0-9a-f]{2}$/.test(p))
+        .map(async (prefix) => {
+          const names = await readdir(join(this.objectsDir, prefix));
+          // Temp files start with a dot; anything else foreign is not an object either.
+          return names.map((n) => prefix + n).filter(isObjectHash);
+        }),
+    );
+    return perPrefix.flat().sort();
+  }
+}
+
+async function fsyncFile(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

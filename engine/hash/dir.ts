@@ -1,0 +1,168 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HashInfo } from '../types.js';
+import { UserError } from '../errors.js';
+import { blake3Hex, isHexDigest } from './digest.js';
+import { hashFile, type FileDigest } from './file.js';
+import { createLimiter } from './limit.js';
+
+/** One file of a directory output. */
+export interface ManifestEntry {
+  /** Path below the directory, POSIX separators, never `..` or absolute. */
+  relpath: string;
+  hash: string;
+  size: number;
+}
+
+/** A directory's content: its files only (recursive), sorted by relpath, no duplicates. */
+export type Manifest = readonly ManifestEntry[];
+
+/** Suffix that marks a hash as a directory manifest's (DVC's convention). */
+export const DIR_SUFFIX = '.dir';
+
+/** Directory names never part of a directory's content, at any depth: VCS and our own state. */
+export const IGNORED_DIR_NAMES: ReadonlySet<string> = new Set(['.git', '.dvc-ts']);
+
+export function isDirHash(hash: string): boolean {
+  return hash.endsWith(DIR_SUFFIX);
+}
+
+function compareRelpaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sort entries into manifest order (pure; the input is not modified). */
+export function sortManifest(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  return [...entries].sort((x, y) => compareRelpaths(x.relpath, y.relpath));
+}
+
+/**
+ * Canonical bytes of a manifest, the input of its hash: a JSON array, keys in fixed order, no
+ * whitespace. Entries must already be sorted (hashDir and parseManifest guarantee it).
+ */
+export function serializeManifest(manifest: Manifest): string {
+  return JSON.stringify(manifest.map((e) => ({ hash: e.hash, relpath: e.relpath, size: e.size })));
+}
+
+/** The `.dir` hash, total size and file count of a manifest (pure). */
+export function manifestHashInfo(manifest: Manifest): HashInfo {
+  let size = 0;
+  for (const e of manifest) size += e.size;
+  return { hash: blake3Hex(serializeManifest(manifest)) + DIR_SUFFIX, size, nfiles: manifest.length };
+}
+
+/**
+ * Why a relpath cannot be in a manifest, or undefined when it can. A manifest may come from a
+ * shared cache, so checkout must never be steered outside the directory or into `.git`.
+ */
+export function unsafeRelpathReason(relpath: string): string | undefined {
+  if (relpath === '') return 'empty path';
+  if (relpath.includes('\0')) return 'NUL byte in path';
+  if (relpath.startsWith('/')) return 'absolute path';
+  for (const seg of relpath.split('/')) {
+    if (seg === '' || seg === '.' || seg === '..') return `bad path segment '${seg}'`;
+    if (IGNORED_DIR_NAMES.has(seg)) return `reserved directory '${seg}'`;
+  }
+  return undefined;
+}
+
+/**
+ * Parse and validate manifest text. `source` names the object in error messages.
+ * Throws UserError when the text is not a well-formed, sorted, safe manifest.
+ */
+export function parseManifest(text: string, source = 'directory manifest'): ManifestEntry[] {
+  const fail = (why: string): never => {
+    throw new UserError(`${source}: corrupt directory manifest: ${why}`);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(raw)) return fail('not a JSON array');
+  const out: ManifestEntry[] = [];
+  for (const [i, item] of raw.entries()) {
+    if (typeof item !== 'object' || item === null) return fail(`entry ${i} is not an object`);
+    const { relpath, hash, size } = item as Record<string, unknown>;
+    if (typeof relpath !== 'string') return fail(`entry ${i} has no relpath`);
+    const unsafe = unsafeRelpathReason(relpath);
+    if (unsafe) return fail(`entry ${i} (${JSON.stringify(relpath)}): ${unsafe}`);
+    if (typeof hash !== 'string' || !isHexDigest(hash)) return fail(`entry ${i} (${relpath}) has a bad hash`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      return fail(`entry ${i} (${relpath}) has a bad size`);
+    }
+    const prev = out[out.length - 1];
+    if (prev && compareRelpaths(prev.relpath, relpath) >= 0) {
+      return fail(`entries not sorted or duplicated at ${JSON.stringify(relpath)}`);
+    }
+    out.push({ relpath, hash, size });
+  }
+  return out;
+}
+
+/**
+ * Every file below `absDir` as relpaths, sorted. Symlinks to files count as files; symlinked
+ * directories are not descended (as DVC, whose walk does not follow them). `.git` and `.dvc-ts`
+ * are skipped at any depth. A dangling symlink is an error: its content cannot be recorded.
+ */
+export async function listFiles(absDir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    const dirents = await readdir(abs, { withFileTypes: true });
+    await Promise.all(
+      dirents.map(async (d) => {
+        if (IGNORED_DIR_NAMES.has(d.name)) return;
+        const childAbs = join(abs, d.name);
+        const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
+        if (d.isDirectory()) return walk(childAbs, childRel);
+        if (d.isFile()) {
+          found.push(childRel);
+          return;
+        }
+        if (d.isSymbolicLink()) {
+          let st;
+          try {
+            st = await stat(childAbs);
+          } catch {
+            throw new UserError(`broken symbolic link inside a directory output: ${childAbs}`);
+          }
+          if (st.isFile()) found.push(childRel);
+        }
+        // Sockets, FIFOs and devices have no content to track.
+      }),
+    );
+  };
+  await walk(absDir, '');
+  return found.sort(compareRelpaths);
+}
+
+export interface HashDirOptions {
+  /** How each file is hashed; the Hasher passes its state-cached, concurrency-bounded one. */
+  hashFile?: (absPath: string, relpath: string) => Promise<FileDigest>;
+  /** Files hashed at once when `hashFile` is not given. */
+  concurrency?: number;
+}
+
+export interface DirHashResult {
+  info: HashInfo;
+  manifest: ManifestEntry[];
+}
+
+/** Hash a directory: list its files, hash each, and hash the resulting manifest. */
+export async function hashDir(absDir: string, options: HashDirOptions = {}): Promise<DirHashResult> {
+  const relpaths = await listFiles(absDir);
+  let digestOf = options.hashFile;
+  if (!digestOf) {
+    const limit = createLimiter(options.concurrency ?? 8);
+    digestOf = (abs) => limit(() => hashFile(abs));
+  }
+  const fileHash = digestOf;
+  const manifest = await Promise.all(
+    relpaths.map(async (relpath): Promise<ManifestEntry> => {
+      const d = await fileHash(join(absDir, ...relpath.split('/')), relpath);
+      return { relpath, hash: d.hash, size: d.size };
+    }),
+  );
+  return { info: manifestHashInfo(manifest), manifest };
+}

@@ -1,0 +1,121 @@
+import { stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { HashInfo } from '../types.js';
+import { UserError } from '../errors.js';
+import { hashDir, type ManifestEntry } from './dir.js';
+import { inThreadDigester, type FileDigest, type FileDigester } from './file.js';
+import { createLimiter, type Limiter } from './limit.js';
+import type { StateCache } from './state.js';
+
+/** Files read at once: enough to keep libuv's 4 I/O threads and the disk queue busy. */
+export const DEFAULT_HASH_CONCURRENCY = 8;
+
+export interface HasherOptions {
+  /** Files hashed at once (default 8). */
+  concurrency?: number;
+  /** Turns a file into its digest; a worker-thread pool can be plugged in here. */
+  digester?: FileDigester;
+}
+
+/** The latest hashing of a directory, kept so the cache can store it without rehashing. */
+export interface DirSnapshot {
+  info: HashInfo;
+  manifest: readonly ManifestEntry[];
+}
+
+/**
+ * Hashes workspace paths (files and directories) through the state cache: an unchanged file is
+ * answered from the state, a changed or new one is streamed through BLAKE3. All file reads of a
+ * Hasher share one concurrency bound, however many paths are hashed at once.
+ */
+export class Hasher {
+  readonly root: string;
+  readonly state: StateCache;
+  /** Files actually read and hashed (state misses). */
+  filesHashed = 0;
+
+  private readonly limit: Limiter;
+  private readonly digester: FileDigester;
+  private readonly inFlight = new Map<string, Promise<FileDigest>>();
+  private readonly dirSnapshots = new Map<string, DirSnapshot>();
+
+  /** `options` may be just the concurrency. */
+  constructor(root: string, state: StateCache, options: HasherOptions | number = {}) {
+    const opts = typeof options === 'number' ? { concurrency: options } : options;
+    this.root = resolve(root);
+    this.state = state;
+    this.limit = createLimiter(opts.concurrency ?? DEFAULT_HASH_CONCURRENCY);
+    this.digester = opts.digester ?? inThreadDigester;
+  }
+
+  /** Absolute path of a repository-relative POSIX path. */
+  absPath(relPath: string): string {
+    return join(this.root, ...relPath.split('/'));
+  }
+
+  /**
+   * Hash a repository-relative file or directory; undefined when nothing is there.
+   * For a directory the manifest is kept: see `lastDirSnapshot`.
+   */
+  async hashPath(relPath: string): Promise<HashInfo | undefined> {
+    const abs = this.absPath(relPath);
+    let st: BigIntStats;
+    try {
+      st = await stat(abs, { bigint: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw e;
+    }
+    if (st.isDirectory()) {
+      const { info, manifest } = await hashDir(abs, { hashFile: (fileAbs) => this.hashFileCached(fileAbs) });
+      this.dirSnapshots.set(relPath, { info, manifest });
+      return info;
+    }
+    if (st.isFile()) {
+      const d = await this.hashFileCached(abs);
+      return { hash: d.hash, size: d.size };
+    }
+    throw new UserError(`${relPath} is neither a file nor a directory and cannot be hashed`);
+  }
+
+  /** The manifest from the most recent `hashPath` of this directory in this process. */
+  lastDirSnapshot(relPath: string): DirSnapshot | undefined {
+    return this.dirSnapshots.get(relPath);
+  }
+
+  /**
+   * Hash one file by absolute path, answered from the state cache when its inode, mtime and size
+   * are unchanged. Concurrent requests for the same path share one read.
+   */
+  hashFileCached(absPath: string): Promise<FileDigest> {
+    const key = resolve(absPath);
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.limit(() => this.hashThroughState(key)).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async hashThroughState(abs: string): Promise<FileDigest> {
+    const since = Date.now();
+    const before = await stat(abs, { bigint: true });
+    const known = await this.state.get(abs, before);
+    if (known !== undefined) return { hash: known, size: Number(before.size) };
+    const digest = await this.digester.digest(abs);
+    this.filesHashed++;
+    // Record only when the file held still while it was read; otherwise the digest may mix
+    // two versions and must not be trusted next time.
+    const after = await stat(abs, { bigint: true });
+    if (sameStat(before, after) && BigInt(digest.size) === after.size) {
+      await this.state.set(abs, after, digest.hash, { hashedSinceMs: since });
+    }
+    return digest;
+  }
+}
+
+function sameStat(a: BigIntStats, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size && a.ctimeNs === b.ctimeNs;
+}
