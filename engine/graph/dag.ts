@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { StageDef } from '../types.js';
 import { MinHeap } from '../util/heap.js';
+import { checkGates } from './gates.js';
 
 /**
  * The stage graph: an edge A → B when B reads something A writes (a dep at, inside or above one
@@ -98,6 +99,7 @@ export function buildGraph(stages: StageDef[]): StageGraph {
   }
   for (const list of downstream.values()) list.sort((a, b) => index.get(a)! - index.get(b)!);
 
+  checkGates(stages, (path) => outs.producersFor(path));
   const cycles = findCycles(stages.map((s) => s.name), upstream).map((c) => rotateToFirst(c, index));
   if (cycles.length > 0) {
     const first = byName.get(cycles[0]![0]!)!;

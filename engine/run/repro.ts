@@ -110,7 +110,7 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     }
   };
 
-  const allDone = new Promise<void>((resolveAll, rejectAll) => {
+  const runAll = () => new Promise<void>((resolveAll, rejectAll) => {
     const launch = () => {
       if (results.size === selected.length) return resolveAll();
       while (active < jobs && ready.size > 0) {
@@ -300,7 +300,7 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   };
 
   try {
-    await allDone;
+    await runAll();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await lockWriter.close();

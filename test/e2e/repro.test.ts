@@ -111,7 +111,7 @@ describe('repro reruns exactly the stale stages', () => {
   });
 
   test('status names the changed param with old and new values', async () => {
-    await repo.write({ 'params.yaml': PARAMS.replace('epochs: 3', 'epochs: 5') });
+    await repo.write({ 'params.yaml': PARAMS.replace('lr: 0.1', 'lr: 0.2').replace('epochs: 3', 'epochs: 5') });
     const r = await repo.run(['status', '--json']);
     assert.equal(r.code, 0, r.all);
     const report = JSON.parse(r.stdout) as { upToDate: boolean; stages: { name: string; state: string; reasons: { kind: string; key?: string; old?: unknown; new?: unknown }[] }[] };
