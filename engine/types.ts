@@ -130,6 +130,8 @@ export interface GateDecision {
   values: Record<string, unknown>;
   /** True when the decision was overridden by `--ignore-gates`. */
   ignored?: boolean;
+  /** Closed because this upstream stage, which writes the gate's file, was itself skipped. */
+  upstream?: string;
 }
 
 /** What pipeline.lock records for one stage. */

@@ -28,7 +28,8 @@ export function formatStatus(report: StatusReport): string {
   for (const s of report.stages) {
     if (s.state === 'up-to-date' || s.state === 'frozen') continue;
     if (s.state === 'gated') {
-      lines.push(`${s.name}: gated (gate closed: ${describeDecision(s.gate?.values ?? {})})`);
+      const why = s.gate?.upstream ? `'${s.gate.upstream}' upstream is gated` : `gate closed: ${describeDecision(s.gate?.values ?? {})}`;
+      lines.push(`${s.name}: gated (${why})`);
       continue;
     }
     const label = s.state === 'restorable' ? 'outs missing, restorable from the cache' : 'stale';

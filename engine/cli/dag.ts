@@ -13,7 +13,7 @@ export function registerDag(program: Command): void {
       const { buildGraph } = await import('../graph/dag.js');
       const { selectStages } = await import('../graph/select.js');
       const { renderDag } = await import('../graph/render.js');
-      const pipeline = await loadPipeline(await findRepoRoot());
+      const pipeline = await loadPipeline(await findRepoRoot(), { missingParams: 'omit' });
       const graph = buildGraph(pipeline.stages);
       const names = selectStages(graph, { targets: target ? [target] : [] });
       process.stdout.write(renderDag(graph, names, opts.mermaid ? 'mermaid' : opts.dot ? 'dot' : 'text'));

@@ -11,7 +11,7 @@ export function registerStage(program: Command): void {
     .action(async (opts: { nameOnly?: boolean; json?: boolean }) => {
       const { loadPipeline } = await import('../pipeline/load.js');
       const { buildGraph } = await import('../graph/dag.js');
-      const pipeline = await loadPipeline(await findRepoRoot());
+      const pipeline = await loadPipeline(await findRepoRoot(), { missingParams: 'omit' });
       buildGraph(pipeline.stages); // a cycle is an error here too, as in every command
       if (opts.json) {
         process.stdout.write(JSON.stringify(pipeline.stages, null, 2) + '\n');

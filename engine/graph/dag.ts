@@ -17,6 +17,8 @@ export interface StageGraph {
   downstream: Map<string, string[]>;
   /** The stage that declares each out path. */
   producerOf: Map<string, string>;
+  /** For gated stages: the stages that produce the files their gate reads. */
+  gateUpstream: Map<string, string[]>;
   /** Stages in a topological order that keeps declaration order wherever the edges allow. */
   order: string[];
 }
@@ -83,6 +85,7 @@ export function buildGraph(stages: StageDef[]): StageGraph {
   const outs = new OutIndex(producerOf);
 
   const upstream = new Map<string, string[]>();
+  const gateUpstream = new Map<string, string[]>();
   const downstream = new Map<string, string[]>();
   for (const s of stages) {
     upstream.set(s.name, []);
@@ -96,6 +99,11 @@ export function buildGraph(stages: StageDef[]): StageGraph {
     const sortedUps = [...ups].sort((a, b) => index.get(a)! - index.get(b)!);
     upstream.set(s.name, sortedUps);
     for (const u of sortedUps) downstream.get(u)!.push(s.name);
+    if (s.when) {
+      const producers = new Set(Object.values(s.when.files).flatMap((f) => outs.producersFor(f)));
+      producers.delete(s.name);
+      gateUpstream.set(s.name, sortedUps.filter((u) => producers.has(u)));
+    }
   }
   for (const list of downstream.values()) list.sort((a, b) => index.get(a)! - index.get(b)!);
 
@@ -108,7 +116,7 @@ export function buildGraph(stages: StageDef[]): StageGraph {
       details: ['a stage cannot depend, directly or through others, on its own outputs'],
     });
   }
-  return { stages, byName, upstream, downstream, producerOf, order: topologicalOrder(stages, upstream, downstream, index) };
+  return { stages, byName, upstream, downstream, producerOf, gateUpstream, order: topologicalOrder(stages, upstream, downstream, index) };
 }
 
 /** Start a cycle at its earliest-declared stage, so the message reads like the pipeline file. */

@@ -116,6 +116,7 @@ function toGate(raw: unknown, fail: (msg: string) => never): GateDecision {
   }
   const decision: GateDecision = { open: g.open as boolean, expr: g.expr as string, values: (g.values as Record<string, unknown>) ?? {} };
   if (g.ignored === true) decision.ignored = true;
+  if (typeof g.upstream === 'string') decision.upstream = g.upstream;
   return decision;
 }
 

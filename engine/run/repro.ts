@@ -178,6 +178,18 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     }
 
     let gate: GateDecision | undefined;
+    // A gate whose file comes from a stage its own gate skipped in this run would decide on
+    // an earlier run's verdict: the closed gate propagates instead ("gated with").
+    const closedUpstream = (graph.gateUpstream.get(name) ?? []).find((u) => {
+      const s = results.get(u)?.status;
+      return s === 'gated' || s === 'blocked';
+    });
+    if (closedUpstream && !options.ignoreGates) {
+      gate = { open: false, expr: stage.when!.expr, values: {}, upstream: closedUpstream };
+      if (!options.dry) lockWriter.set(name, skippedEntry(stage, entry, gate));
+      reporter.stageDone(name, 'gated', `Stage '${name}' skipped: gate closed upstream ('${closedUpstream}' was skipped, so its verdict is from an earlier run)`);
+      return { name, status: 'gated', reasons, gate, durationMs: 0 };
+    }
     if (stage.when) {
       const upstreamPending = options.dry && upResults.some((r) => r.status === 'would-run');
       if (!upstreamPending) {

@@ -36,31 +36,35 @@ export async function computeStatus(repo: Repo, targets: string[] = []): Promise
     }),
   );
   const byName = new Map(reports.map((r) => [r.name, r]));
+  // Reports are in topological order, so each upstream's state (gate included) is final when a
+  // stage is looked at. Gates are decided for stale stages only, and only when their files are
+  // not about to be rebuilt; a gate fed by a gated stage is closed with it, as in `repro`.
+  const willChange = (r: StageStatusReport | undefined) =>
+    r !== undefined && (r.state === 'stale' || (r.state !== 'gated' && r.staleUpstream.length > 0));
   for (const r of reports) {
-    r.staleUpstream = repo.graph.upstream.get(r.name)!.filter((u) => {
-      // Reports are in topological order, so an upstream's own list is already complete.
-      const up = byName.get(u);
-      return up !== undefined && (up.state === 'stale' || up.staleUpstream.length > 0);
-    });
+    r.staleUpstream = repo.graph.upstream.get(r.name)!.filter((u) => willChange(byName.get(u)));
+    const stage = repo.graph.byName.get(r.name)!;
+    if (r.state !== 'stale' || !stage.when) continue;
+    const feeders = (repo.graph.gateUpstream.get(r.name) ?? []).map((u) => byName.get(u));
+    const closed = feeders.find((f) => f?.state === 'gated');
+    if (closed) {
+      r.state = 'gated';
+      r.gate = { open: false, expr: stage.when.expr, values: {}, upstream: closed.name };
+      continue;
+    }
+    const pending = feeders.filter(willChange).map((f) => f!.name);
+    if (pending.length > 0) {
+      r.gateUndecided = `decided after ${pending.join(', ')} run${pending.length > 1 ? '' : 's'}`;
+      continue;
+    }
+    try {
+      const gate = await decideGate(repo.root, r.name, stage.when);
+      r.gate = gate;
+      if (!gate.open) r.state = 'gated';
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      r.gateUndecided = e.message;
+    }
   }
-  // Gates are decided for stale stages only, and only when their files are not about to change.
-  await Promise.all(
-    reports.map(async (r) => {
-      const stage = repo.graph.byName.get(r.name)!;
-      if (r.state !== 'stale' || !stage.when) return;
-      if (r.staleUpstream.length > 0) {
-        r.gateUndecided = `decided after ${r.staleUpstream.join(', ')} run${r.staleUpstream.length > 1 ? '' : 's'}`;
-        return;
-      }
-      try {
-        const gate = await decideGate(repo.root, r.name, stage.when);
-        r.gate = gate;
-        if (!gate.open) r.state = 'gated';
-      } catch (e) {
-        if (!isUserError(e)) throw e;
-        r.gateUndecided = e.message;
-      }
-    }),
-  );
   return reports;
 }

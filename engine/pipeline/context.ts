@@ -1,0 +1,179 @@
+// The values `${...}` can see: params files and `vars`, merged the way DVC merges them, plus
+// `item`/`key` while a foreach or matrix stage is generated. Every value remembers the params
+// file and dotted key it came from, so that a use of it can be recorded as a tracked param.
+import type { SourcePos } from '../types.js';
+import type { ScalarValue, YMap, YNode } from './yaml-tree.js';
+import { setOwn } from './yaml-tree.js';
+
+export interface Origin {
+  /** Repository-relative params file, or undefined for values written inline (never tracked). */
+  file?: string;
+  /** Where the value came from, for messages: `params.yaml`, `vars[0]`, `stages.train.vars[1]`. */
+  label: string;
+  /** Dotted path inside its source (`train.lr`, `langs.0`). */
+  path: string;
+}
+
+export type CtxNode =
+  | { kind: 'scalar'; value: ScalarValue; float: boolean; origin: Origin }
+  | { kind: 'seq'; items: CtxNode[]; origin: Origin }
+  | { kind: 'map'; entries: Map<string, CtxNode>; origin: Origin };
+
+export type CtxMap = Extract<CtxNode, { kind: 'map' }>;
+
+/** Lookup of a name that is not in the context. */
+export class KeyNotFound extends Error {
+  constructor(readonly expr: string) {
+    super(`Could not find '${expr}'`);
+  }
+}
+
+/** Two sources define the same non-mapping value. */
+export class ContextConflict extends Error {}
+
+function childPath(parent: string, key: string): string {
+  return parent === '' ? key : `${parent}.${key}`;
+}
+
+/** Context values for a YNode read from `origin` (a params file or an inline mapping). */
+export function ctxFromYNode(node: YNode, origin: Origin): CtxNode {
+  switch (node.kind) {
+    case 'scalar':
+      return { kind: 'scalar', value: node.value, float: node.float, origin };
+    case 'seq':
+      return {
+        kind: 'seq',
+        items: node.items.map((item, i) => ctxFromYNode(item, { ...origin, path: childPath(origin.path, String(i)) })),
+        origin,
+      };
+    case 'map': {
+      const entries = new Map<string, CtxNode>();
+      for (const e of node.entries) entries.set(e.key, ctxFromYNode(e.value, { ...origin, path: childPath(origin.path, e.key) }));
+      return { kind: 'map', entries, origin };
+    }
+  }
+}
+
+/** A mapping read from `origin`, ready to merge into a Context. */
+export function ctxFromYMap(node: YMap, origin: Origin): CtxMap {
+  return ctxFromYNode(node, origin) as CtxMap;
+}
+
+/** A context value placed back into the pipeline tree at `pos` (where the `${}` was written). */
+export function ctxToYNode(node: CtxNode, pos: SourcePos): YNode {
+  switch (node.kind) {
+    case 'scalar':
+      return { kind: 'scalar', value: node.value, float: node.float, pos };
+    case 'seq':
+      return { kind: 'seq', items: node.items.map((i) => ctxToYNode(i, pos)), pos };
+    case 'map':
+      return {
+        kind: 'map',
+        entries: [...node.entries].map(([key, value]) => ({ key, keyPos: pos, value: ctxToYNode(value, pos) })),
+        pos,
+      };
+  }
+}
+
+export function ctxToPlain(node: CtxNode): unknown {
+  switch (node.kind) {
+    case 'scalar':
+      return node.value;
+    case 'seq':
+      return node.items.map(ctxToPlain);
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of node.entries) setOwn(out, k, ctxToPlain(v));
+      return out;
+    }
+  }
+}
+
+/** Python's type name, as DVC's messages use it. */
+export function pythonTypeName(node: CtxNode): string {
+  if (node.kind === 'map') return 'dict';
+  if (node.kind === 'seq') return 'list';
+  const v = node.value;
+  if (v === null) return 'NoneType';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  return node.float || !Number.isInteger(v) ? 'float' : 'int';
+}
+
+function mergeNodes(into: CtxNode, update: CtxNode, path: string): CtxNode {
+  if (into.kind !== 'map' || update.kind !== 'map') {
+    throw new ContextConflict(
+      `cannot redefine '${path}' from '${update.origin.label}' as it already exists in '${into.origin.label}'`,
+    );
+  }
+  const entries = new Map(into.entries);
+  for (const [key, value] of update.entries) {
+    const existing = entries.get(key);
+    entries.set(key, existing ? mergeNodes(existing, value, childPath(path, key)) : value);
+  }
+  return { kind: 'map', entries, origin: into.origin };
+}
+
+/**
+ * A layer of names over an optional parent layer. Layers keep generating thousands of foreach
+ * stages cheap: each one adds `item`/`key` on top instead of copying the whole context.
+ */
+export class Context {
+  private readonly names = new Map<string, CtxNode>();
+  /** Params files merged into this context: null = whole file, else the keys taken. */
+  readonly imports: Map<string, string[] | null>;
+  private readonly reserved: Set<string>;
+
+  private constructor(private readonly parent: Context | undefined) {
+    this.imports = new Map(parent?.imports);
+    this.reserved = new Set(parent?.reserved);
+  }
+
+  static empty(): Context {
+    return new Context(undefined);
+  }
+
+  /** A new layer whose changes do not affect this one. */
+  child(): Context {
+    return new Context(this);
+  }
+
+  /** A new layer with `values` set (overriding any same names) and reserved against `vars`. */
+  withReserved(values: ReadonlyMap<string, CtxNode>): Context {
+    const layer = new Context(this);
+    for (const [k, v] of values) {
+      layer.names.set(k, v);
+      layer.reserved.add(k);
+    }
+    return layer;
+  }
+
+  get(name: string): CtxNode | undefined {
+    return this.names.get(name) ?? this.parent?.get(name);
+  }
+
+  /** Follow `segments` (from a parsed `${...}`); throws KeyNotFound naming `expr`. */
+  select(segments: readonly string[], expr: string): CtxNode {
+    let node = this.get(segments[0]!);
+    for (let i = 1; node && i < segments.length; i++) {
+      const seg = segments[i]!;
+      if (node.kind === 'map') node = node.entries.get(seg);
+      else if (node.kind === 'seq') node = /^\d+$/.test(seg) ? node.items[Number(seg)] : undefined;
+      else node = undefined;
+    }
+    if (!node) throw new KeyNotFound(expr.trim());
+    return node;
+  }
+
+  /** Merge a mapping's entries in (nested mappings merge; any other clash is a conflict). */
+  merge(mapping: CtxMap): void {
+    const clash = [...mapping.entries.keys()].filter((k) => this.reserved.has(k));
+    if (clash.length > 0) {
+      throw new ContextConflict(`attempted to modify reserved key${clash.length > 1 ? 's' : ''} ${clash.map((k) => `'${k}'`).join(', ')}`);
+    }
+    for (const [key, value] of mapping.entries) {
+      const existing = this.get(key);
+      this.names.set(key, existing ? mergeNodes(existing, value, key) : value);
+    }
+  }
+}

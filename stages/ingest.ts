@@ -1,0 +1,48 @@
+// Stage `ingest`: build the reference (training) window and the current batch from the
+// synthetic occupancy source, plus any logged production requests in data/logs/*.csv.
+
+import { checkUsable, concatDatasets, emptyDataset, formatDataset, labelledIndices, parseDataset, rowCount, sortByTimestamp } from './lib/dataset.js';
+import { listCsvFiles, readTextInput, runStage, sha256, writeJson, writeOutput } from './lib/io.js';
+import { CURRENT_CSV, INGEST_METRICS, REFERENCE_CSV } from './lib/layout.js';
+import { dataParams, maxMissingFractionParam, readParams, seedParam } from './lib/params.js';
+import { generateMonth } from './lib/synth.js';
+
+async function main(): Promise<void> {
+  const raw = await readParams();
+  const seed = seedParam(raw);
+  const data = dataParams(raw);
+  const maxMissing = maxMissingFractionParam(raw);
+  const month = (m: number) => generateMonth({ seed, year: data.year, month: m, days: data.daysPerMonth, intervalMinutes: data.intervalMinutes });
+
+  let reference = emptyDataset();
+  for (const m of data.referenceMonths) reference = concatDatasets(reference, month(m));
+  const generated = month(data.currentMonth);
+
+  // Production logs join the current batch whatever their dates: they are the traffic seen
+  // since the last run. Rows with an empty `occupied` are unlabelled requests.
+  let logs = emptyDataset();
+  const logFiles = await listCsvFiles(data.logsDir);
+  for (const file of logFiles) logs = concatDatasets(logs, parseDataset(await readTextInput(file), { file }));
+  const current = sortByTimestamp(concatDatasets(generated, logs));
+
+  checkUsable(reference, REFERENCE_CSV, maxMissing);
+  checkUsable(current, CURRENT_CSV, maxMissing);
+  const referenceText = formatDataset(reference);
+  const currentText = formatDataset(current);
+  await writeOutput(REFERENCE_CSV, referenceText);
+  await writeOutput(CURRENT_CSV, currentText);
+  await writeJson(INGEST_METRICS, {
+    reference: { months: data.referenceMonths, rows: rowCount(reference), sha256: sha256(referenceText) },
+    current: {
+      month: data.currentMonth,
+      rows: rowCount(current),
+      generated_rows: rowCount(generated),
+      log_rows: rowCount(logs),
+      log_files: logFiles,
+      labelled_rows: labelledIndices(current).length,
+      sha256: sha256(currentText),
+    },
+  });
+}
+
+runStage('ingest', main);

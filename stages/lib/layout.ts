@@ -1,0 +1,17 @@
+// Where the example's stages read and write, relative to the repository root (the current
+// directory when the engine runs a stage). pipeline.yaml declares the same paths.
+
+export const REFERENCE_CSV = 'data/reference.csv';
+export const CURRENT_CSV = 'data/current.csv';
+export const INGEST_METRICS = 'metrics/ingest.json';
+export const DRIFT_METRICS = 'metrics/drift.json';
+export const DRIFT_REPORT = 'reports/drift.html';
+export const DRIFT_PLOT = 'plots/drift_features.csv';
+export const CHALLENGER_MODEL = 'models/challenger.json';
+export const TRAIN_METRICS = 'metrics/train.json';
+export const TRAIN_SEARCH_PLOT = 'plots/train_search.csv';
+export const EVALUATE_METRICS = 'metrics/evaluate.json';
+export const ROC_PLOT = 'plots/roc.csv';
+export const BUNDLE_DIR = 'dist/model';
+/** The champion: the model the last `package` run shipped (a `previous: true` dependency). */
+export const CHAMPION_MODEL = 'dist/model/model.json';

@@ -1,0 +1,86 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPipeline } from '../../engine/pipeline/load.js';
+import { oneError, resolveText, stage, tempRepo, userErrorsAsync } from './helpers.js';
+
+const withDeps = (...deps: string[]): string =>
+  `stages:\n  s:\n    cmd: x\n    deps:\n${deps.map((d) => `      - ${JSON.stringify(d)}\n`).join('')}`;
+const withOuts = (...outs: string[]): string =>
+  `stages:\n  s:\n    cmd: x\n    outs:\n${outs.map((o) => `      - ${JSON.stringify(o)}\n`).join('')}`;
+
+describe('paths written in the pipeline', () => {
+  test('are made repository-relative from wdir', () => {
+    const text = 'stages:\n  s:\n    cmd: x\n    wdir: sub\n    deps:\n      - ./a/../in.csv\n      - ../top.txt\n    outs:\n      - out/\n';
+    const s = stage(resolveText(text), 's');
+    assert.equal(s.wdir, 'sub');
+    assert.deepEqual(s.deps.map((d) => d.path), ['sub/in.csv', 'top.txt']);
+    assert.deepEqual(s.outs.map((o) => o.path), ['sub/out']);
+  });
+
+  test('a pipeline file in a subdirectory resolves from there', () => {
+    const p = resolveText('stages:\n  s:\n    cmd: x\n    wdir: ..\n    deps: [a]\n', {}, { file: 'pipelines/dvc.yaml' });
+    assert.equal(stage(p, 's').wdir, '.');
+    assert.equal(stage(p, 's').deps[0]!.path, 'a');
+  });
+
+  test('.. above the root is refused, at the path', () => {
+    oneError(() => resolveText(withDeps('../secret')), /dependency '\.\.\/secret' of stage 's' is outside the repository/, [5, 9]);
+    oneError(() => resolveText(withOuts('a/../../x')), /output 'a\/\.\.\/\.\.\/x' of stage 's' is outside the repository/);
+  });
+
+  test('absolute paths are refused', () => {
+    oneError(() => resolveText(withOuts('/etc/passwd')), /is outside the repository/);
+    oneError(() => resolveText(withDeps('C:\\Windows\\x')), /is outside the repository/);
+  });
+
+  test('newlines and NUL in paths are refused', () => {
+    oneError(() => resolveText(withOuts('a\nb')), /contains a newline or NUL/);
+    oneError(() => resolveText(withDeps('a\u0000b')), /contains a newline or NUL/);
+  });
+
+  test('a wdir outside the repository is refused', () => {
+    oneError(() => resolveText('stages:\n  s:\n    cmd: x\n    wdir: ../..\n'), /wdir '\.\.\/\.\.' of stage 's' is outside the repository/, [4, 11]);
+  });
+
+  test('outputs may not be the repository itself or its state directories', () => {
+    oneError(() => resolveText(withOuts('.')), /cannot be the whole repository/);
+    oneError(() => resolveText(withOuts('.git/hooks/pre-commit')), /inside '\.git'/);
+    oneError(() => resolveText(withOuts('.dvc-ts/cache')), /inside '\.dvc-ts'/);
+  });
+
+  test('a URL dependency is kept as written; a URL output is refused', () => {
+    const s = stage(resolveText(withDeps('https://example.com/data.csv')), 's');
+    assert.equal(s.deps[0]!.path, 'https://example.com/data.csv');
+    oneError(() => resolveText(withOuts('s3://bucket/x')), /must be a path inside the repository, not a URL/);
+  });
+
+  test('every bad path is reported, not only the first', async () => {
+    const errors = await userErrorsAsync(async () => resolveText(withDeps('../a', '/b', 'ok', '../c')));
+    assert.equal(errors.length, 3);
+  });
+});
+
+describe('symlinks on disk', () => {
+  test('a path through a symlink leading out of the repository is refused', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'dvc-ts-outside-'));
+    const root = await tempRepo({ 'pipeline.yaml': 'stages:\n  s:\n    cmd: x\n    deps:\n      - data/file.csv\n    outs:\n      - ok/out.txt\n' });
+    await symlink(outside, join(root, 'data'));
+    await mkdir(join(root, 'real'));
+    await symlink(join(root, 'real'), join(root, 'ok'));
+    const errors = await userErrorsAsync(() => loadPipeline(root));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /dependency 'data\/file\.csv' of stage 's' goes through symlink 'data', which points outside the repository/);
+    assert.deepEqual([errors[0]!.pos?.line, errors[0]!.pos?.col], [5, 9]);
+  });
+
+  test('symlinks that stay inside the repository are fine', async () => {
+    const root = await tempRepo({ 'pipeline.yaml': 'stages:\n  s:\n    cmd: x\n    outs:\n      - link/out.txt\n' });
+    await mkdir(join(root, 'target'));
+    await symlink('target', join(root, 'link'));
+    const p = await loadPipeline(root);
+    assert.equal(p.stages[0]!.outs[0]!.path, 'link/out.txt');
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseYamlTree } from '../../engine/pipeline/yaml-tree.js';
+import { oneError, resolveText, stage, userErrors } from './helpers.js';
+
+describe('YAML safety and positions', () => {
+  test('an alias bomb fails fast with a clear error', () => {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      lines.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const started = Date.now();
+    oneError(() => resolveText(lines.join('\n')), /expands to more than \d+ values/);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  test('moderate alias use is fine', () => {
+    const text = 'vars:\n  - &common\n    cmd: run\nstages:\n  a: *common\n  b:\n    <<: *common\n    deps: [in]\n';
+    const p = resolveText(text);
+    assert.deepEqual(p.stages.map((s) => [s.name, s.cmd[0], s.deps.length]), [['a', 'run', 0], ['b', 'run', 1]]);
+  });
+
+  test('very deep nesting is refused quickly', () => {
+    const deep = `stages:\n  a:\n    cmd: x\n    meta: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const started = Date.now();
+    const errors = userErrors(() => resolveText(deep));
+    assert.ok(errors.length >= 1);
+    assert.ok(Date.now() - started < 3000);
+  });
+
+  test('nesting past the limit gives its own message', () => {
+    assert.throws(() => parseYamlTree(`${'- '.repeat(50)}x`, { file: 'f.yaml', maxDepth: 10 }), /nesting deeper than 10 levels/);
+  });
+
+  test('duplicate keys are an error at the second key', () => {
+    oneError(() => resolveText('stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n'), /^duplicate key 'a' \(first defined at line 2, column 3\)$/, [4, 3]);
+  });
+
+  test('syntax errors carry line and column', () => {
+    const e = oneError(() => resolveText('params:\n- p.yaml\nmetrics:\n-m.json\n', {}, { file: 'dvc.yaml' }), /invalid YAML/);
+    assert.match(e.format(), /^dvc\.yaml:4:1: /);
+  });
+
+  test('a BOM and CRLF line ends do not shift positions', () => {
+    const text = '\uFEFFstages:\r\n  a:\r\n    cmd: x\r\n    bad: 1\r\n';
+    oneError(() => resolveText(text), /unknown field 'bad'/, [4, 5]);
+  });
+
+  test('an empty file is an empty pipeline', () => {
+    assert.deepEqual(resolveText('# nothing\n').stages, []);
+  });
+
+  test('floats keep their Python spelling in names and commands', () => {
+    const p = resolveText('stages:\n  s:\n    foreach: [1.0, 0.50, 1e-5, 10]\n    do:\n      cmd: x ${item}\n');
+    assert.deepEqual(p.stages.map((s) => s.name), ['s@1.0', 's@0.5', 's@1e-05', 's@10']);
+    assert.deepEqual(stage(p, 's@1e-05').cmd, ['x 1e-05']);
+  });
+});
