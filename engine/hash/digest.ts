@@ -10,7 +10,8 @@ export function newBlake3(): Blake3Hasher {
 
 /** BLAKE3 hex digest of bytes or of a string's UTF-8 encoding. */
 export function blake3Hex(data: string | Uint8Array): string {
-  return new Blake3Hasher().update(data).digest('hex');
+  const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return new Blake3Hasher().update(bytes).digest('hex');
 }
 
 /** True for a bare 64-char lowercase hex digest (no `.dir` suffix). */
