@@ -13,8 +13,8 @@ export interface CheckoutSummary {
  * Make every cached out match the lock: outs already right are left alone (known from the
  * state cache, so this is cheap), the rest are linked from the cache after verification.
  */
-export async function runCheckout(root: string, options: { targets?: string[] } = {}): Promise<CheckoutSummary> {
-  const repo = await Repo.open(root);
+export async function runCheckout(root: string, options: { targets?: string[]; file?: string } = {}): Promise<CheckoutSummary> {
+  const repo = await Repo.open(root, { file: options.file });
   const summary: CheckoutSummary = { restored: [], unchanged: 0, failed: 0, lines: [] };
   try {
     for (const name of selectStages(repo.graph, { targets: options.targets ?? [], single: (options.targets ?? []).length > 0 })) {

@@ -4,6 +4,8 @@ import { reproduce, summarize, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
 
 export interface RunReproOptions {
+  /** Pipeline file relative to root (default: pipeline.yaml, else dvc.yaml, at the root). */
+  file?: string;
   targets?: string[];
   force?: boolean;
   dry?: boolean;
@@ -39,7 +41,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     process.on('SIGTERM', onSignal);
   }
   try {
-    const repo = await Repo.open(root);
+    const repo = await Repo.open(root, { file: options.file });
     try {
       const summary = await reproduce(repo, {
         targets: options.targets ?? [],

@@ -9,8 +9,8 @@ export interface StatusReport {
   stages: (Omit<StageStatusReport, 'reasons'> & { reasons: (StaleReason & { text: string })[] })[];
 }
 
-export async function runStatus(root: string, options: { targets?: string[] } = {}): Promise<StatusReport> {
-  const repo = await Repo.open(root);
+export async function runStatus(root: string, options: { targets?: string[]; file?: string } = {}): Promise<StatusReport> {
+  const repo = await Repo.open(root, { file: options.file });
   try {
     const reports = await computeStatus(repo, options.targets ?? []);
     return {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 export function registerCheckout(program: Command): void {
   program
@@ -8,7 +8,8 @@ export function registerCheckout(program: Command): void {
     .argument('[targets...]', 'stage names (default: every stage)')
     .action(async (targets: string[]) => {
       const { runCheckout } = await import('../api/checkout.js');
-      const result = await runCheckout(await findRepoRoot(), { targets });
+      const { root, file } = await findProject();
+      const result = await runCheckout(root, { targets, file });
       for (const line of result.lines) process.stdout.write(line + '\n');
       if (result.failed > 0) process.exitCode = 1;
     });

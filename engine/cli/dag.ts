@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 export function registerDag(program: Command): void {
   program
@@ -13,7 +13,8 @@ export function registerDag(program: Command): void {
       const { buildGraph } = await import('../graph/dag.js');
       const { selectStages } = await import('../graph/select.js');
       const { renderDag } = await import('../graph/render.js');
-      const pipeline = await loadPipeline(await findRepoRoot(), { missingParams: 'omit' });
+      const { root, file } = await findProject();
+      const pipeline = await loadPipeline(root, { file, missingParams: 'omit' });
       const graph = buildGraph(pipeline.stages);
       const names = selectStages(graph, { targets: target ? [target] : [] });
       process.stdout.write(renderDag(graph, names, opts.mermaid ? 'mermaid' : opts.dot ? 'dot' : 'text'));

@@ -7,6 +7,7 @@ import { registerStatus } from './status.js';
 import { registerStage } from './stage.js';
 import { registerDag } from './dag.js';
 import { registerCheckout } from './checkout.js';
+import { registerPlots } from './plots.js';
 import { VERSION } from '../version.js';
 
 /** Every command file registers itself; heavy modules are imported inside the actions only. */
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout]) {
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots]) {
     register(program);
   }
   return program;

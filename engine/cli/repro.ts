@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 export interface ReproCliOptions {
   force?: boolean;
@@ -39,8 +39,8 @@ export function registerRepro(program: Command): void {
     .option('-q, --quiet', "don't print stage output, only stage results")
     .action(async (targets: string[], opts: ReproCliOptions & { singleItem?: boolean }) => {
       const { runRepro } = await import('../api/repro.js');
-      const root = await findRepoRoot();
-      const summary = await runRepro(root, { ...opts, single: opts.singleItem, targets });
+      const { root, file } = await findProject();
+      const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets });
       process.exitCode = summary.interrupted ? 130 : summary.failed ? 1 : 0;
     });
 }

@@ -1,22 +1,57 @@
 import { access } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { PIPELINE_FILES } from '../pipeline/load.js';
 
-const MARKERS = ['.dvc-ts', 'pipeline.yaml', 'dvc.yaml'];
+export interface Project {
+  /** The repository root: where `.dvc-ts/` (the cache, the config) lives. */
+  root: string;
+  /** The pipeline file relative to root, when one was found at or above the working directory. */
+  file?: string;
+}
 
 /**
- * The repository a command acts on: the nearest directory at or above `start` holding a
- * `.dvc-ts/` folder or a pipeline file, so commands work from any subdirectory like git's do.
+ * Find the project a command acts on, from any subdirectory, the way DVC and git do: the root
+ * is the nearest directory holding `.dvc-ts/`, else `.git`, else a pipeline file; the pipeline
+ * is the nearest pipeline file between the working directory and that root (DVC keeps a
+ * dvc.yaml per directory; dvc-ts acts on the one you stand in, or the root's).
  */
-export async function findRepoRoot(start: string = process.cwd()): Promise<string> {
-  let dir = resolve(start);
-  for (;;) {
-    for (const marker of MARKERS) {
-      if (await exists(join(dir, marker))) return dir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(start);
-    dir = parent;
+export async function findProject(start: string = process.cwd()): Promise<Project> {
+  const from = resolve(start);
+  const ancestors: string[] = [];
+  for (let dir = from; ; dir = dirname(dir)) {
+    ancestors.push(dir);
+    if (dirname(dir) === dir) break;
   }
+  let root: string | undefined;
+  for (const marker of ['.dvc-ts', '.git']) {
+    for (const dir of ancestors) {
+      if (await exists(join(dir, marker))) {
+        root = dir;
+        break;
+      }
+    }
+    if (root) break;
+  }
+  let pipelineDir: string | undefined;
+  let pipelineName: string | undefined;
+  for (const dir of ancestors) {
+    for (const name of PIPELINE_FILES) {
+      if (await exists(join(dir, name))) {
+        pipelineDir = dir;
+        pipelineName = name;
+        break;
+      }
+    }
+    if (pipelineDir || dir === root) break;
+  }
+  root ??= pipelineDir ?? from;
+  if (!pipelineDir || !pipelineName || pipelineDir === root) return { root };
+  return { root, file: relative(root, join(pipelineDir, pipelineName)).split(sep).join('/') };
+}
+
+/** The repository root alone, for commands that do not need the pipeline file. */
+export async function findRepoRoot(start?: string): Promise<string> {
+  return (await findProject(start)).root;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 export function registerStage(program: Command): void {
   const stage = program.command('stage').description('Inspect the stages of the pipeline');
@@ -11,7 +11,8 @@ export function registerStage(program: Command): void {
     .action(async (opts: { nameOnly?: boolean; json?: boolean }) => {
       const { loadPipeline } = await import('../pipeline/load.js');
       const { buildGraph } = await import('../graph/dag.js');
-      const pipeline = await loadPipeline(await findRepoRoot(), { missingParams: 'omit' });
+      const { root, file } = await findProject();
+      const pipeline = await loadPipeline(root, { file, missingParams: 'omit' });
       buildGraph(pipeline.stages); // a cycle is an error here too, as in every command
       if (opts.json) {
         process.stdout.write(JSON.stringify(pipeline.stages, null, 2) + '\n');

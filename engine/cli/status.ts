@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -10,8 +10,8 @@ export function registerStatus(program: Command): void {
     .option('-q, --quiet', 'print nothing; exit 1 when anything is stale (for CI)')
     .action(async (targets: string[], opts: { json?: boolean; quiet?: boolean }) => {
       const { runStatus, formatStatus } = await import('../api/status.js');
-      const root = await findRepoRoot();
-      const report = await runStatus(root, { targets });
+      const { root, file } = await findProject();
+      const report = await runStatus(root, { targets, file });
       if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else if (!opts.quiet) process.stdout.write(formatStatus(report));
       if (opts.quiet && !report.upToDate) process.exitCode = 1;

@@ -8,6 +8,12 @@ import { writeFileAtomic } from '../util/atomic.js';
 export const LOCK_FILE = 'pipeline.lock';
 export const LOCK_SCHEMA = '1.0';
 
+/** The lock lives beside its pipeline file, as dvc.lock does beside dvc.yaml. */
+export function lockPathFor(pipelineFile: string): string {
+  const slash = pipelineFile.lastIndexOf('/');
+  return slash < 0 ? LOCK_FILE : `${pipelineFile.slice(0, slash)}/${LOCK_FILE}`;
+}
+
 export function emptyLock(): LockFile {
   return { schema: LOCK_SCHEMA, stages: {} };
 }

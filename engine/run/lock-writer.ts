@@ -15,6 +15,7 @@ export class LockWriter {
     private readonly root: string,
     private readonly lock: LockFile,
     private readonly order: string[],
+    private readonly file: string,
   ) {}
 
   set(name: string, entry: LockEntry): void {
@@ -27,7 +28,7 @@ export class LockWriter {
     try {
       while (this.dirty) {
         this.dirty = false;
-        await writeLock(this.root, this.lock, this.order);
+        await writeLock(this.root, this.lock, this.order, this.file);
       }
     } catch (e) {
       this.failure = e;

@@ -9,7 +9,7 @@ import { ObjectStore } from '../cache/store.js';
 import { checkoutOut } from '../cache/link.js';
 import { saveOut } from '../cache/save.js';
 import { RunCache } from '../cache/runcache.js';
-import { readLock } from '../lock/lockfile.js';
+import { lockPathFor, readLock } from '../lock/lockfile.js';
 import { loadPipeline } from '../pipeline/load.js';
 import type { HashInfo, LockEntry, LockFile, LockPathEntry, Pipeline, StageDef } from '../types.js';
 
@@ -28,17 +28,20 @@ export class Repo {
     readonly hasher: Hasher,
     readonly store: ObjectStore,
     readonly runCache: RunCache,
+    /** pipeline.lock's path relative to root (beside the pipeline file). */
+    readonly lockFile: string,
   ) {}
 
   static async open(root: string, options: { file?: string } = {}): Promise<Repo> {
     const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root)]);
     const graph = buildGraph(pipeline.stages);
-    const lock = await readLock(root);
+    const lockFile = lockPathFor(pipeline.file);
+    const lock = await readLock(root, lockFile);
     const state = new StateCache(root);
     const hasher = new Hasher(root, state);
     const store = new ObjectStore(root, { state });
     const runCache = new RunCache(root, store);
-    return new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache);
+    return new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);
   }
 
   abs(relPath: string): string {

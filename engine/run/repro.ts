@@ -71,7 +71,7 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   const explicit = new Set(options.targets?.length ? selected : []);
   const jobs = Math.max(1, options.jobs ?? 1);
   const reporter = options.reporter;
-  const lockWriter = new LockWriter(repo.root, repo.lock, graph.order);
+  const lockWriter = new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile);
   const results = new Map<string, StageResult>();
   const running = new Set<RunningCommand>();
   let stopLaunching = false;

@@ -7,54 +7,13 @@
 // missingParams 'omit', as listing stages needs no param values (`dvc stage list` reads none).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { UserError } from '../../engine/errors.js';
 import { loadPipeline } from '../../engine/pipeline/load.js';
 import { tempRepo } from './helpers.js';
-
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'engine'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root above the test file');
-    dir = up;
-  }
-  return dir;
-}
-
-const corpusDir = resolve(repositoryRoot(), '..', 'shared', 'corpus', 'dvc-yaml');
-
-interface Expectation {
-  folder: string;
-  verdict: 'OK' | 'REJECTED';
-  /** Stage names for OK, DVC's message for REJECTED. */
-  rest: string[];
-}
-
-function expectations(): Expectation[] {
-  const text = readFileSync(join(corpusDir, 'EXPECTED.txt'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [folder, verdict, ...rest] = line.split(' ');
-      assert.ok(verdict === 'OK' || verdict === 'REJECTED', `bad EXPECTED.txt line: ${line}`);
-      return { folder: folder!, verdict, rest: rest.filter((s) => s !== '') };
-    });
-}
-
-/** folder → path of its dvc.yaml in the original repository. */
-function originalPaths(): Map<string, string> {
-  const sources = readFileSync(join(corpusDir, 'SOURCES.md'), 'utf8');
-  const paths = new Map<string, string>();
-  for (const m of sources.matchAll(/^\|\s*\d+\s*\|\s*\[([^\]]+)\]\([^)]*\)\s*\|[^|]*\|\s*`([^`]+)`/gm)) {
-    paths.set(m[1]!.replace('/', '__'), m[2]!);
-  }
-  return paths;
-}
+import { corpusDir, expectations, originalPaths } from './corpus-data.js';
 
 describe('dvc.yaml compatibility corpus', () => {
   test('the corpus folder exists', () => {

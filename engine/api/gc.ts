@@ -1,0 +1,170 @@
+import { readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { UserError } from '../errors.js';
+import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
+import { ObjectStore } from '../cache/store.js';
+import { expandKept, garbageObjects, lockHashes, staleRunEntries, type RunEntryRef } from '../git/gc-plan.js';
+import { GitHistory } from '../git/history.js';
+import { selectRevisions, type RevisionScope, type SelectedRevision } from '../git/scope.js';
+import { Snapshot } from '../git/snapshot.js';
+import { isDirHash } from '../hash/dir.js';
+import { LOCK_FILE } from '../lock/lockfile.js';
+import { acquireRepoLock } from '../run/repo-lock.js';
+
+export interface GcOptions {
+  workspace?: boolean;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  /** List what would go, remove nothing. */
+  dry?: boolean;
+}
+
+export interface GcReport {
+  dry: boolean;
+  /** Revisions whose locks were read (the workspace always among them). */
+  revisions: number;
+  /** Objects kept (referenced). */
+  kept: number;
+  /** Object hashes removed (or that would be, with dry). */
+  removed: string[];
+  /** Bytes those objects took. */
+  bytes: number;
+  /** Run-cache entries pruned, relative to the runs directory. */
+  runEntries: string[];
+}
+
+export const GC_SCOPE_HELP = [
+  '--workspace      keep only what the workspace lock uses',
+  '--all-branches   also keep what the lock of every branch tip uses',
+  '--all-tags       also keep what the lock of every tag uses',
+  '--all-commits    also keep what the lock of every commit uses',
+];
+
+/**
+ * Remove cache objects no kept revision refers to. Which locks count is chosen explicitly: the
+ * workspace's always, plus those of the branches, tags or commits asked for. Nothing another
+ * revision would need can be guessed, so there is no default.
+ */
+export async function runGc(root: string, options: GcOptions): Promise<GcReport> {
+  const scope: RevisionScope = {
+    workspace: true,
+    allBranches: options.allBranches ?? false,
+    allTags: options.allTags ?? false,
+    allCommits: options.allCommits ?? false,
+  };
+  if (!options.workspace && !scope.allBranches && !scope.allTags && !scope.allCommits) {
+    throw new UserError('gc needs to know which revisions to keep: choose a scope', { details: GC_SCOPE_HELP });
+  }
+  const dry = options.dry ?? false;
+  // One writer at a time: a repro saving objects while they are being collected would lose them.
+  const repoLock = dry ? undefined : await acquireRepoLock(root);
+  try {
+    const store = new ObjectStore(root);
+    const history = await GitHistory.open(root);
+    const revisions = await selectRevisions(history, scope);
+    const referenced = await referencedHashes(root, history, revisions);
+    const manifests = await readManifests(store, referenced);
+    const kept = expandKept(referenced, manifests);
+    const objects = await store.list();
+    const garbage = garbageObjects(objects, kept);
+    const survivors = new Set(objects.filter((o) => kept.has(o)));
+    const runsDir = join(root, RUNS_RELDIR);
+    const stale = staleRunEntries(await listRunEntries(runsDir), survivors, manifests);
+    let bytes = 0;
+    for (const hash of garbage) {
+      const path = store.objectPath(hash);
+      bytes += (await stat(path)).size;
+      if (!dry) await removeFile(path, store.objectsDir);
+    }
+    if (!dry) for (const entry of stale) await removeFile(join(runsDir, entry.file), runsDir);
+    return { dry, revisions: revisions.length, kept: survivors.size, removed: garbage, bytes, runEntries: stale.map((e) => e.file) };
+  } finally {
+    await repoLock?.release();
+  }
+}
+
+/**
+ * Hashes the locks of the revisions refer to: every pipeline.lock below the root (a pipeline
+ * may live in a subdirectory), each distinct lock blob parsed once however many commits share it.
+ */
+async function referencedHashes(root: string, history: GitHistory | undefined, revisions: SelectedRevision[]): Promise<Set<string>> {
+  const hashes = new Set<string>();
+  const seenBlobs = new Set<string>();
+  for (const rev of revisions) {
+    const snapshot = Snapshot.of(root, history, rev);
+    for (const path of await snapshot.files.filesNamed(LOCK_FILE)) {
+      if (rev.commit !== undefined && history) {
+        const blob = await history.blobOid(rev.commit, path);
+        if (blob === undefined || seenBlobs.has(blob)) continue;
+        seenBlobs.add(blob);
+      }
+      lockHashes(await snapshot.lockAt(path), hashes);
+    }
+  }
+  return hashes;
+}
+
+/** File hashes of every referenced manifest the cache holds. A damaged manifest stops gc. */
+async function readManifests(store: ObjectStore, referenced: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const manifests = new Map<string, string[]>();
+  for (const hash of referenced) {
+    if (!isDirHash(hash) || !(await store.has(hash))) continue;
+    manifests.set(hash, (await store.readManifest(hash)).map((e) => e.hash));
+  }
+  return manifests;
+}
+
+async function listRunEntries(runsDir: string): Promise<RunEntryRef[]> {
+  let prefixes: string[];
+  try {
+    prefixes = await readdir(runsDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const entries: RunEntryRef[] = [];
+  for (const prefix of prefixes.filter((p) => /^[0-9a-f]{2}$/.test(p)).sort()) {
+    for (const name of (await readdir(join(runsDir, prefix))).sort()) {
+      if (name.startsWith('.')) continue; // a temp file being written
+      const text = await readFile(join(runsDir, prefix, name), 'utf8').catch(() => undefined);
+      const outs = text === undefined ? undefined : parseRunEntry(text);
+      // Entries this version cannot read are left for whoever wrote them.
+      if (outs) entries.push({ file: `${prefix}/${name}`, outs });
+    }
+  }
+  return entries;
+}
+
+/** Remove a file, then its directory when that leaves it empty (never above `top`). */
+async function removeFile(path: string, top: string): Promise<void> {
+  await unlink(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  const dir = dirname(path);
+  if (relative(top, dir) !== '' && !relative(top, dir).startsWith('..')) await rmdir(dir).catch(() => undefined);
+}
+
+/** `1.5 MB` style sizes for the summary line. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+export function formatGc(report: GcReport, root: string, store: ObjectStore = new ObjectStore(root)): string {
+  const lines: string[] = [];
+  if (report.dry) for (const hash of report.removed) lines.push(`would remove ${relative(root, store.objectPath(hash))}`);
+  const verb = report.dry ? 'Would remove' : 'Removed';
+  lines.push(
+    `${verb} ${report.removed.length} object${report.removed.length === 1 ? '' : 's'} (${formatBytes(report.bytes)}), ` +
+      `kept ${report.kept}, ${report.dry ? 'would prune' : 'pruned'} ${report.runEntries.length} run-cache entr${report.runEntries.length === 1 ? 'y' : 'ies'} ` +
+      `(${report.revisions} revision${report.revisions === 1 ? '' : 's'} checked).`,
+  );
+  return lines.join('\n') + '\n';
+}

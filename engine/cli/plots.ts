@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import type { PlotsReport } from '../api/plots.js';
+import { findRepoRoot } from './root.js';
+
+interface PlotsOutputOptions {
+  out?: string;
+  json?: boolean;
+}
+
+export function registerPlots(program: Command): void {
+  const plots = program.command('plots').description('Render the plots the pipeline declares as Vega-Lite charts in one offline HTML page');
+
+  plots
+    .command('show')
+    .description('Render the plots of the workspace')
+    .argument('[targets...]', 'plot ids, or files/directories to plot (default: every declared plot)')
+    .option('-o, --out <file>', 'HTML file to write, or a directory for index.html (default: dvc_plots/index.html)')
+    .option('--json', 'print the Vega-Lite specs, data inlined, instead of writing HTML')
+    .action(async (targets: string[], opts: PlotsOutputOptions) => {
+      const { plotsShow } = await import('../api/plots.js');
+      const root = await findRepoRoot();
+      await emit(await plotsShow(root, { targets }), opts);
+    });
+
+  plots
+    .command('diff')
+    .description('Overlay the plots of several revisions (default: HEAD and the workspace)')
+    .argument('[revisions...]', "git revisions, oldest first; 'workspace' for the files on disk")
+    .option('--targets <targets...>', 'plot ids, or files/directories to plot (default: every declared plot)')
+    .option('-o, --out <file>', 'HTML file to write, or a directory for index.html (default: dvc_plots/index.html)')
+    .option('--json', 'print the Vega-Lite specs, data inlined, instead of writing HTML')
+    .action(async (revisions: string[], opts: PlotsOutputOptions & { targets?: string[] }) => {
+      const { plotsDiff } = await import('../api/plots.js');
+      const root = await findRepoRoot();
+      await emit(await plotsDiff(root, { revs: revisions, targets: opts.targets ?? [] }), opts);
+    });
+}
+
+async function emit(report: PlotsReport, opts: PlotsOutputOptions): Promise<void> {
+  const { describeProblem, resolveOutputPath, writePlotsPage } = await import('../api/plots.js');
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
+  for (const p of report.problems) process.stderr.write(`warning: ${describeProblem(p)}\n`);
+  for (const plot of report.plots) {
+    for (const p of plot.problems) process.stderr.write(`warning: ${plot.id}: ${describeProblem(p)}\n`);
+  }
+  if (report.plots.length === 0) {
+    process.stderr.write('No plots were loaded, visualization file will not be created.\n');
+    return;
+  }
+  const file = await writePlotsPage(report, await resolveOutputPath(opts.out));
+  process.stdout.write(`${file}\n`);
+}
