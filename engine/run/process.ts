@@ -41,6 +41,11 @@ export function startCommand(cmd: string, options: CommandOptions): RunningComma
     cleanup: false,
     windowsHide: true,
   });
+  // When the shell itself has exited, whatever it left running in its group (a `cmd &` it
+  // forgot) would hold the output pipes open and outlive the stage: end it with the stage.
+  child.once('exit', () => {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGTERM');
+  });
   child.stdout?.on('data', (chunk: Buffer) => options.onOutput('stdout', chunk));
   child.stderr?.on('data', (chunk: Buffer) => options.onOutput('stderr', chunk));
   const done = child.then(
@@ -55,12 +60,15 @@ export function startCommand(cmd: string, options: CommandOptions): RunningComma
     pid: child.pid,
     done,
     kill(signal) {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // The group is already gone.
-      }
+      if (child.pid !== undefined) signalGroup(child.pid, signal);
     },
   };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
 }

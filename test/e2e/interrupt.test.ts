@@ -1,0 +1,107 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { execa } from 'execa';
+import { CLI, TempRepo } from '../helpers/repo.js';
+
+// The stage starts a grandchild in the background, then waits: killing only the shell would
+// leave the grandchild running. Durations come from a file so the same cmd can finish later.
+const PIPELINE = (marker: string) => `stages:
+  quick:
+    cmd: echo q > quick.txt
+    outs: [quick.txt]
+  slow:
+    cmd: echo started > started.txt; (sleep ${marker}; echo orphan > orphan.txt) & sleep $(cat dur.txt); echo done > slow.txt
+    deps: [quick.txt]
+    outs: [slow.txt]
+`;
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function processesMatching(pattern: string): Promise<number> {
+  const r = await execa('pgrep', ['-f', pattern], { reject: false });
+  return String(r.stdout).split('\n').filter((l) => l.trim() !== '').length;
+}
+
+describe('interrupting repro', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} kills the stage's whole process group and the lock never claims it`, async () => {
+      const marker = `${30 + Math.floor(Math.random() * 1000) / 1000}`;
+      const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE(marker), 'dur.txt': '30\n' });
+      try {
+        const child = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
+        await waitFor(() => repo.exists('started.txt'), 'the slow stage to start');
+        assert.equal(await processesMatching(`^sleep ${marker}`), 1, 'the grandchild is running');
+        child.kill(signal);
+        const result = await child;
+        assert.equal(result.exitCode, 130, String(result.all ?? result.stdout));
+        await waitFor(async () => (await processesMatching(`^sleep ${marker}`)) === 0, 'the grandchild to be killed', 5000);
+        const lock = await repo.read('pipeline.lock');
+        assert.match(lock, /^ {2}quick:/m, 'the finished stage is recorded');
+        assert.doesNotMatch(lock, /^ {2}slow:/m, 'the interrupted stage is not');
+        assert.equal(await repo.exists('orphan.txt'), false);
+
+        // The next repro reruns exactly what did not finish.
+        await repo.write({ 'dur.txt': '0\n' });
+        const again = await repo.run(['repro']);
+        assert.equal(again.code, 0, again.all);
+        assert.match(again.stdout, /Stage 'quick' didn't change/);
+        assert.match(again.stdout, /Running stage 'slow'/);
+        assert.match(await repo.read('pipeline.lock'), /^ {2}slow:/m);
+      } finally {
+        await execa('pkill', ['-f', `sleep ${marker}`], { reject: false });
+        await repo.remove();
+      }
+    });
+  }
+});
+
+describe('one repro at a time', () => {
+  test('a second repro fails fast naming the first; --wait waits for it', async () => {
+    const repo = await TempRepo.create({
+      'pipeline.yaml': `stages:
+  slow:
+    cmd: echo started > started.txt; sleep 2; echo done > slow.txt; echo run >> runs.count
+    outs: [slow.txt]
+`,
+    });
+    try {
+      const first = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
+      await waitFor(() => repo.exists('started.txt'), 'the first repro to start its stage');
+      const second = await repo.run(['repro']);
+      assert.equal(second.code, 1, second.all);
+      assert.match(second.stderr, new RegExp(`another dvc-ts \\(pid ${first.pid}\\) is running in this repository`));
+      // Read-only commands do not block.
+      const status = await repo.run(['status']);
+      assert.equal(status.code, 0, status.all);
+      const waiting = await repo.run(['repro', '--wait']);
+      assert.equal(waiting.code, 0, waiting.all);
+      assert.equal((await first).exitCode, 0);
+      assert.equal(await repo.count('runs.count'), 1, 'the stage ran once: the waiting repro found it up to date');
+    } finally {
+      await repo.remove();
+    }
+  });
+
+  test('a lock left by a dead process is taken over', async () => {
+    const repo = await TempRepo.create({
+      'pipeline.yaml': 'stages:\n  s:\n    cmd: echo x > x.txt\n    outs: [x.txt]\n',
+      // pid 2^22+1 is above Linux's pid_max: no such process.
+      '.dvc-ts/tmp/repo.lock': `${2 ** 22 + 1} ${hostname()}\n`,
+    });
+    try {
+      const r = await repo.run(['repro']);
+      assert.equal(r.code, 0, r.all);
+      assert.equal(await repo.exists('.dvc-ts/tmp/repo.lock'), false, 'released after the run');
+    } finally {
+      await repo.remove();
+    }
+  });
+});
