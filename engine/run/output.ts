@@ -16,7 +16,8 @@ export type StageStatus =
 
 /** How the run talks to the person (or CI log) watching it. */
 export interface RunReporter {
-  begin(total: number): void;
+  /** `filesHashed` counts the files read so far, for a hashing indicator on long checks. */
+  begin(total: number, filesHashed?: () => number): void;
   stageStarted(name: string, note: string): void;
   stageOutput(name: string, stream: 'stdout' | 'stderr', chunk: Buffer): void;
   stageDone(name: string, status: StageStatus, line: string): void;
@@ -90,6 +91,8 @@ export class TtyReporter implements RunReporter {
   private done = 0;
   private readonly running = new Set<string>();
   private readonly lines: LinePrefixer;
+  private ticker: NodeJS.Timeout | undefined;
+  private hashed = '';
 
   constructor(private readonly out: NodeJS.WriteStream) {
     this.lines = new LinePrefixer((l) => this.log(l));
@@ -100,15 +103,27 @@ export class TtyReporter implements RunReporter {
     else this.out.write(line + '\n');
   }
 
-  begin(total: number): void {
+  begin(total: number, filesHashed?: () => number): void {
     this.bars = new MultiBar(
-      { stream: this.out, format: ' {bar} {value}/{total} stages | {running}', hideCursor: true, clearOnComplete: true, autopadding: true },
+      { stream: this.out, format: ' {bar} {value}/{total} stages | {running}{hashed}', hideCursor: true, clearOnComplete: true, autopadding: true },
       Presets.shades_classic,
     );
-    this.bar = this.bars.create(total, 0, { running: '' });
+    this.bar = this.bars.create(total, 0, { running: '', hashed: '' });
+    if (filesHashed) {
+      // Hashing shows only once it has taken over a second: quick checks stay quiet.
+      const started = Date.now();
+      this.ticker = setInterval(() => {
+        const n = filesHashed();
+        if (n > 0 && Date.now() - started > 1000) {
+          this.hashed = ` | hashed ${n} files`;
+          this.update();
+        }
+      }, 250);
+      this.ticker.unref();
+    }
   }
   private update(): void {
-    this.bar?.update(this.done, { running: [...this.running].join(', ') });
+    this.bar?.update(this.done, { running: [...this.running].join(', '), hashed: this.hashed });
   }
   stageStarted(name: string, note: string): void {
     this.running.add(name);
@@ -129,6 +144,9 @@ export class TtyReporter implements RunReporter {
     this.log(line);
   }
   end(): void {
+    clearInterval(this.ticker);
+    // MultiBar prints logged lines on its next redraw: force one, or the last lines are lost.
+    this.bars?.update();
     this.bars?.stop();
     this.bars = undefined;
   }

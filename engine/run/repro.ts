@@ -84,7 +84,7 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  reporter.begin(selected.length);
+  reporter.begin(selected.length, () => repo.hasher.filesHashed);
 
   // A stage becomes ready when every selected upstream stage has finished; among ready stages
   // the earliest in topological order starts first, so `-j 1` runs in the order DVC would.
