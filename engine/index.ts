@@ -19,3 +19,7 @@ export { VERSION } from './version.js';
 // Short names for the two functions most scripts want.
 export { runStatus as status } from './api/status.js';
 export { runRepro as repro } from './api/repro.js';
+export { plotsShow, plotsDiff, writePlotsPage, resolveOutputPath, type PlotsReport, type PlotsShowOptions, type PlotsDiffOptions } from './api/plots.js';
+export { metricsShow, metricsDiff, formatMetricsShow, formatDiff, type MetricsShowReport, type DiffReport, type DiffOptions } from './api/metrics.js';
+export { paramsDiff } from './api/params.js';
+export { runGc, formatGc, type GcOptions, type GcReport } from './api/gc.js';

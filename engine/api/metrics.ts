@@ -16,7 +16,7 @@ export interface MetricsShowReport {
  * Metrics at each revision of a scope (the workspace when the scope names nothing). Reads git
  * history only; the work tree and the index are never touched.
  */
-export async function metricsShow(root: string, scope: RevisionScope = {}): Promise<MetricsShowReport> {
+export async function metricsShow(root: string, scope: RevisionScope & { file?: string } = {}): Promise<MetricsShowReport> {
   const history = await GitHistory.open(root);
   const namesGit = scopeNeedsGit(scope);
   // DVC lists the workspace beside --all-* scopes; --rev alone shows only what was asked for.
@@ -25,7 +25,7 @@ export async function metricsShow(root: string, scope: RevisionScope = {}): Prom
   const store = new ObjectStore(root);
   const entries: MetricsShowEntry[] = [];
   for (const rev of revisions) {
-    const read = await readMetrics(Snapshot.of(root, history, rev), store);
+    const read = await readMetrics(Snapshot.of(root, history, rev, scope.file), store);
     entries.push({ label: rev.label, commit: rev.commit, ...read });
   }
   return { revisions: entries };
@@ -52,11 +52,16 @@ export interface DiffOptions {
   b?: string;
   /** Unchanged values too. */
   all?: boolean;
+  /** The pipeline file (root-relative) when not the root's own. */
+  file?: string;
 }
 
 export async function openDiffSides(root: string, options: DiffOptions): Promise<[Snapshot, Snapshot]> {
   const history = await GitHistory.open(root);
-  return Promise.all([Snapshot.forRevision(root, history, options.a ?? 'HEAD'), Snapshot.forRevision(root, history, options.b)]);
+  return Promise.all([
+    Snapshot.forRevision(root, history, options.a ?? 'HEAD', options.file),
+    Snapshot.forRevision(root, history, options.b, options.file),
+  ]);
 }
 
 /** `metrics diff A B`: every metric that differs, with the numeric change. */

@@ -21,6 +21,8 @@ export const DEFAULT_PLOTS_OUTPUT = join('dvc_plots', 'index.html');
 export interface PlotsShowOptions {
   /** Plot ids, or files/directories plots read; a file no plot declares is plotted as is. */
   targets?: string[];
+  /** The pipeline file, relative to root (default: pipeline.yaml, else dvc.yaml, at the root). */
+  file?: string;
 }
 
 export interface PlotsDiffOptions extends PlotsShowOptions {
@@ -33,7 +35,7 @@ export interface PlotsDiffOptions extends PlotsShowOptions {
 /** The plots of the workspace. An invalid pipeline file is an error here: it is the user's to fix. */
 export async function plotsShow(root: string, options: PlotsShowOptions = {}): Promise<PlotsReport> {
   const files = workspaceFiles(root);
-  const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root));
+  const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root), options.file);
   const definitions = selectPlots(pipeline ? plotDefinitions(pipeline) : [], options.targets ?? []);
   return collectPlots([{ files, definitions }]);
 }
@@ -61,11 +63,19 @@ export async function plotsDiff(root: string, options: PlotsDiffOptions = {}): P
     if (rev === WORKSPACE) files = workspaceFiles(root);
     else {
       git ??= await isomorphicGitReader(root);
-      files = commitFiles(resolve(root), git, rev, await git.resolveCommit(rev));
+      let commit: string;
+      try {
+        commit = await git.resolveCommit(rev);
+      } catch (e) {
+        // A repository without commits yet: by default there is only the workspace to show.
+        if (isUserError(e) && (options.revs ?? []).length === 0) continue;
+        throw e;
+      }
+      files = commitFiles(resolve(root), git, rev, commit, options.file);
     }
     let definitions: PlotDefinition[] | undefined;
     try {
-      const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root));
+      const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root), options.file);
       definitions = pipeline ? plotDefinitions(pipeline) : [];
     } catch (e) {
       if (!isUserError(e)) throw e;

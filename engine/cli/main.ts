@@ -8,6 +8,9 @@ import { registerStage } from './stage.js';
 import { registerDag } from './dag.js';
 import { registerCheckout } from './checkout.js';
 import { registerPlots } from './plots.js';
+import { registerMetrics } from './metrics.js';
+import { registerParams } from './params.js';
+import { registerGc } from './gc.js';
 import { VERSION } from '../version.js';
 
 /** Every command file registers itself; heavy modules are imported inside the actions only. */
@@ -17,7 +20,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots]) {
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc]) {
     register(program);
   }
   return program;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { PlotsReport } from '../api/plots.js';
-import { findRepoRoot } from './root.js';
+import { findProject } from './root.js';
 
 interface PlotsOutputOptions {
   out?: string;
@@ -18,8 +18,8 @@ export function registerPlots(program: Command): void {
     .option('--json', 'print the Vega-Lite specs, data inlined, instead of writing HTML')
     .action(async (targets: string[], opts: PlotsOutputOptions) => {
       const { plotsShow } = await import('../api/plots.js');
-      const root = await findRepoRoot();
-      await emit(await plotsShow(root, { targets }), opts);
+      const { root, file } = await findProject();
+      await emit(await plotsShow(root, { targets, file }), opts);
     });
 
   plots
@@ -31,8 +31,8 @@ export function registerPlots(program: Command): void {
     .option('--json', 'print the Vega-Lite specs, data inlined, instead of writing HTML')
     .action(async (revisions: string[], opts: PlotsOutputOptions & { targets?: string[] }) => {
       const { plotsDiff } = await import('../api/plots.js');
-      const root = await findRepoRoot();
-      await emit(await plotsDiff(root, { revs: revisions, targets: opts.targets ?? [] }), opts);
+      const { root, file } = await findProject();
+      await emit(await plotsDiff(root, { revs: revisions, targets: opts.targets ?? [], file }), opts);
     });
 }
 
@@ -42,9 +42,11 @@ async function emit(report: PlotsReport, opts: PlotsOutputOptions): Promise<void
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  for (const p of report.problems) process.stderr.write(`warning: ${describeProblem(p)}\n`);
+  // File names and values come from the repository: no control characters reach the terminal.
+  const warn = (text: string) => process.stderr.write(`warning: ${text.replace(/[\u0000-\u001f\u007f]/g, '?')}\n`);
+  for (const p of report.problems) warn(describeProblem(p));
   for (const plot of report.plots) {
-    for (const p of plot.problems) process.stderr.write(`warning: ${plot.id}: ${describeProblem(p)}\n`);
+    for (const p of plot.problems) warn(`${plot.id}: ${describeProblem(p)}`);
   }
   if (report.plots.length === 0) {
     process.stderr.write('No plots were loaded, visualization file will not be created.\n');

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { findProject } from './root.js';
 
 export interface ReproCliOptions {
+  check?: boolean;
   force?: boolean;
   dry?: boolean;
   downstream?: boolean;
@@ -37,9 +38,17 @@ export function registerRepro(program: Command): void {
     .option('--no-run-cache', 'always run stale stages instead of restoring earlier identical runs')
     .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')
     .option('-q, --quiet', "don't print stage output, only stage results")
+    .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
     .action(async (targets: string[], opts: ReproCliOptions & { singleItem?: boolean }) => {
-      const { runRepro } = await import('../api/repro.js');
       const { root, file } = await findProject();
+      if (opts.check) {
+        const { runStatus, formatStatus } = await import('../api/status.js');
+        const report = await runStatus(root, { targets, file });
+        process.stdout.write(report.upToDate ? 'Check passed: every stage is up to date with pipeline.lock.\n' : `Check failed:\n${formatStatus(report)}`);
+        process.exitCode = report.upToDate ? 0 : 1;
+        return;
+      }
+      const { runRepro } = await import('../api/repro.js');
       const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets });
       process.exitCode = summary.interrupted ? 130 : summary.failed ? 1 : 0;
     });

@@ -204,3 +204,27 @@ describe('repro reruns exactly the stale stages', () => {
     assert.deepEqual(await counts(), { ...before, other: before.other + 1 });
   });
 });
+
+describe('repro --check (CI)', () => {
+  test('fails on a stale pipeline naming the stage, passes after repro', async () => {
+    const repo = await TempRepo.create({
+      'pipeline.yaml': 'stages:\n  build:\n    cmd: cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n',
+      'in.txt': 'a\n',
+    });
+    try {
+      let r = await repo.run(['repro', '--check']);
+      assert.equal(r.code, 1, r.all);
+      assert.match(r.stdout, /build: stale/);
+      assert.equal(await repo.exists('out.txt'), false, 'the check runs nothing');
+      assert.equal((await repo.run(['repro'])).code, 0);
+      r = await repo.run(['repro', '--check']);
+      assert.equal(r.code, 0, r.all);
+      await repo.write({ 'out.txt': 'edited\n' });
+      r = await repo.run(['repro', '--check']);
+      assert.equal(r.code, 1, r.all);
+      assert.match(r.stdout, /out modified: out\.txt/);
+    } finally {
+      await repo.remove();
+    }
+  });
+});

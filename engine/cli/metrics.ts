@@ -1,0 +1,60 @@
+import { Option, type Command } from 'commander';
+import { findProject } from './root.js';
+
+/** `--json` / `--md`, shared by the report commands (metrics, params). */
+export function addFormatOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--json', 'machine-readable JSON (exact numbers)').conflicts('md'))
+    .addOption(new Option('--md', 'a GitHub-markdown table, for a review comment or $GITHUB_STEP_SUMMARY'));
+}
+
+export function formatOf(opts: { json?: boolean; md?: boolean }): 'json' | 'md' | 'text' {
+  return opts.json ? 'json' : opts.md ? 'md' : 'text';
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface ShowOptions {
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  rev: string[];
+  json?: boolean;
+  md?: boolean;
+}
+
+export function registerMetrics(program: Command): void {
+  const metrics = program.command('metrics').description('Show and compare metrics across git revisions (read-only)');
+  addFormatOptions(
+    metrics
+      .command('show')
+      .description('Metrics of the workspace, or of revisions from git history')
+      .option('-a, --all-branches', 'every branch tip (and the workspace)')
+      .option('-T, --all-tags', 'every tag (and the workspace)')
+      .option('-A, --all-commits', 'every commit of every branch (and the workspace)')
+      .option('-r, --rev <revision>', 'a revision (branch, tag, sha, HEAD~1, …); repeatable', collect, []),
+  ).action(async (opts: ShowOptions) => {
+    const { metricsShow, formatMetricsShow } = await import('../api/metrics.js');
+    const { root, file } = await findProject();
+    const report = await metricsShow(root, { allBranches: opts.allBranches, allTags: opts.allTags, allCommits: opts.allCommits, revs: opts.rev, file });
+    process.stdout.write(formatMetricsShow(report, formatOf(opts)));
+    const errors = report.revisions.flatMap((r) => r.errors);
+    for (const e of errors) process.stderr.write(`error: ${e.message}\n`);
+    if (errors.length > 0) process.exitCode = 1;
+  });
+  addFormatOptions(
+    metrics
+      .command('diff')
+      .description('Compare metrics between two revisions (default: HEAD and the workspace)')
+      .argument('[a]', 'old revision', 'HEAD')
+      .argument('[b]', 'new revision (default: the workspace)')
+      .option('--all', 'unchanged metrics too'),
+  ).action(async (a: string, b: string | undefined, opts: { all?: boolean; json?: boolean; md?: boolean }) => {
+    const { metricsDiff, formatDiff } = await import('../api/metrics.js');
+    const { root, file } = await findProject();
+    const report = await metricsDiff(root, { a, b, all: opts.all, file });
+    process.stdout.write(formatDiff(report, formatOf(opts), 'Metric'));
+  });
+}
