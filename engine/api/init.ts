@@ -19,6 +19,19 @@ const IGNORE = `# Local to this machine: the object cache, hash state, logs and 
 /logs/
 `;
 
+/**
+ * `.dvc-ts/.gitignore` keeps the cache, state and logs out of git. Every command that writes
+ * under `.dvc-ts/` makes sure it exists, so a repository nobody ran `init` in is safe too.
+ */
+export async function ensureDvcTsIgnored(root: string): Promise<void> {
+  const file = join(root, DVC_TS_DIR, '.gitignore');
+  try {
+    await access(file);
+  } catch {
+    await writeFileAtomic(file, IGNORE);
+  }
+}
+
 /** Create `.dvc-ts/config.yaml` and `.dvc-ts/.gitignore`; existing files are left alone. */
 export async function initRepo(root: string): Promise<string[]> {
   await mkdir(join(root, DVC_TS_DIR), { recursive: true });

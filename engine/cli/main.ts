@@ -11,6 +11,8 @@ import { registerPlots } from './plots.js';
 import { registerMetrics } from './metrics.js';
 import { registerParams } from './params.js';
 import { registerGc } from './gc.js';
+import { registerCommit } from './commit.js';
+import { registerCache } from './cache.js';
 import { VERSION } from '../version.js';
 
 /** Every command file registers itself; heavy modules are imported inside the actions only. */
@@ -20,7 +22,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc]) {
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit]) {
     register(program);
   }
   return program;

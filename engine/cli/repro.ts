@@ -1,8 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findProject } from './root.js';
+import { UserError } from '../errors.js';
 
 export interface ReproCliOptions {
+  commit?: boolean;
+  message?: string;
+  branch?: string;
   check?: boolean;
   force?: boolean;
   dry?: boolean;
@@ -38,6 +42,9 @@ export function registerRepro(program: Command): void {
     .option('--no-run-cache', 'always run stale stages instead of restoring earlier identical runs')
     .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')
     .option('-q, --quiet', "don't print stage output, only stage results")
+    .option('--commit', 'after a successful run, commit the results to git (see `dvc-ts commit`)')
+    .option('-m, --message <text>', 'with --commit: the first line of the commit message')
+    .option('-b, --branch <name>', 'with --commit: commit on a new branch created at HEAD')
     .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
     .action(async (targets: string[], opts: ReproCliOptions & { singleItem?: boolean }) => {
       const { root, file } = await findProject();
@@ -49,7 +56,13 @@ export function registerRepro(program: Command): void {
         return;
       }
       const { runRepro } = await import('../api/repro.js');
+      if ((opts.message || opts.branch) && !opts.commit) throw new UserError('--message and --branch go with --commit');
       const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets });
       process.exitCode = summary.interrupted ? 130 : summary.failed ? 1 : 0;
+      if (opts.commit && !opts.dry && process.exitCode === 0) {
+        const { runCommit } = await import('../api/commit.js');
+        const result = await runCommit(root, { message: opts.message, branch: opts.branch, file });
+        process.stdout.write(`Committed [${result.branch} ${result.oid.slice(0, 7)}] ${result.message.split('\n')[0]}\n`);
+      }
     });
 }

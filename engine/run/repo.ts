@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readConfig, type RepoConfig } from '../config.js';
+import { ensureDvcTsIgnored } from '../api/init.js';
 import { UserError } from '../errors.js';
 import { buildGraph, type StageGraph } from '../graph/dag.js';
 import { staleReasons, type StageObservation, type StaleReason } from '../graph/staleness.js';
@@ -33,7 +34,7 @@ export class Repo {
   ) {}
 
   static async open(root: string, options: { file?: string } = {}): Promise<Repo> {
-    const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root)]);
+    const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root), ensureDvcTsIgnored(root)]);
     const graph = buildGraph(pipeline.stages);
     const lockFile = lockPathFor(pipeline.file);
     const lock = await readLock(root, lockFile);
