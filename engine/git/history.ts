@@ -43,7 +43,7 @@ export class GitHistory {
   private readonly gitCache: object = {};
   private readonly commits = new Map<string, Promise<CommitInfo>>();
   private readonly trees = new Map<string, Promise<Map<string, TreeItem>>>();
-  private readonly blobs = new Map<string, Promise<string>>();
+  private readonly blobs = new Map<string, Promise<Uint8Array>>();
   private readonly found = new Map<string, Promise<string[]>>();
 
   private constructor(
@@ -171,16 +171,23 @@ export class GitHistory {
     return item?.type === 'blob' ? item.oid : undefined;
   }
 
-  /** Text of a file (dvc-ts-root-relative path) in a commit; undefined when it is not there. */
+  /** Text (UTF-8) of a file (dvc-ts-root-relative path) in a commit; undefined when it is not there. */
   async readText(commitOid: string, dvcPath: string): Promise<string | undefined> {
-    const oid = await this.blobOid(commitOid, dvcPath);
-    return oid === undefined ? undefined : this.blobText(oid);
+    const bytes = await this.readBytes(commitOid, dvcPath);
+    return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
-  private blobText(oid: string): Promise<string> {
+  /** Bytes of a file (dvc-ts-root-relative path) in a commit; undefined when it is not there. */
+  async readBytes(commitOid: string, dvcPath: string): Promise<Uint8Array | undefined> {
+    const oid = await this.blobOid(commitOid, dvcPath);
+    return oid === undefined ? undefined : this.blob(oid);
+  }
+
+  /** A blob, read once: commits that share a file share its blob. Callers must not modify it. */
+  private blob(oid: string): Promise<Uint8Array> {
     let pending = this.blobs.get(oid);
     if (!pending) {
-      pending = git.readBlob({ ...this.base, oid }).then((r) => Buffer.from(r.blob).toString('utf8'));
+      pending = git.readBlob({ ...this.base, oid }).then((r) => r.blob);
       this.blobs.set(oid, pending);
     }
     return pending;

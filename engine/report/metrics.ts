@@ -55,7 +55,8 @@ export async function readMetrics(snapshot: Snapshot, store: ObjectStore): Promi
         setKey(result.values, file.path, flattenData(parseDataText(file.path, file.text, snapshot.shown(file.path))));
       }
     } catch (e) {
-      result.errors.push({ path, message: messageOf(e instanceof UserError ? snapshot.locate(e) : e) });
+      // Parse errors already name the file as `rev:path`; read errors say which revision.
+      result.errors.push({ path, message: messageOf(e) });
     }
   }
   return result;

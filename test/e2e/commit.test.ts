@@ -39,7 +39,7 @@ describe('committing results', () => {
       assert.match(message, /^Retrain after drift\n/);
       assert.match(message, /Stages changed since the parent commit: train, gate/);
       assert.match(message, /gate: open \(acc = 0\.97\)/);
-      assert.match(message, /\| metrics\/train\.json \| acc \| 0\.9 \| 0\.97 \| 0\.07 \|/);
+      assert.match(message, /\| metrics\/train\.json \| acc \| 0\.9 \| 0\.97 \| \+0\.07 \|/);
       // Cached outs' bytes never go into git.
       assert.equal(await repo.git('ls-files', 'model.bin', 'gated.txt'), '');
       assert.equal(await repo.git('rev-parse', 'main'), await repo.git('rev-parse', 'HEAD~1'), 'main is where it was');

@@ -124,6 +124,7 @@ describe('reading git history', () => {
 
   test('files read at a revision; absent ones are undefined', async () => {
     assert.equal(await history.readText(repo.oids.c1!, 'a.txt'), 'one\n');
+    assert.deepEqual(await history.readBytes(repo.oids.c1!, 'a.txt'), new TextEncoder().encode('one\n'));
     assert.equal(await history.readText(repo.oids.c3!, 'a.txt'), 'three\n');
     assert.equal(await history.readText(repo.oids.c1!, 'dir/x.json'), undefined);
     assert.equal(await history.readText(repo.oids.c2!, 'dir'), undefined);

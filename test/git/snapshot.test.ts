@@ -9,6 +9,7 @@ import { UserError } from '../../engine/errors.js';
 import { blake3Hex } from '../../engine/hash/digest.js';
 import { GitHistory } from '../../engine/git/history.js';
 import { Snapshot } from '../../engine/git/snapshot.js';
+import { readMetrics } from '../../engine/report/metrics.js';
 
 async function write(root: string, files: Record<string, string>): Promise<void> {
   for (const [rel, text] of Object.entries(files)) {
@@ -119,5 +120,16 @@ describe('snapshots of a revision and of the workspace', () => {
       return true;
     });
     await assert.rejects(second.readOut('plots_dir', store), /plots_dir does not exist in HEAD~2, and the lock has no record of it/);
+  });
+
+  test('metrics of a revision: values, and errors that name the revision and file once', async () => {
+    const first = await readMetrics(await Snapshot.forRevision(root, history, 'HEAD~3'), store);
+    assert.deepEqual(first.values, { 'eval.json': { acc: 0.9 }, 'scores.json': { f1: 0.5 }, 'summary/a.json': { n: 1 }, 'summary/b.yaml': { m: 2 } });
+    assert.deepEqual(first.errors.map((e) => e.path), ['plots_dir']);
+    await write(root, { 'eval.json': '{"acc": }' });
+    await execa('git', ['commit', '-q', '-am', 'broken'], { cwd: root });
+    const broken = await readMetrics(await Snapshot.forRevision(root, history, 'HEAD'), store);
+    const evalError = broken.errors.find((e) => e.path === 'eval.json');
+    assert.match(evalError?.message ?? '', /^HEAD:eval\.json:1:\d+: invalid JSON in HEAD:eval\.json: /);
   });
 });
