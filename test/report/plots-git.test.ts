@@ -4,23 +4,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isomorphicGitReader, parseRevision } from '../../engine/report/plots-git.js';
+import { isomorphicGitReader } from '../../engine/report/plots-git.js';
 import { loadPipelineFrom, textReaderOf, commitFiles, workspaceFiles } from '../../engine/report/plots-revisions.js';
 import { ObjectStore } from '../../engine/cache/store.js';
 import { hashFile } from '../../engine/hash/file.js';
 import { hashDir } from '../../engine/hash/dir.js';
 import { serializeLock } from '../../engine/lock/lockfile.js';
-
-describe('revision syntax', () => {
-  test('base name and ancestry steps', () => {
-    assert.deepEqual(parseRevision('HEAD'), { base: 'HEAD', steps: [] });
-    assert.deepEqual(parseRevision('main~2^2'), { base: 'main', steps: [{ op: '~', n: 2 }, { op: '^', n: 2 }] });
-    assert.deepEqual(parseRevision('v1.0^'), { base: 'v1.0', steps: [{ op: '^', n: 1 }] });
-    assert.equal(parseRevision('~1'), undefined);
-    assert.equal(parseRevision('HEAD~x'), undefined);
-    assert.equal(parseRevision('a..b'), undefined);
-  });
-});
 
 describe('reading files at a commit with isomorphic-git', () => {
   let dir: string;
