@@ -1,21 +1,15 @@
 import { acquireRepoLock } from '../run/repo-lock.js';
 import { Repo } from '../run/repo.js';
-import { reproduce, summarize, type ReproSummary } from '../run/repro.js';
+import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
 
-export interface RunReproOptions {
+/** The scheduler's options, plus what the API adds around a run. */
+export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal'> {
   /** Pipeline file relative to root (default: pipeline.yaml, else dvc.yaml, at the root). */
   file?: string;
-  targets?: string[];
-  force?: boolean;
-  dry?: boolean;
-  downstream?: boolean;
-  single?: boolean;
-  keepGoing?: boolean;
-  jobs?: number;
-  ignoreGates?: boolean;
-  runCache?: boolean;
+  /** Wait for another dvc-ts in this repository instead of failing. */
   wait?: boolean;
+  /** Leave stage output out of the report. */
   quiet?: boolean;
   reporter?: RunReporter;
   /** Handle SIGINT/SIGTERM by stopping the run cleanly (the CLI does; library users may not want it). */
@@ -43,19 +37,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   try {
     const repo = await Repo.open(root, { file: options.file });
     try {
-      const summary = await reproduce(repo, {
-        targets: options.targets ?? [],
-        force: options.force,
-        dry: options.dry,
-        downstream: options.downstream,
-        single: options.single,
-        keepGoing: options.keepGoing,
-        jobs: options.jobs ?? repo.config.jobs,
-        ignoreGates: options.ignoreGates,
-        runCache: options.runCache,
-        reporter,
-        signal: abort.signal,
-      });
+      const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
       const all = summary.results;
       if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {
         reporter.info('Data and pipelines are up to date.');

@@ -2,22 +2,15 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findProject } from './root.js';
 import { UserError } from '../errors.js';
+import type { RunReproOptions } from '../api/repro.js';
 
-export interface ReproCliOptions {
+/** What commander parses for `repro`: the API's options plus the CLI-only ones. */
+interface ReproCliOptions extends RunReproOptions {
   commit?: boolean;
   message?: string;
   branch?: string;
   check?: boolean;
-  force?: boolean;
-  dry?: boolean;
-  downstream?: boolean;
-  single?: boolean;
-  keepGoing?: boolean;
-  jobs?: number;
-  ignoreGates?: boolean;
-  runCache: boolean;
-  wait?: boolean;
-  quiet?: boolean;
+  singleItem?: boolean;
 }
 
 export function parseJobs(value: string): number {
@@ -46,7 +39,7 @@ export function registerRepro(program: Command): void {
     .option('-m, --message <text>', 'with --commit: the first line of the commit message')
     .option('-b, --branch <name>', 'with --commit: commit on a new branch created at HEAD')
     .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
-    .action(async (targets: string[], opts: ReproCliOptions & { singleItem?: boolean }) => {
+    .action(async (targets: string[], opts: ReproCliOptions) => {
       const { root, file } = await findProject();
       if (opts.check) {
         const { runStatus, formatStatus } = await import('../api/status.js');
