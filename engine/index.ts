@@ -23,3 +23,4 @@ export { plotsShow, plotsDiff, writePlotsPage, resolveOutputPath, type PlotsRepo
 export { metricsShow, metricsDiff, formatMetricsShow, formatDiff, type MetricsShowReport, type DiffReport, type DiffOptions } from './api/metrics.js';
 export { paramsDiff } from './api/params.js';
 export { runGc, formatGc, type GcOptions, type GcReport } from './api/gc.js';
+export { runCommit, type RunCommitOptions } from './api/commit.js';
