@@ -22,7 +22,7 @@ export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal
  * groups and leave the lock exactly as the finished stages made it.
  */
 export async function runRepro(root: string, options: RunReproOptions = {}): Promise<ReproSummary> {
-  const reporter = options.reporter ?? defaultReporter(options.quiet);
+  const reporter = options.reporter ?? (await defaultReporter(options.quiet));
   const repoLock = options.dry ? undefined : await acquireRepoLock(root, { wait: options.wait });
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -130,22 +130,44 @@ function toGate(raw: unknown, fail: (msg: string) => never): GateDecision {
  * Serialise with a stable order (stages as the pipeline declares them, paths and params
  * sorted) so the lock diffs well in git. A single command is written as a string, like DVC.
  */
-export function serializeLock(lock: LockFile, stageOrder: string[]): string {
+export function serializeLock(lock: LockFile, stageOrder: string[], blocks?: StageBlocks): string {
   const rank = new Map(stageOrder.map((n, i) => [n, i]));
   const names = Object.keys(lock.stages).sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-  const stages: Record<string, unknown> = {};
-  for (const name of names) {
-    const e = lock.stages[name]!;
-    const out: Record<string, unknown> = { cmd: e.cmd.length === 1 ? e.cmd[0] : e.cmd };
-    if (e.deps.length) out.deps = sortPaths(e.deps);
-    const params = sortParams(e.params);
-    if (Object.keys(params).length) out.params = params;
-    if (e.outs.length) out.outs = sortPaths(e.outs);
-    if (e.gate) out.gate = e.gate;
-    if (e.skipped) out.skipped = true;
-    stages[name] = out;
+  const header = stringify({ schema: lock.schema }, YAML_OPTIONS);
+  if (names.length === 0) return `${header}stages: {}\n`;
+  const parts = names.map((name) => blocks?.get(name, lock.stages[name]!) ?? serializeStage(name, lock.stages[name]!));
+  return `${header}stages:\n${parts.join('')}`;
+}
+
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/**
+ * One stage's block under `stages:`, already indented. Serialising stage by stage is what lets
+ * a run rewrite the lock after each stage without re-serialising every other stage each time.
+ */
+export function serializeStage(name: string, e: LockEntry): string {
+  const out: Record<string, unknown> = { cmd: e.cmd.length === 1 ? e.cmd[0] : e.cmd };
+  if (e.deps.length) out.deps = sortPaths(e.deps);
+  const params = sortParams(e.params);
+  if (Object.keys(params).length) out.params = params;
+  if (e.outs.length) out.outs = sortPaths(e.outs);
+  if (e.gate) out.gate = e.gate;
+  if (e.skipped) out.skipped = true;
+  const text = stringify({ [name]: out }, YAML_OPTIONS);
+  // Nested one level deeper; empty lines stay empty (inside block scalars too).
+  return text.replace(/^(?=.)/gm, '  ');
+}
+
+/** Serialised stage blocks, remembered per entry object: an unchanged entry is never redone. */
+export class StageBlocks {
+  private readonly cache = new Map<string, { entry: LockEntry; text: string }>();
+  get(name: string, entry: LockEntry): string {
+    const hit = this.cache.get(name);
+    if (hit?.entry === entry) return hit.text;
+    const text = serializeStage(name, entry);
+    this.cache.set(name, { entry, text });
+    return text;
   }
-  return stringify({ schema: lock.schema, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 function sortPaths(entries: LockPathEntry[]): Record<string, unknown>[] {
@@ -165,6 +187,16 @@ function sortParams(params: ParamValues): ParamValues {
   return out;
 }
 
-export async function writeLock(root: string, lock: LockFile, stageOrder: string[], file = LOCK_FILE): Promise<void> {
-  await writeFileAtomic(join(root, file), serializeLock(lock, stageOrder));
+/** Write the lock atomically; returns the text written. */
+export async function writeLock(root: string, lock: LockFile, stageOrder: string[], file = LOCK_FILE, blocks?: StageBlocks): Promise<string> {
+  const text = serializeLock(lock, stageOrder, blocks);
+  try {
+    await writeFileAtomic(join(root, file), text);
+    return text;
+  } catch (e) {
+    // A full disk or a read-only directory is the user's to fix; the old lock is still whole.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO'].includes(code)) throw e;
+    throw new UserError(`cannot write ${file}: ${(e as Error).message}`, { exitCode: 1, details: [`${file} was left as it was before this write`] });
+  }
 }

@@ -1,8 +1,8 @@
 // Validates the pipeline file as written (before interpolation, as DVC does) against
 // engine/schema/pipeline.schema.json, and turns ajv's findings into located, readable errors.
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from '../errors.js';
 import type { SourcePos } from '../types.js';
 import { nodeAtPath, toPlain } from './yaml-tree.js';
@@ -14,11 +14,24 @@ export const PIPELINE_SCHEMA_URL = new URL('../../../engine/schema/pipeline.sche
 
 let compiled: ValidateFunction | undefined;
 
+/** Written by scripts/build-validator.mjs at build time: ajv's standalone code for the schema. */
+const PRECOMPILED = new URL('../schema/pipeline.validate.cjs', import.meta.url);
+const require = createRequire(import.meta.url);
+
+/**
+ * The schema validator: the precompiled one when the build made it (no ajv load, no compile:
+ * ~90 ms off every command), else compiled here with the same options.
+ */
 function validator(): ValidateFunction {
   if (!compiled) {
-    const schema: unknown = JSON.parse(readFileSync(PIPELINE_SCHEMA_URL, 'utf8'));
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-    compiled = ajv.compile(schema as object);
+    if (existsSync(PRECOMPILED)) {
+      const mod = require(PRECOMPILED.pathname) as ValidateFunction | { default: ValidateFunction };
+      compiled = typeof mod === 'function' ? mod : mod.default;
+    } else {
+      const schema: unknown = JSON.parse(readFileSync(PIPELINE_SCHEMA_URL, 'utf8'));
+      const { Ajv } = require('ajv') as { Ajv: typeof AjvClass };
+      compiled = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(schema as object);
+    }
   }
   return compiled;
 }

@@ -1,5 +1,6 @@
 import type { LockEntry, LockFile } from '../types.js';
-import { writeLock } from '../lock/lockfile.js';
+import { StageBlocks, writeLock } from '../lock/lockfile.js';
+import { rememberLock } from '../lock/lock-cache.js';
 
 /**
  * Writes pipeline.lock after every stage that finishes, atomically, one write at a time. When
@@ -10,6 +11,8 @@ export class LockWriter {
   private writing: Promise<void> | undefined;
   private dirty = false;
   private failure: unknown;
+  private readonly blocks = new StageBlocks();
+  private lastText: string | undefined;
 
   constructor(
     private readonly root: string,
@@ -28,7 +31,7 @@ export class LockWriter {
     try {
       while (this.dirty) {
         this.dirty = false;
-        await writeLock(this.root, this.lock, this.order, this.file);
+        this.lastText = await writeLock(this.root, this.lock, this.order, this.file, this.blocks);
       }
     } catch (e) {
       this.failure = e;
@@ -41,5 +44,6 @@ export class LockWriter {
   async close(): Promise<void> {
     while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
+    if (this.lastText !== undefined) await rememberLock(this.root, this.file, this.lastText, this.lock);
   }
 }

@@ -1,10 +1,14 @@
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { DVC_TS_DIR } from '../config.js';
+import { tempPathFor } from '../util/atomic.js';
 
 const LOCK_PATH = `${DVC_TS_DIR}/tmp/repo.lock`;
+/** A takeover guard older than this was left by a process killed while clearing a stale lock. */
+const GUARD_STALE_MS = 10_000;
 
 export interface RepoLock {
   release(): Promise<void>;
@@ -17,27 +21,24 @@ export interface RepoLock {
 export async function acquireRepoLock(root: string, options: { wait?: boolean; pollMs?: number } = {}): Promise<RepoLock> {
   const path = join(root, LOCK_PATH);
   await mkdir(join(root, DVC_TS_DIR, 'tmp'), { recursive: true });
-  const me = `${process.pid} ${hostname()}\n`;
+  // The nonce tells this lock from one a later process with a reused pid writes.
+  const me = `${process.pid} ${hostname()} ${randomBytes(6).toString('hex')}\n`;
   for (;;) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(me);
-      await fh.close();
+    if (await createExclusive(path, me)) {
       return {
         async release() {
           const now = await readFile(path, 'utf8').catch(() => '');
           if (now === me) await unlink(path).catch(() => undefined);
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const owner = await readFile(path, 'utf8').catch(() => '');
+    const owner = await readFile(path, 'utf8').catch(() => undefined);
+    if (owner === undefined) continue; // released meanwhile: ask again
     const [pidText, host] = owner.trim().split(' ');
     const pid = Number(pidText);
-    if (owner === '' || !Number.isInteger(pid) || (host === hostname() && !isAlive(pid))) {
-      // Dead owner (or a half-written lock from a killed process): take it over.
-      await unlink(path).catch(() => undefined);
+    if (!Number.isInteger(pid) || pid <= 0 || (host === hostname() && !isAlive(pid))) {
+      // Dead owner (or a damaged lock): take it over.
+      await removeStale(path, owner, me);
       continue;
     }
     if (!options.wait) {
@@ -56,5 +57,55 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Create `path` holding `content`, atomically: written beside it, then hard-linked into place,
+ * so no one ever reads a lock that exists but is still empty (which looked stale and was taken
+ * over, letting two runs in). False when the lock exists.
+ */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const tmp = tempPathFor(path);
+  await writeFile(tmp, content);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+    // A file system without hard links: exclusive create, then write (a tiny window remains).
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(content);
+      await fh.close();
+      return true;
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e2;
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Delete the lock only if it still holds the stale `seen` content. Two processes that both saw
+ * it stale would otherwise race: the first deletes it and takes the lock, the second deletes
+ * that fresh lock. A guard file makes check-and-delete one step among those taking over.
+ */
+async function removeStale(path: string, seen: string, me: string): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (!(await createExclusive(guard, me))) {
+    const st = await stat(guard).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 5));
+    return;
+  }
+  try {
+    if ((await readFile(path, 'utf8').catch(() => undefined)) === seen) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
   }
 }

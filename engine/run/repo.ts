@@ -10,7 +10,8 @@ import { ObjectStore } from '../cache/store.js';
 import { checkoutOut } from '../cache/link.js';
 import { saveOut } from '../cache/save.js';
 import { RunCache } from '../cache/runcache.js';
-import { lockPathFor, readLock } from '../lock/lockfile.js';
+import { lockPathFor } from '../lock/lockfile.js';
+import { readLockCached } from '../lock/lock-cache.js';
 import { loadPipeline } from '../pipeline/load.js';
 import type { HashInfo, LockEntry, LockFile, LockPathEntry, Pipeline, StageDef } from '../types.js';
 
@@ -37,7 +38,7 @@ export class Repo {
     const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root), ensureDvcTsIgnored(root)]);
     const graph = buildGraph(pipeline.stages);
     const lockFile = lockPathFor(pipeline.file);
-    const lock = await readLock(root, lockFile);
+    const lock = await readLockCached(root, lockFile);
     const state = new StateCache(root);
     const hasher = new Hasher(root, state);
     const store = new ObjectStore(root, { state });

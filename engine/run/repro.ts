@@ -8,7 +8,7 @@ import { computeRunKey } from '../hash/stage.js';
 import type { GateDecision, LockEntry, StageDef } from '../types.js';
 import { ignoreOuts } from '../git/gitignore.js';
 import type { Repo } from './repo.js';
-import { startCommand, type RunningCommand } from './process.js';
+import type { RunningCommand } from './process.js';
 import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { DVC_TS_DIR } from '../config.js';
@@ -281,6 +281,8 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
         if (stopLaunching && interrupted) return 'interrupted';
         await log.write(`$ ${cmd}\n`);
         const stderrTail: string[] = [];
+        // execa loads only when a stage really runs: a no-op repro never pays for it.
+        const { startCommand } = await import('./process.js');
         const child = startCommand(cmd, {
           cwd: repo.abs(stage.wdir),
           env: { DVC_TS_STAGE: stage.name, DVC_TS_ROOT: repo.root },

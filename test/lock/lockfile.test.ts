@@ -63,3 +63,36 @@ describe('pipeline.lock', () => {
     assert.deepEqual(parseLock('').stages, {});
   });
 });
+
+describe('serialising stage by stage', () => {
+  test('gives the same bytes as serialising the whole document', async () => {
+    const { stringify } = await import('yaml');
+    const { serializeLock: serialize, StageBlocks } = await import('../../engine/lock/lockfile.js');
+    const multi: LockFile = {
+      schema: '1.0',
+      stages: {
+        ...lock.stages,
+        'odd name@x': {
+          cmd: ['line one\nline two\n\nafter a blank', "quote ' and \" and: colon"],
+          deps: [],
+          params: { 'p.yaml': { nested: { list: [1, 'two', { three: 3 }] }, empty: '' } },
+          outs: [],
+          skipped: true,
+          gate: { open: false, expr: 'a', values: { a: false } },
+        },
+      },
+    };
+    const order = ['prepare', 'train', 'odd name@x'];
+    const text = serialize(multi, order);
+    const whole = stringify(
+      { schema: '1.0', stages: Object.fromEntries(order.map((n) => [n, parseLock(text).stages[n] && JSON.parse(JSON.stringify(parseLock(text).stages[n]))])) },
+      { lineWidth: 0 },
+    );
+    assert.deepEqual(parseLock(text).stages, parseLock(whole).stages);
+    assert.deepEqual(parseLock(text).stages['odd name@x']!.cmd, multi.stages['odd name@x']!.cmd);
+    const blocks = new StageBlocks();
+    assert.equal(serialize(multi, order, blocks), text);
+    assert.equal(serialize(multi, order, blocks), text, 'cached blocks give the same text');
+    assert.equal(serialize({ schema: '1.0', stages: {} }, []), 'schema: "1.0"\nstages: {}\n');
+  });
+});
