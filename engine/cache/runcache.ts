@@ -41,7 +41,8 @@ export class RunCache {
       format: FORMAT,
       outs: outs.map((o) => (o.nfiles === undefined ? { path: o.path, hash: o.hash, size: o.size } : { path: o.path, hash: o.hash, size: o.size, nfiles: o.nfiles })),
     };
-    await writeFileAtomic(this.entryPath(runKey), JSON.stringify(entry, null, 1) + '\n');
+    // A run-cache entry lost to a power cut only costs a rerun: no fsync on the hot path.
+    await writeFileAtomic(this.entryPath(runKey), JSON.stringify(entry, null, 1) + '\n', { durable: false });
   }
 
   /**

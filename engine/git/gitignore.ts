@@ -22,7 +22,7 @@ export async function ignoreOuts(root: string, outPaths: string[]): Promise<stri
     const missing = names.filter((n) => !present.has(`/${n}`) && !present.has(`/${n}/`));
     if (missing.length === 0) continue;
     const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-    await writeFileAtomic(join(root, file), text + sep + missing.map((n) => `/${n}`).join('\n') + '\n');
+    await writeFileAtomic(join(root, file), text + sep + missing.map((n) => `/${n}`).join('\n') + '\n', { durable: false });
     changed.push(file);
   }
   return changed;

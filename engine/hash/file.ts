@@ -29,20 +29,29 @@ export interface FileDigest {
  */
 export async function hashFile(absPath: string): Promise<FileDigest> {
   const fh = await open(absPath, 'r');
-  const buf = takeBuffer();
+  // Two buffers: the next chunk is read (on libuv's thread pool) while this one is hashed.
+  let filling = takeBuffer();
+  let spare = takeBuffer();
+  let pending = fh.read(filling, 0, filling.length, null);
   try {
     const hasher = newBlake3();
     let size = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const { bytesRead } = await pending;
       if (bytesRead === 0) break;
-      // update() consumes the bytes synchronously, so the buffer can be refilled right after.
-      hasher.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      const full = filling;
+      filling = spare;
+      spare = full;
+      pending = fh.read(filling, 0, filling.length, null);
+      hasher.update(bytesRead === full.length ? full : full.subarray(0, bytesRead));
       size += bytesRead;
     }
     return { hash: hasher.digest('hex'), size };
   } finally {
-    returnBuffer(buf);
+    // A read may still be in flight after an error: let it settle before its buffer is reused.
+    await pending.catch(() => undefined);
+    returnBuffer(filling);
+    returnBuffer(spare);
     await fh.close();
   }
 }

@@ -14,9 +14,14 @@ export const DEFAULT_HASH_CONCURRENCY = 8;
 export interface HasherOptions {
   /** Files hashed at once (default 8). */
   concurrency?: number;
-  /** Turns a file into its digest; a worker-thread pool can be plugged in here. */
+  /** Turns a file into its digest (default: on the main thread). */
   digester?: FileDigester;
+  /** For files of LARGE_FILE_BYTES or more: a worker-thread pool, so big files use every core. */
+  largeFileDigester?: FileDigester;
 }
+
+/** Below this, a file is hashed on the main thread: a worker round trip would cost more. */
+export const LARGE_FILE_BYTES = 1024 * 1024;
 
 /** The latest hashing of a directory, kept so the cache can store it without rehashing. */
 export interface DirSnapshot {
@@ -37,6 +42,7 @@ export class Hasher {
 
   private readonly limit: Limiter;
   private readonly digester: FileDigester;
+  private readonly largeFileDigester: FileDigester;
   private readonly inFlight = new Map<string, Promise<FileDigest>>();
   private readonly dirSnapshots = new Map<string, DirSnapshot>();
 
@@ -47,6 +53,7 @@ export class Hasher {
     this.state = state;
     this.limit = createLimiter(opts.concurrency ?? DEFAULT_HASH_CONCURRENCY);
     this.digester = opts.digester ?? inThreadDigester;
+    this.largeFileDigester = opts.largeFileDigester ?? this.digester;
   }
 
   /** Absolute path of a repository-relative POSIX path. */
@@ -74,7 +81,7 @@ export class Hasher {
       return info;
     }
     if (st.isFile()) {
-      const d = await this.hashFileCached(abs);
+      const d = await this.hashFileCached(abs, st);
       return { hash: d.hash, size: d.size };
     }
     throw new UserError(`${relPath} is neither a file nor a directory and cannot be hashed`);
@@ -89,22 +96,23 @@ export class Hasher {
    * Hash one file by absolute path, answered from the state cache when its inode, mtime and size
    * are unchanged. Concurrent requests for the same path share one read.
    */
-  hashFileCached(absPath: string): Promise<FileDigest> {
+  hashFileCached(absPath: string, known?: BigIntStats): Promise<FileDigest> {
     const key = resolve(absPath);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.limit(() => this.hashThroughState(key)).finally(() => this.inFlight.delete(key));
+      // `known`: a stat the caller just took, so an unchanged file costs one stat, not two.
+      pending = this.limit(() => this.hashThroughState(key, known)).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  private async hashThroughState(abs: string): Promise<FileDigest> {
+  private async hashThroughState(abs: string, statted?: BigIntStats): Promise<FileDigest> {
     const since = Date.now();
-    const before = await stat(abs, { bigint: true });
+    const before = statted ?? (await stat(abs, { bigint: true }));
     const known = await this.state.get(abs, before);
     if (known !== undefined) return { hash: known, size: Number(before.size) };
-    const digest = await this.digester.digest(abs);
+    const digest = await (before.size >= LARGE_FILE_BYTES ? this.largeFileDigester : this.digester).digest(abs);
     this.filesHashed++;
     // Record only when the file held still while it was read; otherwise the digest may mix
     // two versions and must not be trusted next time.

@@ -117,7 +117,8 @@ export class StateCache {
     if (!this.dirty) return;
     const rows: Array<[string, string, string, number, string]> = [];
     for (const [k, e] of this.entries) rows.push([k, e.ino, e.mtimeNs, e.size, e.hash]);
-    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: rows }));
+    // The state is an optimisation: a copy lost to a power cut is rebuilt by hashing again.
+    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: rows }), { durable: false });
     this.dirty = false;
   }
 

@@ -53,5 +53,5 @@ export async function rememberLock(root: string, file: string, text: string, loc
   } catch {
     return;
   }
-  await writeFileAtomic(join(root, CACHE_FILE), json).catch(() => undefined);
+  await writeFileAtomic(join(root, CACHE_FILE), json, { durable: false }).catch(() => undefined);
 }
