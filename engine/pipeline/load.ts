@@ -8,6 +8,7 @@ import type { Pipeline } from '../types.js';
 import { toRepoPath } from '../util/paths.js';
 import type { ReadFile } from './params-files.js';
 import { resolvePipeline } from './resolve.js';
+import { cachedPipeline, digestText, rememberPipeline } from './load-cache.js';
 import type { MissingParamsPolicy } from './stage.js';
 import { findSymlinkEscapes, pathUses } from './symlinks.js';
 
@@ -38,6 +39,17 @@ export async function findPipelineFile(root: string): Promise<string> {
 export async function loadPipeline(root: string, options: LoadOptions = {}): Promise<Pipeline> {
   const absRoot = resolve(root);
   const file = options.file === undefined ? await findPipelineFile(absRoot) : normaliseFile(absRoot, options.file);
+  const missingParams = options.missingParams ?? 'error';
+  const mode = `${file}\n${missingParams}`;
+  const pipeline = (await cachedPipeline(absRoot, mode)) ?? (await resolveFromDisk(absRoot, file, mode, missingParams));
+  const escapes = await findSymlinkEscapes(absRoot, pathUses(pipeline));
+  if (escapes.length === 1) throw escapes[0]!;
+  if (escapes.length > 1) throw new UserErrors(escapes);
+  return pipeline;
+}
+
+/** Resolve the pipeline from its files, recording each file read so the result can be cached. */
+async function resolveFromDisk(absRoot: string, file: string, mode: string, missingParams: MissingParamsPolicy): Promise<Pipeline> {
   let text: string;
   try {
     text = await readFile(join(absRoot, file), 'utf8');
@@ -45,16 +57,20 @@ export async function loadPipeline(root: string, options: LoadOptions = {}): Pro
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `pipeline file '${file}' does not exist` : `cannot read pipeline file '${file}': ${(e as Error).message}`);
   }
+  const files: Record<string, string | null> = { [file]: digestText(text) };
+  const read = repoFileReader(absRoot);
   const pipeline = resolvePipeline({
     file,
     text,
     root: absRoot,
-    readFile: repoFileReader(absRoot),
-    missingParams: options.missingParams ?? 'error',
+    readFile: (path) => {
+      const content = read(path);
+      files[path] = digestText(content);
+      return content;
+    },
+    missingParams,
   });
-  const escapes = await findSymlinkEscapes(absRoot, pathUses(pipeline));
-  if (escapes.length === 1) throw escapes[0]!;
-  if (escapes.length > 1) throw new UserErrors(escapes);
+  await rememberPipeline(absRoot, { files, mode }, pipeline);
   return pipeline;
 }
 

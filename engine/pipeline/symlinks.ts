@@ -1,6 +1,6 @@
 // The on-disk half of "paths stay inside the repository": a path written as `data/x` still
 // leaves the repository when `data` is a symlink to somewhere else.
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Pipeline, SourcePos } from '../types.js';
@@ -34,40 +34,67 @@ export async function findSymlinkEscapes(root: string, uses: readonly PathUse[])
   const realRoot = await realpath(root);
   // prefix → undefined when fine, or the symlink target outside the repository.
   const verdicts = new Map<string, Promise<string | undefined>>();
+  const listings: Listings = new Map();
   const inspect = (prefix: string): Promise<string | undefined> => {
     let v = verdicts.get(prefix);
     if (!v) {
-      v = escapeOf(root, realRoot, prefix);
+      v = escapeOf(root, realRoot, prefix, listings);
       verdicts.set(prefix, v);
     }
     return v;
   };
-  const errors: UserError[] = [];
-  for (const use of uses) {
-    const parts = use.path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
-      const escape = await inspect(prefix);
-      if (escape === 'missing') break;
-      if (escape !== undefined) {
-        errors.push(new UserError(`${use.label} goes through symlink '${prefix}', which points outside the repository (${escape})`, { pos: use.pos }));
-        break;
+  // Every path is checked at once (lstat runs on libuv's pool); order of errors is kept.
+  const found = await Promise.all(
+    uses.map(async (use): Promise<UserError | undefined> => {
+      const parts = use.path.split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const prefix = parts.slice(0, i).join('/');
+        const escape = await inspect(prefix);
+        if (escape === 'missing') return undefined;
+        if (escape !== undefined) {
+          return new UserError(`${use.label} goes through symlink '${prefix}', which points outside the repository (${escape})`, { pos: use.pos });
+        }
       }
-    }
-  }
-  return errors;
+      return undefined;
+    }),
+  );
+  return found.filter((e): e is UserError => e !== undefined);
 }
 
 /** 'missing' when nothing is there, the outside target for an escaping symlink, else undefined. */
-async function escapeOf(root: string, realRoot: string, prefix: string): Promise<string | undefined> {
-  const abs = join(root, prefix);
-  let isLink: boolean;
-  try {
-    isLink = (await lstat(abs)).isSymbolicLink();
-  } catch {
-    return 'missing';
+/**
+ * What kind of entry each name in a directory is, read once per directory: one readdir stands
+ * in for an lstat per file (10,000 dep files in 100 directories: 100 calls, not 10,000).
+ */
+type Listing = Map<string, 'link' | 'other'> | undefined;
+type Listings = Map<string, Promise<Listing>>;
+
+function listingOf(listings: Listings, dirAbs: string): Promise<Listing> {
+  let pending = listings.get(dirAbs);
+  if (!pending) {
+    pending = readdir(dirAbs, { withFileTypes: true }).then(
+      (entries) => new Map(entries.map((d) => [d.name, d.isSymbolicLink() ? ('link' as const) : ('other' as const)])),
+      () => undefined,
+    );
+    listings.set(dirAbs, pending);
   }
-  if (!isLink) return undefined;
+  return pending;
+}
+
+async function escapeOf(root: string, realRoot: string, prefix: string, listings: Listings): Promise<string | undefined> {
+  const abs = join(root, prefix);
+  const slash = prefix.lastIndexOf('/');
+  const kind = (await listingOf(listings, slash < 0 ? root : join(root, prefix.slice(0, slash))))?.get(prefix.slice(slash + 1));
+  if (kind === undefined) {
+    // Not listed: missing, or a name readdir could not see (permissions): ask lstat itself.
+    try {
+      if (!(await lstat(abs)).isSymbolicLink()) return undefined;
+    } catch {
+      return 'missing';
+    }
+  } else if (kind === 'other') {
+    return undefined;
+  }
   let target: string;
   try {
     target = await realpath(abs);
