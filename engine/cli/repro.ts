@@ -10,6 +10,7 @@ interface ReproCliOptions extends RunReproOptions {
   message?: string;
   branch?: string;
   check?: boolean;
+  watch?: boolean;
   singleItem?: boolean;
 }
 
@@ -38,6 +39,7 @@ export function registerRepro(program: Command): void {
     .option('--commit', 'after a successful run, commit the results to git (see `dvc-ts commit`)')
     .option('-m, --message <text>', 'with --commit: the first line of the commit message')
     .option('-b, --branch <name>', 'with --commit: commit on a new branch created at HEAD')
+    .option('-w, --watch', 'stay running: reproduce again whenever an input (dep, param, pipeline) changes')
     .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
     .action(async (targets: string[], opts: ReproCliOptions) => {
       const { root, file } = await findProject();
@@ -46,6 +48,14 @@ export function registerRepro(program: Command): void {
         const report = await runStatus(root, { targets, file });
         process.stdout.write(report.upToDate ? 'Check passed: every stage is up to date with pipeline.lock.\n' : `Check failed:\n${formatStatus(report)}`);
         process.exitCode = report.upToDate ? 0 : 1;
+        return;
+      }
+      if (opts.watch) {
+        const { watchRepro } = await import('../api/watch.js');
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        await watchRepro(root, { ...opts, file, single: opts.singleItem, targets }, stop.signal, (line) => process.stdout.write(line + '\n'));
         return;
       }
       const { runRepro } = await import('../api/repro.js');

@@ -1,0 +1,39 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { CLI, TempRepo } from '../helpers/repo.js';
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('repro --watch', () => {
+  test('reruns when an input changes, not when an output does; stops on SIGINT', async () => {
+    const repo = await TempRepo.create({
+      'pipeline.yaml': 'stages:\n  up:\n    cmd: echo run >> runs.count; tr a-z A-Z < in.txt > out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n',
+      'in.txt': 'one\n',
+    });
+    const child = execa(process.execPath, [CLI, 'repro', '--watch'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
+    try {
+      await waitFor(async () => (await repo.count('runs.count')) === 1 && (await repo.exists('out.txt')), 'the first run');
+      await waitFor(() => repo.exists('pipeline.lock'), 'the lock');
+      await new Promise((r) => setTimeout(r, 800)); // the watcher is set up after the run
+      await repo.write({ 'in.txt': 'two\n' });
+      await waitFor(async () => (await repo.read('out.txt')) === 'TWO\n', 'the rerun after the edit');
+      assert.equal(await repo.count('runs.count'), 2);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(await repo.count('runs.count'), 2, 'writing outputs does not trigger another run');
+    } finally {
+      child.kill('SIGINT');
+      const r = await child;
+      await repo.remove();
+      assert.match(String(r.stdout), /Watching 2 inputs/);
+      assert.notEqual(r.exitCode, null, 'it exited');
+    }
+  });
+});
