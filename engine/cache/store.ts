@@ -70,11 +70,11 @@ export class ObjectStore {
     if (isDirHash(info.hash)) throw new Error(`addFile given a directory hash ${info.hash}`);
     const dst = this.objectPath(info.hash);
     if (await this.has(info.hash)) return false;
-    await mkdir(dirname(dst), { recursive: true });
+    await mkdir(dirname(dst), { recursive: true }).catch(rethrowAsCacheError);
     const tmp = tempPathFor(dst);
     let tmpStat;
     try {
-      await copyFile(absPath, tmp, constants.COPYFILE_FICLONE);
+      await copyFile(absPath, tmp, constants.COPYFILE_FICLONE).catch(rethrowAsCacheError);
       await chmod(tmp, OBJECT_MODE);
       tmpStat = await stat(tmp, { bigint: true });
       const copied = await hashFile(tmp);
@@ -84,7 +84,7 @@ export class ObjectStore {
         });
       }
       await fsyncFile(tmp);
-      await rename(tmp, dst);
+      await rename(tmp, dst).catch(rethrowAsCacheError);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
       throw e;
@@ -115,7 +115,7 @@ export class ObjectStore {
       ),
     );
     if (!(await this.has(info.hash))) {
-      await writeFileAtomic(this.objectPath(info.hash), serializeManifest(manifest), OBJECT_MODE);
+      await writeFileAtomic(this.objectPath(info.hash), serializeManifest(manifest), OBJECT_MODE).catch(rethrowAsCacheError);
     }
     return added.filter(Boolean).length;
   }
@@ -202,6 +202,24 @@ export class ObjectStore {
     );
     return perPrefix.flat().sort();
   }
+}
+
+/** Errors of the environment (permissions, a full disk), which the user can fix: not bugs. */
+const ENVIRONMENT_ERRORS: Record<string, string> = {
+  EACCES: 'check the permissions of .dvc-ts/cache',
+  EPERM: 'check the permissions (and attributes) of .dvc-ts/cache',
+  EROFS: 'the cache is on a read-only file system',
+  ENOSPC: 'the disk is full: free space (`dvc-ts gc` removes cache objects no revision uses)',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOTDIR: 'something in .dvc-ts/cache is a file where a directory belongs',
+  EIO: 'the disk reported an I/O error',
+};
+
+/** Turn an environment error while writing the cache into a UserError; rethrow anything else. */
+function rethrowAsCacheError(e: unknown): never {
+  const hint = ENVIRONMENT_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
+  if (hint === undefined) throw e;
+  throw new UserError(`cannot write to the cache: ${(e as Error).message}`, { exitCode: 1, details: [hint] });
 }
 
 async function fsyncFile(p: string): Promise<void> {

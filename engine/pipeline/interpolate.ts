@@ -15,7 +15,8 @@
  * Security: in `cmd`, a parameter value is data, never code. A value containing any character
  * outside `[A-Za-z0-9_./:=@%+,-]` (spaces, quotes, `;`, `$`, backticks, …) is shell-quoted with
  * POSIX single quotes (`'` becomes `'\''`), and an empty value becomes `''`; simple values stay
- * unquoted so commands read as written. `${raw:expr}` inserts the value exactly as it is, for a
+ * unquoted so commands read as written. Inside "…" the value is backslash-escaped instead, and
+ * inside '…' only its own `'` is escaped, so `"${x}"` and `'${x}'` are just as safe. `${raw:expr}` inserts the value exactly as it is, for a
  * parameter that deliberately holds shell syntax (`${raw:extra_flags}`): use it only for values
  * you trust. Outside `cmd` (deps, outs, wdir, params, when) values are inserted unquoted: they
  * are paths and expressions, never given to a shell.
@@ -113,6 +114,79 @@ export function shellQuote(value: string): string {
   if (value === '') return "''";
   if (SHELL_SAFE.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Where a placeholder sits in a `cmd` template, as `sh` will read it: outside quotes, inside
+ * "…", inside '…', or inside a `…` command substitution. Quoting must fit the place: '…' put
+ * inside "…" protects nothing (`"${x}"` with x = `$(id)` would run `id`).
+ */
+export type ShellContext = 'bare' | 'double' | 'single' | 'backtick';
+
+/**
+ * The shell context at each placeholder, from the template's literal text (POSIX sh lexing:
+ * backslash escapes, '…', "…", and `$(…)` / `…` that open a fresh context inside "…").
+ */
+export function shellContexts(text: string, placeholders: readonly Placeholder[]): ShellContext[] {
+  // Each frame: its kind, and for `$(…)` the depth of plain parentheses opened inside it.
+  const stack: Array<{ kind: ShellContext | 'subst'; parens: number }> = [{ kind: 'bare', parens: 0 }];
+  const contexts: ShellContext[] = [];
+  let next = 0;
+  for (let i = 0; i < text.length; i++) {
+    const p = placeholders[next];
+    if (p && i === p.start) {
+      const top = stack[stack.length - 1]!.kind;
+      contexts.push(top === 'subst' ? 'bare' : top);
+      next++;
+      i = p.end - 1;
+      continue;
+    }
+    const c = text[i]!;
+    const top = stack[stack.length - 1]!;
+    if (top.kind === 'single') {
+      if (c === "'") stack.pop();
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '$' && text[i + 1] === '(') {
+      stack.push({ kind: 'subst', parens: 0 });
+      i++;
+    } else if (c === '`') {
+      if (top.kind === 'backtick') stack.pop();
+      else stack.push({ kind: 'backtick', parens: 0 });
+    } else if (top.kind === 'double') {
+      if (c === '"') stack.pop();
+    } else if (c === "'") stack.push({ kind: 'single', parens: 0 });
+    else if (c === '"') stack.push({ kind: 'double', parens: 0 });
+    else if (c === '(') top.parens++;
+    else if (c === ')') {
+      if (top.kind === 'subst' && top.parens === 0) stack.pop();
+      else if (top.parens > 0) top.parens--;
+    }
+  }
+  while (contexts.length < placeholders.length) contexts.push('bare');
+  return contexts;
+}
+
+/**
+ * Quote a value for its place in a command so the shell reads it as one piece of data.
+ * Undefined when no quoting is safe there: inside `…` the value's own backquotes and
+ * backslashes would be reinterpreted, so such a value must go through `$(…)` instead.
+ */
+export function shellQuoteIn(context: ShellContext, value: string): string | undefined {
+  switch (context) {
+    case 'bare':
+      return shellQuote(value);
+    case 'double':
+      return value.replace(/[\\$`"]/g, (ch) => `\\${ch}`);
+    case 'single':
+      return value.replace(/'/g, `'\\''`);
+    case 'backtick':
+      return /[`\\]/.test(value) ? undefined : shellQuote(value);
+  }
 }
 
 /** Assemble a template from its literal parts and the text for each placeholder. */

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { SourcePos } from '../types.js';
 import type { CtxMap, CtxNode, Context } from './context.js';
 import { KeyNotFound, ctxFromYNode, ctxToPlain, ctxToYNode, pythonTypeName } from './context.js';
-import { InterpolationError, assemble, findPlaceholders, isWholeValue, shellQuote, unescapeLiteral } from './interpolate.js';
+import { InterpolationError, assemble, findPlaceholders, isWholeValue, shellContexts, shellQuoteIn, unescapeLiteral } from './interpolate.js';
 import type { Placeholder } from './interpolate.js';
 import { pythonStr, scalarToString } from './python-str.js';
 import type { YNode, YScalar } from './yaml-tree.js';
@@ -97,15 +97,20 @@ function substituteString(node: YScalar, text: string, kind: FieldKind, scope: S
     const placed = ctxToYNode(value, node.pos);
     return placed.kind === 'scalar' && node.contentPos ? { ...placed, contentPos: node.contentPos } : placed;
   }
-  const pieces = placeholders.map((p) => valueAsText(lookup(scope, p, node.pos), kind === 'cmd' && !p.raw, kind, scope, node.pos));
+  const contexts = kind === 'cmd' ? shellContexts(text, placeholders) : [];
+  const pieces = placeholders.map((p, i) => {
+    const context = contexts[i];
+    // Values are quoted for the place they land in (outside quotes, in "…", in '…').
+    const quote = kind !== 'cmd' || p.raw || context === undefined
+      ? (v: string) => v
+      : (v: string) => shellQuoteIn(context, v) ?? fail(scope, node.pos, `the value of '\${${p.expr}}' cannot be quoted safely inside backquotes; use $(...) instead`);
+    return valueAsText(lookup(scope, p, node.pos), quote, kind, scope, node.pos);
+  });
   return { ...node, value: assemble(text, placeholders, pieces), float: false };
 }
 
-function valueAsText(value: CtxNode, quote: boolean, kind: FieldKind, scope: Scope, pos: SourcePos): string {
-  if (value.kind === 'scalar') {
-    const text = scalarToString(value.value, value.float);
-    return quote ? shellQuote(text) : text;
-  }
+function valueAsText(value: CtxNode, quote: (text: string) => string, kind: FieldKind, scope: Scope, pos: SourcePos): string {
+  if (value.kind === 'scalar') return quote(scalarToString(value.value, value.float));
   if (value.kind === 'map' && kind === 'cmd') return mappingAsOptions(value, quote, scope, pos);
   return fail(scope, pos, `Cannot interpolate data of type '${pythonTypeName(value)}'`);
 }
@@ -114,8 +119,7 @@ function valueAsText(value: CtxNode, quote: boolean, kind: FieldKind, scope: Sco
  * DVC's unpacking of a mapping into command-line options (its defaults: booleans as store_true
  * flags, lists as nargs). Nested mappings are flattened with dotted keys.
  */
-function mappingAsOptions(map: CtxMap, quote: boolean, scope: Scope, pos: SourcePos): string {
-  const q = (s: string): string => (quote ? shellQuote(s) : s);
+function mappingAsOptions(map: CtxMap, q: (text: string) => string, scope: Scope, pos: SourcePos): string {
   const parts: string[] = [];
   const walk = (node: CtxMap, prefix: string): void => {
     for (const [key, value] of node.entries) {

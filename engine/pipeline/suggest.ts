@@ -25,6 +25,9 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    // The distance is at least the length difference: skip the quadratic work (a hostile
+    // 60,000-character key would otherwise cost seconds per candidate).
+    if (Math.abs(c.length - lower.length) > limit) continue;
     const dist = editDistance(lower, c.toLowerCase());
     if (dist < bestDistance) {
       best = c;
