@@ -1,6 +1,7 @@
 import { isUserError } from '../errors.js';
 import { selectStages } from '../graph/select.js';
 import { Repo } from '../run/repo.js';
+import { acquireRepoLock } from '../run/repo-lock.js';
 
 export interface CheckoutSummary {
   restored: string[];
@@ -13,7 +14,17 @@ export interface CheckoutSummary {
  * Make every cached out match the lock: outs already right are left alone (known from the
  * state cache, so this is cheap), the rest are linked from the cache after verification.
  */
-export async function runCheckout(root: string, options: { targets?: string[]; file?: string } = {}): Promise<CheckoutSummary> {
+export async function runCheckout(root: string, options: { targets?: string[]; file?: string; wait?: boolean } = {}): Promise<CheckoutSummary> {
+  // Checkout writes outputs: never at the same time as a repro that is writing them too.
+  const repoLock = await acquireRepoLock(root, { wait: options.wait });
+  try {
+    return await checkoutLocked(root, options);
+  } finally {
+    await repoLock.release();
+  }
+}
+
+async function checkoutLocked(root: string, options: { targets?: string[]; file?: string }): Promise<CheckoutSummary> {
   const repo = await Repo.open(root, { file: options.file });
   const summary: CheckoutSummary = { restored: [], unchanged: 0, failed: 0, lines: [] };
   try {

@@ -1,4 +1,5 @@
 import { acquireRepoLock } from '../run/repo-lock.js';
+import { reapOrphanStages } from '../run/orphans.js';
 import { Repo } from '../run/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
@@ -24,6 +25,10 @@ export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal
 export async function runRepro(root: string, options: RunReproOptions = {}): Promise<ReproSummary> {
   const reporter = options.reporter ?? (await defaultReporter(options.quiet));
   const repoLock = options.dry ? undefined : await acquireRepoLock(root, { wait: options.wait });
+  if (repoLock) {
+    const reaped = await reapOrphanStages(root);
+    if (reaped.length) reporter.info(`Ended ${reaped.length} stage process group(s) left running by a killed dvc-ts`);
+  }
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) return;

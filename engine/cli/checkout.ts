@@ -6,10 +6,11 @@ export function registerCheckout(program: Command): void {
     .command('checkout')
     .description('Restore cached outputs in the workspace to what pipeline.lock records')
     .argument('[targets...]', 'stage names (default: every stage)')
-    .action(async (targets: string[]) => {
+    .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')
+    .action(async (targets: string[], opts: { wait?: boolean }) => {
       const { runCheckout } = await import('../api/checkout.js');
       const { root, file } = await findProject();
-      const result = await runCheckout(root, { targets, file });
+      const result = await runCheckout(root, { targets, file, wait: opts.wait });
       for (const line of result.lines) process.stdout.write(line + '\n');
       if (result.failed > 0) process.exitCode = 1;
     });

@@ -13,6 +13,7 @@ import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { DVC_TS_DIR } from '../config.js';
 import { MinHeap } from '../util/heap.js';
+import { forgetStageGroup, recordStageGroup } from './orphans.js';
 
 export interface ReproOptions {
   targets?: string[];
@@ -296,9 +297,11 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
           },
         });
         running.add(child);
+        if (child.pid !== undefined) await recordStageGroup(repo.root, child.pid);
         if (interrupted) killGroup(child);
         const outcome = await child.done;
         running.delete(child);
+        if (child.pid !== undefined) await forgetStageGroup(repo.root, child.pid);
         if (interrupted) return 'interrupted';
         if (outcome.spawnError) return `could not start: ${outcome.spawnError}`;
         if (outcome.exitCode !== 0) {

@@ -105,3 +105,27 @@ describe('one repro at a time', () => {
     }
   });
 });
+
+describe('SIGKILL of dvc-ts itself', () => {
+  test('the next repro ends the stage processes the killed run left behind, then reruns the stage', async () => {
+    const marker = `${40 + Math.floor(Math.random() * 1000) / 1000}`;
+    const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE(marker), 'dur.txt': '30\n' });
+    try {
+      const child = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
+      await waitFor(() => repo.exists('started.txt'), 'the slow stage to start');
+      child.kill('SIGKILL');
+      await child;
+      assert.equal(await processesMatching(`^sleep ${marker}`), 1, 'the orphaned stage is still running');
+      await repo.write({ 'dur.txt': '0\n' });
+      const again = await repo.run(['repro']);
+      assert.equal(again.code, 0, again.all);
+      assert.match(again.stdout, /Ended 1 stage process group\(s\) left running by a killed dvc-ts/);
+      // The old group was ended by the new run; the new run's own leftover ends with its shell.
+      await waitFor(async () => (await processesMatching(`^sleep ${marker}`)) === 0, 'no stage process left', 5000);
+      assert.match(await repo.read('pipeline.lock'), /^ {2}slow:/m);
+    } finally {
+      await execa('pkill', ['-f', `sleep ${marker}`], { reject: false });
+      await repo.remove();
+    }
+  });
+});
