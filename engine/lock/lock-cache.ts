@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { blake3Hex } from '../hash/digest.js';
 import type { LockFile } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { emptyLock, parseLock } from './lockfile.js';
+import { emptyLock, parseLock, readLockText } from './lockfile.js';
 
 /**
  * pipeline.lock parsed once: the parse (YAML with positions, checked field by field) costs
@@ -22,13 +22,8 @@ function keyOf(file: string, text: string): string {
 }
 
 export async function readLockCached(root: string, file: string): Promise<LockFile> {
-  let text: string;
-  try {
-    text = await readFile(join(root, file), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyLock();
-    throw e;
-  }
+  const text = await readLockText(root, file);
+  if (text === undefined) return emptyLock();
   const key = keyOf(file, text);
   try {
     const cached = JSON.parse(await readFile(join(root, CACHE_FILE), 'utf8')) as CachedLock;

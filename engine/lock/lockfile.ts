@@ -18,16 +18,20 @@ export function emptyLock(): LockFile {
   return { schema: LOCK_SCHEMA, stages: {} };
 }
 
-/** Read pipeline.lock; a missing file is an empty lock, a damaged one a located error. */
-export async function readLock(root: string, file = LOCK_FILE): Promise<LockFile> {
-  let text: string;
+/** The lock's text, or undefined when there is no lock yet. */
+export async function readLockText(root: string, file = LOCK_FILE): Promise<string | undefined> {
   try {
-    text = await readFile(join(root, file), 'utf8');
+    return await readFile(join(root, file), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyLock();
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return parseLock(text, file);
+}
+
+/** Read pipeline.lock; a missing file is an empty lock, a damaged one a located error. */
+export async function readLock(root: string, file = LOCK_FILE): Promise<LockFile> {
+  const text = await readLockText(root, file);
+  return text === undefined ? emptyLock() : parseLock(text, file);
 }
 
 /** Parse lock text, checking its shape field by field so a hand-edited lock fails clearly. */

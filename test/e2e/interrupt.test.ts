@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { execa } from 'execa';
-import { CLI, TempRepo } from '../helpers/repo.js';
+import { CLI, TempRepo, waitFor } from '../helpers/repo.js';
 
 // The stage starts a grandchild in the background, then waits: killing only the shell would
 // leave the grandchild running. Durations come from a file so the same cmd can finish later.
@@ -16,14 +16,6 @@ const PIPELINE = (marker: string) => `stages:
     outs: [slow.txt]
 `;
 
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function processesMatching(pattern: string): Promise<number> {
   const r = await execa('pgrep', ['-f', pattern], { reject: false });

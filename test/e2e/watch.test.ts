@@ -1,16 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { CLI, TempRepo } from '../helpers/repo.js';
+import { CLI, TempRepo, waitFor } from '../helpers/repo.js';
 
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('repro --watch', () => {
   test('reruns when an input changes, not when an output does; stops on SIGINT', async () => {

@@ -9,6 +9,16 @@ export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../engin
 /** The repository's own root (for the flagship example and the shared corpus beside it). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** Poll `check` until it holds; fails the test after `ms` with what was awaited. */
+export async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
