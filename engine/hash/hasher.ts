@@ -112,7 +112,8 @@ export class Hasher {
     const before = statted ?? (await stat(abs, { bigint: true }));
     const known = await this.state.get(abs, before);
     if (known !== undefined) return { hash: known, size: Number(before.size) };
-    const digest = await (before.size >= LARGE_FILE_BYTES ? this.largeFileDigester : this.digester).digest(abs);
+    const size = Number(before.size);
+    const digest = await (size >= LARGE_FILE_BYTES ? this.largeFileDigester : this.digester).digest(abs, size);
     this.filesHashed++;
     // Record only when the file held still while it was read; otherwise the digest may mix
     // two versions and must not be trusted next time.
