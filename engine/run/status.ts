@@ -4,6 +4,9 @@ import { selectStages } from '../graph/select.js';
 import { onlyRestorable, type StaleReason } from '../graph/staleness.js';
 import type { GateDecision } from '../types.js';
 import type { Repo } from './repo.js';
+import { createLimiter } from '../hash/limit.js';
+
+const STAGES_AT_ONCE = 4;
 
 export type StageState = 'up-to-date' | 'stale' | 'restorable' | 'gated' | 'frozen';
 
@@ -25,15 +28,18 @@ export interface StageStatusReport {
  */
 export async function computeStatus(repo: Repo, targets: string[] = []): Promise<StageStatusReport[]> {
   const names = selectStages(repo.graph, { targets });
+  // A few stages at a time: all at once would queue every file of every stage together
+  // (10,000 pending stats on a wide pipeline), which costs more in memory and GC than it saves.
+  const limit = createLimiter(STAGES_AT_ONCE);
   const reports = await Promise.all(
-    names.map(async (name): Promise<StageStatusReport> => {
+    names.map((name) => limit(async (): Promise<StageStatusReport> => {
       const stage = repo.graph.byName.get(name)!;
       if (stage.frozen) return { name, state: 'frozen', reasons: [], staleUpstream: [] };
       const observed = await repo.observe(stage);
       const reasons = repo.staleReasons(stage, repo.lock.stages[name], observed);
       const state: StageState = reasons.length === 0 ? 'up-to-date' : onlyRestorable(reasons) ? 'restorable' : 'stale';
       return { name, state, reasons, staleUpstream: [] };
-    }),
+    })),
   );
   const byName = new Map(reports.map((r) => [r.name, r]));
   // Reports are in topological order, so each upstream's state (gate included) is final when a
