@@ -2,7 +2,7 @@ import { mkdir, rm, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../errors.js';
 import { decideGate, describeDecision } from '../gate/index.js';
-import { selectStages } from '../graph/select.js';
+import { resolveTarget, selectStages } from '../graph/select.js';
 import { describeReason, onlyRestorable, type StaleReason } from '../graph/staleness.js';
 import { computeRunKey } from '../hash/stage.js';
 import type { GateDecision, LockEntry, StageDef } from '../types.js';
@@ -69,7 +69,8 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   const { graph } = repo;
   const selected = selectStages(graph, { targets: options.targets ?? [], downstream: options.downstream, single: options.single });
   const selectedSet = new Set(selected);
-  const explicit = new Set(options.targets?.length ? selected : []);
+  // Named targets themselves (not their upstream): `--force` reaches into a frozen stage only then.
+  const explicit = new Set((options.targets ?? []).flatMap((t) => resolveTarget(graph, t)));
   const jobs = Math.max(1, options.jobs ?? 1);
   const reporter = options.reporter;
   const lockWriter = new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile);

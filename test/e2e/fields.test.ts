@@ -22,6 +22,11 @@ describe('stage fields', () => {
       assert.equal(await repo.count('hot.count'), 2);
       const status = JSON.parse((await repo.run(['status', '--json'])).stdout) as { stages: { name: string; state: string }[] };
       assert.deepEqual(status.stages.map((s) => [s.name, s.state]), [['cold', 'frozen'], ['hot', 'stale']]);
+      // Only a frozen stage named as a target is reached by --force.
+      assert.equal((await repo.run(['repro', '--force'])).code, 0);
+      assert.equal(await repo.count('cold.count'), 0);
+      assert.equal((await repo.run(['repro', '--force', 'cold'])).code, 0);
+      assert.equal(await repo.count('cold.count'), 1);
     } finally {
       await repo.remove();
     }
