@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { blake3Hex } from '../hash/digest.js';
 import type { LockFile } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { BUILD_ID } from '../util/build-id.js';
 import { emptyLock, parseLock, readLockText } from './lockfile.js';
 
 /**
@@ -18,7 +19,7 @@ interface CachedLock {
 }
 
 function keyOf(file: string, text: string): string {
-  return `${file}\n${blake3Hex(text)}`;
+  return `${BUILD_ID}\n${file}\n${blake3Hex(text)}`;
 }
 
 export async function readLockCached(root: string, file: string): Promise<LockFile> {

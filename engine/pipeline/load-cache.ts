@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { blake3Hex } from '../hash/digest.js';
 import type { Pipeline } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { BUILD_ID } from '../util/build-id.js';
 
 /**
  * The resolved pipeline, kept as JSON under `.dvc-ts/state/` and keyed by the bytes of every
@@ -11,7 +12,8 @@ import { writeFileAtomic } from '../util/atomic.js';
  * milliseconds on a pipeline with thousands of paths; an unchanged pipeline skips all of it.
  */
 const CACHE_FILE = '.dvc-ts/state/pipeline-cache.json';
-const FORMAT = 1;
+/** Changes with every build of the engine: a parse made by other code is never reused. */
+const FORMAT = `1:${BUILD_ID}`;
 
 export interface PipelineInputs {
   /** Repository-relative path → BLAKE3 of its text, or null when it was absent. */
@@ -21,7 +23,7 @@ export interface PipelineInputs {
 }
 
 interface CachedPipeline {
-  format: number;
+  format: string;
   inputs: PipelineInputs;
   pipeline: Pipeline;
 }

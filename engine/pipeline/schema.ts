@@ -14,7 +14,7 @@ export const PIPELINE_SCHEMA_URL = new URL('../../../engine/schema/pipeline.sche
 
 let compiled: ValidateFunction | undefined;
 
-/** Written by scripts/build-validator.mjs at build time: ajv's standalone code for the schema. */
+/** Written by scripts/postbuild.mjs at build time: ajv's standalone code for the schema. */
 const PRECOMPILED = new URL('../schema/pipeline.validate.cjs', import.meta.url);
 const require = createRequire(import.meta.url);
 

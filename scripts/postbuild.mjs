@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Run by `npm run build` after tsc:
+// 1. precompiles the pipeline JSON Schema into a standalone validator (ajv's standalone code),
+//    so no command pays for loading and compiling ajv at start-up (the options must stay those
+//    of engine/pipeline/schema.ts's runtime fallback);
+// 2. writes dist/engine/build-id.txt, a hash of the built engine, so caches of parsed files
+//    (.dvc-ts/state/) made by another build of dvc-ts are never trusted.
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { writeFileSync, renameSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const schema = JSON.parse(readFileSync(`${root}/engine/schema/pipeline.schema.json`, 'utf8'));
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { source: true } });
+const validate = ajv.compile(schema);
+const code = standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate);
+const out = `${root}/dist/engine/schema/pipeline.validate.cjs`;
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(`${out}.tmp`, code);
+renameSync(`${out}.tmp`, out);
+
+function filesBelow(dir) {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const p = `${dir}/${name}`;
+    return statSync(p).isDirectory() ? filesBelow(p) : /\.(js|cjs|json)$/.test(name) ? [p] : [];
+  });
+}
+const digest = createHash('sha256');
+for (const f of filesBelow(`${root}/dist/engine`)) {
+  if (f.endsWith('build-id.txt')) continue;
+  digest.update(f.slice(root.length)).update(readFileSync(f));
+}
+digest.update(readFileSync(`${root}/engine/schema/pipeline.schema.json`));
+writeFileSync(`${root}/dist/engine/build-id.txt.tmp`, digest.digest('hex').slice(0, 16) + '\n');
+renameSync(`${root}/dist/engine/build-id.txt.tmp`, `${root}/dist/engine/build-id.txt`);
