@@ -1,5 +1,5 @@
 import { acquireRepoLock } from '../run/repo-lock.js';
-import { reapOrphanStages } from '../run/orphans.js';
+import { leftoverDirs, reapOrphanStages, sweepTempFiles } from '../run/orphans.js';
 import { Repo } from '../run/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
@@ -29,6 +29,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     const reaped = await reapOrphanStages(root);
     if (reaped.length) reporter.info(`Ended ${reaped.length} stage process group(s) left running by a killed dvc-ts`);
   }
+  const tookOver = repoLock?.tookOver ?? false;
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) return;
@@ -42,6 +43,14 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   try {
     const repo = await Repo.open(root, { file: options.file });
     try {
+      if (repoLock) {
+        // Temp files a killed dvc-ts left half-written: everywhere it writes when the last run
+        // died holding the lock, else only dvc-ts's own two folders (a kill before the lock).
+        const outs = Object.values(repo.lock.stages).flatMap((e) => e.outs.map((o) => o.path));
+        const dirs = tookOver ? await leftoverDirs(root, repo.lockFile, outs) : ['.dvc-ts/tmp', '.dvc-ts/state'];
+        const swept = await sweepTempFiles(root, dirs);
+        if (swept) reporter.info(`Removed ${swept} temp file(s) left by a killed dvc-ts`);
+      }
       const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
       const all = summary.results;
       if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {

@@ -83,3 +83,53 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** Names made by engine/util/atomic.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Delete temp files a killed process left half-written in `dirs` (repository-relative). Nothing
+ * ever trusts them, but they would pile up. A temp whose writer is still alive (a concurrent
+ * read-only command saving its state) is left alone. Returns how many were removed.
+ */
+export async function sweepTempFiles(root: string, dirs: Iterable<string>): Promise<number> {
+  let removed = 0;
+  await Promise.all(
+    [...new Set(dirs)].map(async (dir) => {
+      const names = await readdir(join(root, dir)).catch(() => [] as string[]);
+      for (const name of names) {
+        const pid = Number(TEMP_NAME.exec(name)?.[1]);
+        if (!pid || pidAlive(pid)) continue;
+        await unlink(join(root, dir, name)).then(
+          () => removed++,
+          () => undefined,
+        );
+      }
+    }),
+  );
+  return removed;
+}
+
+/** Where a killed run can leave temps: beside the lock and outs, and in dvc-ts's own folders. */
+export async function leftoverDirs(root: string, lockFile: string, outPaths: string[]): Promise<string[]> {
+  const dirs = [dirnameOf(lockFile), `${DVC_TS_DIR}/state`, `${DVC_TS_DIR}/tmp`, ...outPaths.map(dirnameOf)];
+  for (const shard of ['cache/runs', 'cache/files/b3']) {
+    const names = await readdir(join(root, DVC_TS_DIR, shard)).catch(() => [] as string[]);
+    dirs.push(`${DVC_TS_DIR}/${shard}`, ...names.map((n) => `${DVC_TS_DIR}/${shard}/${n}`));
+  }
+  return dirs;
+}
+
+function dirnameOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '.' : path.slice(0, slash);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -12,6 +12,8 @@ const GUARD_STALE_MS = 10_000;
 
 export interface RepoLock {
   release(): Promise<void>;
+  /** The lock was taken over from a process that died holding it (it may have left temp files). */
+  tookOver: boolean;
 }
 
 /**
@@ -23,9 +25,11 @@ export async function acquireRepoLock(root: string, options: { wait?: boolean; p
   await mkdir(join(root, DVC_TS_DIR, 'tmp'), { recursive: true });
   // The nonce tells this lock from one a later process with a reused pid writes.
   const me = `${process.pid} ${hostname()} ${randomBytes(6).toString('hex')}\n`;
+  let tookOver = false;
   for (;;) {
     if (await createExclusive(path, me)) {
       return {
+        tookOver,
         async release() {
           const now = await readFile(path, 'utf8').catch(() => '');
           if (now === me) await unlink(path).catch(() => undefined);
@@ -39,6 +43,7 @@ export async function acquireRepoLock(root: string, options: { wait?: boolean; p
     if (!Number.isInteger(pid) || pid <= 0 || (host === hostname() && !isAlive(pid))) {
       // Dead owner (or a damaged lock): take it over.
       await removeStale(path, owner, me);
+      tookOver = true;
       continue;
     }
     if (!options.wait) {

@@ -108,10 +108,21 @@ describe('SIGKILL of dvc-ts itself', () => {
       child.kill('SIGKILL');
       await child;
       assert.equal(await processesMatching(`^sleep ${marker}`), 1, 'the orphaned stage is still running');
+      // Temp files as a write cut short would leave them: the dead writer's are swept, a live
+      // writer's (this test process stands in for a concurrent status) are not.
+      const dead = 2 ** 22 + 1;
+      await repo.write({
+        [`.pipeline.lock.${dead}.0badc0de.tmp`]: 'half a lock',
+        [`.dvc-ts/state/.hashes.json.${dead}.0badc0de.tmp`]: '{',
+        [`.dvc-ts/state/.hashes.json.${process.pid}.0badc0de.tmp`]: '{',
+      });
       await repo.write({ 'dur.txt': '0\n' });
       const again = await repo.run(['repro']);
       assert.equal(again.code, 0, again.all);
       assert.match(again.stdout, /Ended 1 stage process group\(s\) left running by a killed dvc-ts/);
+      assert.match(again.stdout, /Removed 2 temp file\(s\) left by a killed dvc-ts/);
+      assert.equal(await repo.exists(`.pipeline.lock.${dead}.0badc0de.tmp`), false);
+      assert.equal(await repo.exists(`.dvc-ts/state/.hashes.json.${process.pid}.0badc0de.tmp`), true);
       // The old group was ended by the new run; the new run's own leftover ends with its shell.
       await waitFor(async () => (await processesMatching(`^sleep ${marker}`)) === 0, 'no stage process left', 5000);
       assert.match(await repo.read('pipeline.lock'), /^ {2}slow:/m);

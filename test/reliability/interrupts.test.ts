@@ -141,6 +141,10 @@ async function killLoop(worker: number, kills: number, tally: Tally): Promise<vo
         continue;
       }
       const after = await counts(repo);
+      if (signal === 'SIGKILL') {
+        const unswept = (await findTempFiles(repo.root)).filter((t) => newTemp.includes(t));
+        if (unswept.length > 0) violation(round, signal, `temp files of the killed run not swept by the next repro: ${unswept.join(', ')}`);
+      }
       for (const s of STAGE_NAMES) {
         const rerun = after.get(s)! - mid.get(s)!;
         if (finished.has(s) && rerun !== 0) violation(round, signal, `stage ${s} had finished but ran again`);
