@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from './errors.js';
 
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
@@ -26,6 +25,7 @@ export async function readConfig(root: string): Promise<RepoConfig> {
   } catch {
     return { ...DEFAULT_CONFIG };
   }
+  const { LineCounter, parseDocument } = await import('yaml');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const fail = (offset: number, message: string): never => {

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { GateSpec } from '../types.js';
 import { UserError } from '../errors.js';
 import { toRepoPath } from '../util/paths.js';
@@ -26,7 +26,9 @@ export function parseGateFileText(text: string, file: string): unknown {
   }
   try {
     // 'error': YAML warnings (unknown tags, …) are not printed; real errors still throw.
-    return parseYaml(content, { logLevel: 'error' }) as unknown;
+    // Loaded only for YAML gate files: JSON verdicts (the common case) never pay for it.
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    return parse(content, { logLevel: 'error' }) as unknown;
   } catch (e) {
     const problem = jsonProblem ?? firstLine(e);
     throw new UserError(`gate file ${file} is not valid ${yamlNamed ? 'YAML' : 'JSON or YAML'}: ${problem}`);

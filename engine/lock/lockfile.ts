@@ -1,11 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, stringify, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
 import { UserError } from '../errors.js';
 import type { GateDecision, LockEntry, LockFile, LockPathEntry, ParamValues } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export const LOCK_FILE = 'pipeline.lock';
+
+/**
+ * The YAML library, loaded on first use: a command whose lock comes from the parse cache and
+ * writes nothing never loads it (≈20 ms of start-up). Node resolves `yaml` to the same CommonJS
+ * module for require and import, so this is the instance the rest of the engine uses.
+ */
+let yamlLib: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlLib;
+}
 export const LOCK_SCHEMA = '1.0';
 
 /** The lock lives beside its pipeline file, as dvc.lock does beside dvc.yaml. */
@@ -36,6 +48,7 @@ export async function readLock(root: string, file = LOCK_FILE): Promise<LockFile
 
 /** Parse lock text, checking its shape field by field so a hand-edited lock fails clearly. */
 export function parseLock(text: string, file = LOCK_FILE): LockFile {
+  const { isMap, isScalar, LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const at = (node: YamlNode | null | undefined) => {
@@ -137,7 +150,7 @@ function toGate(raw: unknown, fail: (msg: string) => never): GateDecision {
 export function serializeLock(lock: LockFile, stageOrder: string[], blocks?: StageBlocks): string {
   const rank = new Map(stageOrder.map((n, i) => [n, i]));
   const names = Object.keys(lock.stages).sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-  const header = stringify({ schema: lock.schema }, YAML_OPTIONS);
+  const header = yaml().stringify({ schema: lock.schema }, YAML_OPTIONS);
   if (names.length === 0) return `${header}stages: {}\n`;
   const parts = names.map((name) => blocks?.get(name, lock.stages[name]!) ?? serializeStage(name, lock.stages[name]!));
   return `${header}stages:\n${parts.join('')}`;
@@ -157,7 +170,7 @@ export function serializeStage(name: string, e: LockEntry): string {
   if (e.outs.length) out.outs = sortPaths(e.outs);
   if (e.gate) out.gate = e.gate;
   if (e.skipped) out.skipped = true;
-  const text = stringify({ [name]: out }, YAML_OPTIONS);
+  const text = yaml().stringify({ [name]: out }, YAML_OPTIONS);
   // Nested one level deeper; empty lines stay empty (inside block scalars too).
   return text.replace(/^(?=.)/gm, '  ');
 }

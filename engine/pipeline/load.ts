@@ -7,7 +7,6 @@ import { UserError, UserErrors } from '../errors.js';
 import type { Pipeline } from '../types.js';
 import { toRepoPath } from '../util/paths.js';
 import type { ReadFile } from './params-files.js';
-import { resolvePipeline } from './resolve.js';
 import { cachedPipeline, digestText, rememberPipeline } from './load-cache.js';
 import type { MissingParamsPolicy } from './stage.js';
 import { findSymlinkEscapes, pathUses } from './symlinks.js';
@@ -58,6 +57,9 @@ async function resolveFromDisk(absRoot: string, file: string, mode: string, miss
     throw new UserError(code === 'ENOENT' ? `pipeline file '${file}' does not exist` : `cannot read pipeline file '${file}': ${(e as Error).message}`);
   }
   const files: Record<string, string | null> = { [file]: digestText(text) };
+  // The resolver (YAML with positions, schema, interpolation) loads only when the cached
+  // pipeline cannot be used: an unchanged pipeline never pays for its modules.
+  const { resolvePipeline } = await import('./resolve.js');
   const read = repoFileReader(absRoot);
   const pipeline = resolvePipeline({
     file,

@@ -2,7 +2,8 @@
 // output flags with DVC's defaults, params resolved to their values.
 import { UserError } from '../errors.js';
 import type { DepSpec, GateSpec, OutKind, OutSpec, ParamValues, PlotProps, SourcePos, StageDef } from '../types.js';
-import { isSameOrInside, toRepoPath } from '../util/paths.js';
+import { isSameOrInside, isUrlPath, toRepoPath } from '../util/paths.js';
+export { isUrlPath };
 import type { ErrorSink } from './error-sink.js';
 import { lookupParam } from './params-files.js';
 import type { ParamsFiles } from './params-files.js';
@@ -27,14 +28,9 @@ export interface StageContext {
   sink: ErrorSink;
 }
 
-const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 /** Directories an output must never be in: the repository's own state. */
 const PROTECTED = ['.git', '.dvc-ts'];
 
-/** A dependency written as a URL (`https://…`, `s3://…`): kept verbatim, never a repo path. */
-export function isUrlPath(path: string): boolean {
-  return URL_LIKE.test(path);
-}
 
 /** A stage with its `${}` already resolved → StageDef. Problems go to `sc.sink`. */
 export function buildStage(stage: YMap, sc: StageContext): StageDef {

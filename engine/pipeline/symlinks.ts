@@ -4,7 +4,7 @@ import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Pipeline, SourcePos } from '../types.js';
-import { isUrlPath } from './stage.js';
+import { isUrlPath } from '../util/paths.js';
 
 export interface PathUse {
   /** Repository-relative path. */

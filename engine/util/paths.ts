@@ -20,3 +20,10 @@ export function isSameOrInside(inner: string, outer: string): boolean {
   if (outer === '.') return true;
   return inner === outer || inner.startsWith(outer + '/');
 }
+
+const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/** A dependency written as a URL (`https://…`, `s3://…`): kept verbatim, never a repo path. */
+export function isUrlPath(path: string): boolean {
+  return URL_LIKE.test(path);
+}
