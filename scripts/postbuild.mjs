@@ -3,14 +3,16 @@
 // 1. precompiles the pipeline JSON Schema into a standalone validator (ajv's standalone code),
 //    so no command pays for loading and compiling ajv at start-up (the options must stay those
 //    of engine/pipeline/schema.ts's runtime fallback);
-// 2. writes dist/engine/build-id.txt, a hash of the built engine, so caches of parsed files
+// 2. makes the CLI executable (npm links bins of dependencies, not of the package itself, and
+//    `npx dvc-ts` in this repository runs the file directly);
+// 3. writes dist/engine/build-id.txt, a hash of the built engine, so caches of parsed files
 //    (.dvc-ts/state/) made by another build of dvc-ts are never trusted.
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { writeFileSync, renameSync, readdirSync, statSync } from 'node:fs';
+import { writeFileSync, renameSync, readdirSync, statSync, chmodSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -37,3 +39,5 @@ for (const f of filesBelow(`${root}/dist/engine`)) {
 digest.update(readFileSync(`${root}/engine/schema/pipeline.schema.json`));
 writeFileSync(`${root}/dist/engine/build-id.txt.tmp`, digest.digest('hex').slice(0, 16) + '\n');
 renameSync(`${root}/dist/engine/build-id.txt.tmp`, `${root}/dist/engine/build-id.txt`);
+
+chmodSync(`${root}/dist/engine/cli/main.js`, 0o755);

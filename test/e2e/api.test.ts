@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlainReporter, loadPipeline, repro, status, UserError, type StageResult } from '../../engine/index.js';
 import { Writable } from 'node:stream';
-import { TempRepo } from '../helpers/repo.js';
+import { access, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { CLI, TempRepo } from '../helpers/repo.js';
 
 class Collect extends Writable {
   text = '';
@@ -12,6 +14,13 @@ class Collect extends Writable {
     done();
   }
 }
+
+describe('the package', () => {
+  test('its bin is an executable file with a node shebang, as `npx dvc-ts` runs it', async () => {
+    await access(CLI, constants.X_OK);
+    assert.match(await readFile(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  });
+});
 
 describe('programmatic API', () => {
   test('loadPipeline, status and repro', async () => {
