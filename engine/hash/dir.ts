@@ -31,11 +31,6 @@ function compareRelpaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sort entries into manifest order (pure; the input is not modified). */
-export function sortManifest(entries: readonly ManifestEntry[]): ManifestEntry[] {
-  return [...entries].sort((x, y) => compareRelpaths(x.relpath, y.relpath));
-}
-
 /**
  * Canonical bytes of a manifest, the input of its hash: a JSON array, keys in fixed order, no
  * whitespace. Entries must already be sorted (hashDir and parseManifest guarantee it).
