@@ -46,8 +46,8 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
       if (repoLock) {
         // Temp files a killed dvc-ts left half-written: everywhere it writes when the last run
         // died holding the lock, else only dvc-ts's own two folders (a kill before the lock).
-        const outs = Object.values(repo.lock.stages).flatMap((e) => e.outs.map((o) => o.path));
-        const dirs = tookOver ? await leftoverDirs(root, repo.lockFile, outs) : ['.dvc-ts/tmp', '.dvc-ts/state'];
+        const outs = () => Object.values(repo.lock.stages).flatMap((e) => e.outs.map((o) => o.path));
+        const dirs = tookOver ? await leftoverDirs(root, repo.lockFile, outs()) : ['.dvc-ts/tmp', '.dvc-ts/state'];
         const swept = await sweepTempFiles(root, dirs);
         if (swept) reporter.info(`Removed ${swept} temp file(s) left by a killed dvc-ts`);
       }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -30,4 +30,16 @@ export async function allFiles(dir: string): Promise<string[]> {
 /** Leftover temp files (names made by tempPathFor end in `.tmp`). */
 export async function tempFilesUnder(dir: string): Promise<string[]> {
   return (await allFiles(dir)).filter((p) => p.endsWith('.tmp'));
+}
+
+/** Flip the first byte of a (read-only) cache object in place. */
+export async function flipFirstByte(p: string): Promise<void> {
+  await chmod(p, 0o644);
+  const fh = await open(p, 'r+');
+  const b = Buffer.alloc(1);
+  await fh.read(b, 0, 1, 0);
+  b[0] = (b[0] ?? 0) ^ 0xff;
+  await fh.write(b, 0, 1, 0);
+  await fh.close();
+  await chmod(p, 0o444);
 }

@@ -1,6 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, open, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../engine/errors.js';
 import { blake3Hex } from '../../engine/hash/digest.js';
@@ -10,17 +10,8 @@ import { StateCache } from '../../engine/hash/state.js';
 import { checkoutOut, DEFAULT_LINK_TYPES } from '../../engine/cache/link.js';
 import { saveOut } from '../../engine/cache/save.js';
 import { ObjectStore } from '../../engine/cache/store.js';
-import { allFiles, tempFilesUnder, tempRoot, writeTree } from './fixtures.js';
+import { allFiles, flipFirstByte, tempFilesUnder, tempRoot, writeTree } from './fixtures.js';
 
-async function flipFirstByte(p: string): Promise<void> {
-  await chmod(p, 0o644);
-  const fh = await open(p, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, 0);
-  b[0] = (b[0] ?? 0) ^ 0xff;
-  await fh.write(b, 0, 1, 0);
-  await fh.close();
-}
 
 describe('checkoutOut and saveOut', async () => {
   const roots: string[] = [];

@@ -1,25 +1,14 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, open, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../engine/errors.js';
 import { blake3Hex } from '../../engine/hash/digest.js';
 import { hashDir, serializeManifest } from '../../engine/hash/dir.js';
 import { StateCache } from '../../engine/hash/state.js';
 import { ObjectStore } from '../../engine/cache/store.js';
-import { tempFilesUnder, tempRoot, writeTree } from './fixtures.js';
+import { flipFirstByte, tempFilesUnder, tempRoot, writeTree } from './fixtures.js';
 
-/** Flip the first byte of a (read-only) cache object in place. */
-export async function flipFirstByte(p: string): Promise<void> {
-  await chmod(p, 0o644);
-  const fh = await open(p, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, 0);
-  b[0] = (b[0] ?? 0) ^ 0xff;
-  await fh.write(b, 0, 1, 0);
-  await fh.close();
-  await chmod(p, 0o444);
-}
 
 describe('ObjectStore', async () => {
   const roots: string[] = [];
