@@ -6,6 +6,7 @@ import { UserError, UserErrors } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
 import { IGNORED_DIR_NAMES, isDirHash, type ManifestEntry } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
+import type { Hasher } from '../hash/hasher.js';
 import type { ObjectStore } from './store.js';
 
 /** Saving an out after a run lives in save.ts; re-exported here beside its inverse, checkout. */
@@ -82,6 +83,21 @@ export async function checkoutOut(
   }
   result.linkTypesUsed = [...used];
   return result;
+}
+
+/**
+ * The workspace files a checkout of `relPath` would overwrite or delete although the cache does
+ * not hold their bytes (an out the user edited, a file added to a directory out): work that
+ * would be lost for good. `current` is what `hasher.hashPath(relPath)` just returned; a file or
+ * a whole directory may stand there, whatever the out is. Repository-relative paths, sorted.
+ */
+export async function unsavedFiles(store: ObjectStore, hasher: Hasher, relPath: string, current: HashInfo): Promise<string[]> {
+  if (!isDirHash(current.hash)) return (await store.has(current.hash)) ? [] : [relPath];
+  const manifest = hasher.lastDirSnapshot(relPath)?.manifest;
+  if (!manifest) throw new Error(`no manifest kept for ${relPath}`);
+  const limit = createLimiter(8);
+  const held = await Promise.all(manifest.map((e) => limit(() => store.has(e.hash))));
+  return manifest.filter((_, i) => !held[i]).map((e) => `${relPath}/${e.relpath}`);
 }
 
 /** Verify each distinct object; throw one UserError naming every missing or damaged one. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../errors.js';
+import { environmentError, isUserError } from '../errors.js';
+import { stopWritingWhenClosed } from '../run/output.js';
 import { registerInit } from './init.js';
 import { registerRepro } from './repro.js';
 import { registerStatus } from './status.js';
@@ -35,15 +36,19 @@ async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isUserError(e)) {
-      process.stderr.write(`error: ${e.format()}\n`);
-      return e.exitCode;
+    // A full disk, a read-only mount or a permission is the environment's, not a bug.
+    const user = isUserError(e) ? e : environmentError(e);
+    if (user) {
+      process.stderr.write(`error: ${user.format()}\n`);
+      return user.exitCode;
     }
     process.stderr.write(`dvc-ts: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 3;
   }
 }
 
+stopWritingWhenClosed(process.stdout);
+stopWritingWhenClosed(process.stderr);
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -91,3 +91,19 @@ export async function defaultReporter(quiet = false): Promise<RunReporter> {
   const { TtyReporter } = await import('./output-tty.js');
   return new TtyReporter(out);
 }
+
+/**
+ * Keep running when whoever reads our output goes away (`dvc-ts repro | head -1`): the first
+ * write error on stdout or stderr (EPIPE, or a full disk behind a redirect) turns every later
+ * write to that stream into a no-op, so the run completes and records what it did in the lock.
+ * Without this the error event would end the process mid-run with a stack trace.
+ */
+export function stopWritingWhenClosed(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => {
+    stream.write = ((_chunk: unknown, encodingOrDone?: unknown, done?: unknown) => {
+      const callback = typeof encodingOrDone === 'function' ? encodingOrDone : done;
+      if (typeof callback === 'function') queueMicrotask(() => (callback as () => void)());
+      return true;
+    }) as typeof stream.write;
+  });
+}
