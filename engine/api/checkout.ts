@@ -1,4 +1,4 @@
-import { isUserError } from '../errors.js';
+import { environmentError, isUserError } from '../errors.js';
 import { unsavedFiles } from '../cache/link.js';
 import { selectStages } from '../graph/select.js';
 import { Repo } from '../run/repo.js';
@@ -62,9 +62,11 @@ async function checkoutLocked(root: string, options: CheckoutOptions): Promise<C
           summary.restored.push(out.path);
           summary.lines.push(`${now ? 'M' : 'A'}       ${out.path}`);
         } catch (e) {
-          if (!isUserError(e)) throw e;
+          // A full disk or a read-only workspace fails this out, naming path and cause.
+          const user = isUserError(e) ? e : environmentError(e);
+          if (!user) throw e;
           summary.failed++;
-          summary.lines.push(`error: ${e.format()}`);
+          summary.lines.push(`error: ${user.format()}`);
         }
       }
     }
