@@ -88,7 +88,7 @@ export function environmentError(e: unknown, where: { action?: string; path?: st
   const { cause, hint } = ENVIRONMENT_CAUSES[code]!;
   // For a copy, rename or link the destination is what could not be written.
   const path = where.path ?? err.dest ?? err.path;
-  const action = where.action ?? SYSCALL_ACTIONS[err.syscall ?? ''] ?? 'write';
+  const action = where.action ?? SYSCALL_ACTIONS[err.syscall ?? ''] ?? 'use';
   const subject = path === undefined ? action : `${action} ${path}`;
   return new UserError(`cannot ${subject}: ${cause} (${code})`, { exitCode: 1, details: [where.hint ?? hint], cause: e });
 }

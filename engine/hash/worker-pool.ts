@@ -8,12 +8,14 @@ interface Job {
   reject: (e: Error) => void;
 }
 
-/** What a worker answers for one path (see worker.ts). */
+/** What a worker answers for one path (see worker.ts): a digest, or the error's fields. */
 interface Reply {
   hash?: string;
   size?: number;
   error?: string;
   code?: string;
+  syscall?: string;
+  path?: string;
 }
 
 export interface WorkerPoolOptions {
@@ -85,7 +87,10 @@ export class WorkerPoolDigester implements FileDigester {
       this.running.set(worker, undefined);
       worker.unref();
       this.idle.push(worker);
-      if (reply.error !== undefined) job.reject(Object.assign(new Error(reply.error), { code: reply.code }));
+      if (reply.error !== undefined) {
+        // Rebuilt with its errno fields, so a permission error reads as one (see errors.ts).
+        job.reject(Object.assign(new Error(reply.error), { code: reply.code, syscall: reply.syscall, path: reply.path ?? job.path }));
+      }
       else job.resolve({ hash: reply.hash!, size: reply.size! });
       this.pump();
     });
