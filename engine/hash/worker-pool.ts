@@ -39,7 +39,8 @@ export interface WorkerPoolOptions {
  */
 export class WorkerPoolDigester implements FileDigester {
   private readonly idle: Worker[] = [];
-  private readonly running = new Map<Worker, Job | undefined>();
+  /** Every live worker and the job it is hashing (undefined while idle). */
+  private readonly jobOf = new Map<Worker, Job | undefined>();
   private readonly queue: Job[] = [];
   private readonly size: number;
   private readonly workerUrl: URL;
@@ -54,7 +55,7 @@ export class WorkerPoolDigester implements FileDigester {
 
   /** Workers alive now (for tests and diagnostics). */
   get workers(): number {
-    return this.running.size;
+    return this.jobOf.size;
   }
 
   digest(absPath: string): Promise<FileDigest> {
@@ -68,10 +69,10 @@ export class WorkerPoolDigester implements FileDigester {
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
       let worker = this.idle.pop();
-      if (!worker && this.running.size < this.size) worker = this.spawn();
+      if (!worker && this.jobOf.size < this.size) worker = this.spawn();
       if (!worker) return;
       const job = this.queue.shift()!;
-      this.running.set(worker, job);
+      this.jobOf.set(worker, job);
       worker.ref();
       worker.postMessage(job.path);
     }
@@ -80,18 +81,19 @@ export class WorkerPoolDigester implements FileDigester {
   private spawn(): Worker {
     const worker = new Worker(this.workerUrl);
     worker.unref();
-    this.running.set(worker, undefined);
+    this.jobOf.set(worker, undefined);
     worker.on('message', (reply: Reply) => {
-      const job = this.running.get(worker);
+      const job = this.jobOf.get(worker);
       if (!job) return;
-      this.running.set(worker, undefined);
+      this.jobOf.set(worker, undefined);
       worker.unref();
       this.idle.push(worker);
       if (reply.error !== undefined) {
         // Rebuilt with its errno fields, so a permission error reads as one (see errors.ts).
         job.reject(Object.assign(new Error(reply.error), { code: reply.code, syscall: reply.syscall, path: reply.path ?? job.path }));
+      } else {
+        job.resolve({ hash: reply.hash!, size: reply.size! });
       }
-      else job.resolve({ hash: reply.hash!, size: reply.size! });
       this.pump();
     });
     worker.on('error', (e) => this.retire(worker, e));
@@ -101,9 +103,9 @@ export class WorkerPoolDigester implements FileDigester {
 
   /** Drop a worker that failed or exited; its job, if any, fails with `why`. */
   private retire(worker: Worker, why: Error): void {
-    if (!this.running.has(worker)) return; // 'exit' after 'error': already retired
-    const job = this.running.get(worker);
-    this.running.delete(worker);
+    if (!this.jobOf.has(worker)) return; // 'exit' after 'error': already retired
+    const job = this.jobOf.get(worker);
+    this.jobOf.delete(worker);
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     void worker.terminate();
@@ -113,7 +115,7 @@ export class WorkerPoolDigester implements FileDigester {
 
   async close(): Promise<void> {
     this.closed = true;
-    const workers = [...this.running.keys()];
+    const workers = [...this.jobOf.keys()];
     for (const job of this.queue.splice(0)) job.reject(new Error('the hashing worker pool is closed'));
     await Promise.all(workers.map((w) => w.terminate()));
     this.idle.length = 0;
