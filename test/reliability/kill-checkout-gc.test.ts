@@ -59,9 +59,11 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
       const bigHash = (await hashFile(repo.path('big.bin'))).hash;
       const next = [['checkout'], ['repro'], ['gc', '--workspace']];
       let landed = 0;
+      const leftBehind: string[] = [];
       for (let attempt = 0; attempt < ATTEMPTS && landed < next.length; attempt++) {
         const left = await killCheckoutMidCopy(repo);
         if (left.length === 0) continue;
+        leftBehind.push(...left);
         const args = next[landed++]!;
         assert.ok(await present(repo.path('.dvc-ts/tmp/repo.lock')), 'the killed checkout held the lock');
         const r = await repo.run(args);
@@ -76,7 +78,11 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
         assert.equal((await repo.run(['status', '-q'])).code, 0);
         assert.deepEqual((await checkRepo(repo.root, () => true)).violations, []);
       }
-      console.log(`kill-checkout: ${landed} kills landed mid-copy (next command: ${next.slice(0, landed).map((a) => a.join(' ')).join(', ')})`);
+      const inside = leftBehind.filter((t) => t.startsWith('parts/')).length;
+      console.log(
+        `kill-checkout: ${landed} kills landed mid-copy (next command: ${next.slice(0, landed).map((a) => a.join(' ')).join(', ')}); ` +
+          `they left ${leftBehind.length} temp files in the workspace, ${inside} inside the directory out; all swept`,
+      );
       assert.equal(landed, next.length, `only ${landed} of ${ATTEMPTS} kills landed while a temp file existed`);
     } finally {
       await repo.remove();
