@@ -47,8 +47,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-stopWritingWhenClosed(process.stdout);
+const stdoutFailure = stopWritingWhenClosed(process.stdout);
 stopWritingWhenClosed(process.stderr);
+// Output lost to a full disk or the like is a failure; a reader that left (EPIPE) is not. Checked
+// on exit, since a write error is reported after the write that failed.
+process.once('exit', (code) => {
+  const lost = stdoutFailure();
+  if (!lost || lost.code === 'EPIPE') return;
+  const why = environmentError(lost, { action: 'write to', path: 'the standard output' });
+  process.stderr.write(`error: ${why ? why.format() : `cannot write to the standard output: ${lost.message}`}\n`);
+  if (code === 0) process.exitCode = 1;
+});
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

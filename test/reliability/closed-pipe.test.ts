@@ -1,7 +1,9 @@
 // `dvc-ts repro | head -1`: the reader goes away after one line. dvc-ts must not crash on the
 // closed pipe (EPIPE); it stops writing and finishes the run, and the lock records every stage.
+// Output lost to a full disk also lets the run finish, but is an error (exit 1).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { parseLock } from '../../engine/lock/lockfile.js';
 import { CLI, TempRepo } from '../helpers/repo.js';
@@ -40,4 +42,18 @@ describe('output to a closed pipe', () => {
       }
     });
   }
+
+  test('repro > /dev/full: the run completes, then exit 1 saying the output was lost', async (t) => {
+    if (!existsSync('/dev/full')) return t.skip('no /dev/full on this system');
+    const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE });
+    try {
+      const r = await execa('sh', ['-c', `"${process.execPath}" "${CLI}" repro > /dev/full`], { cwd: repo.root, reject: false, env: { CI: 'true', NO_COLOR: '1' } });
+      assert.equal(r.exitCode, 1, String(r.stderr));
+      assert.equal(String(r.stderr), 'error: cannot write to the standard output: no space left on device (ENOSPC)\n  free some space (`dvc-ts gc` removes cache objects no revision uses)');
+      for (const s of STAGES) assert.equal(await repo.count(`ran-${s}`), 1, `${s} ran once`);
+      assert.deepEqual(Object.keys(parseLock(await repo.read('pipeline.lock')).stages).sort(), STAGES);
+    } finally {
+      await repo.remove();
+    }
+  });
 });
