@@ -1,32 +1,44 @@
-import { isUserError } from '../errors.js';
+import { environmentError, isUserError } from '../errors.js';
+import { unsavedFiles } from '../cache/link.js';
 import { selectStages } from '../graph/select.js';
 import { Repo } from '../run/repo.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
+
+export interface CheckoutOptions {
+  targets?: string[];
+  file?: string;
+  wait?: boolean;
+  /** Replace outs even where the workspace holds bytes the cache does not (they are lost). */
+  force?: boolean;
+}
 
 export interface CheckoutSummary {
   restored: string[];
   unchanged: number;
   failed: number;
+  /** Outs left as they are because checking them out would lose bytes the cache does not hold. */
+  kept: { out: string; files: string[] }[];
   lines: string[];
 }
 
 /**
  * Make every cached out match the lock: outs already right are left alone (known from the
- * state cache, so this is cheap), the rest are linked from the cache after verification.
+ * state cache, so this is cheap), the rest are linked from the cache after verification. A
+ * workspace file whose bytes are not in the cache (an out the user edited, a file added to a
+ * directory out) is never overwritten or deleted unless `force`: that out is named and kept.
  */
-export async function runCheckout(root: string, options: { targets?: string[]; file?: string; wait?: boolean } = {}): Promise<CheckoutSummary> {
+export async function runCheckout(root: string, options: CheckoutOptions = {}): Promise<CheckoutSummary> {
   // Checkout writes outputs: never at the same time as a repro that is writing them too.
-  const repoLock = await acquireRepoLock(root, { wait: options.wait });
-  try {
-    return await checkoutLocked(root, options);
-  } finally {
-    await repoLock.release();
-  }
+  return withRepoLock(root, { wait: options.wait }, async (lock) => {
+    const summary = await checkoutLocked(root, options);
+    summary.lines.unshift(...describeCleanup(lock));
+    return summary;
+  });
 }
 
-async function checkoutLocked(root: string, options: { targets?: string[]; file?: string }): Promise<CheckoutSummary> {
+async function checkoutLocked(root: string, options: CheckoutOptions): Promise<CheckoutSummary> {
   const repo = await Repo.open(root, { file: options.file });
-  const summary: CheckoutSummary = { restored: [], unchanged: 0, failed: 0, lines: [] };
+  const summary: CheckoutSummary = { restored: [], unchanged: 0, failed: 0, kept: [], lines: [] };
   try {
     for (const name of selectStages(repo.graph, { targets: options.targets ?? [], single: (options.targets ?? []).length > 0 })) {
       const entry = repo.lock.stages[name];
@@ -40,23 +52,46 @@ async function checkoutLocked(root: string, options: { targets?: string[]; file?
           continue;
         }
         try {
+          const unsaved = now && !options.force ? await unsavedFiles(repo.store, repo.hasher, out.path, now) : [];
+          if (unsaved.length > 0) {
+            summary.kept.push({ out: out.path, files: unsaved });
+            summary.lines.push(describeKept(out.path, unsaved));
+            continue;
+          }
           await repo.restoreOuts(stage, [out]);
           summary.restored.push(out.path);
           summary.lines.push(`${now ? 'M' : 'A'}       ${out.path}`);
         } catch (e) {
-          if (!isUserError(e)) throw e;
+          // A full disk or a read-only workspace fails this out, naming path and cause.
+          const user = isUserError(e) ? e : environmentError(e);
+          if (!user) throw e;
           summary.failed++;
-          summary.lines.push(`error: ${e.format()}`);
+          summary.lines.push(`error: ${user.format()}`);
         }
       }
     }
   } finally {
     await repo.close();
   }
-  summary.lines.push(
-    summary.restored.length || summary.failed
-      ? `${summary.restored.length} restored, ${summary.unchanged} unchanged, ${summary.failed} failed`
-      : 'Everything is already checked out.',
-  );
+  summary.lines.push(...closingLines(summary));
   return summary;
+}
+
+function describeKept(out: string, files: string[]): string {
+  if (files.length === 1 && files[0] === out) {
+    return `error: ${out} was modified and its bytes are not in the cache: not checked out`;
+  }
+  const what = files.length === 1 ? '1 file' : `${files.length} files`;
+  return [`error: ${out} holds ${what} whose bytes are not in the cache: not checked out`, ...files.map((f) => `  ${f}`)].join('\n');
+}
+
+function closingLines(summary: CheckoutSummary): string[] {
+  const { restored, unchanged, failed, kept } = summary;
+  if (!restored.length && !failed && !kept.length) return ['Everything is already checked out.'];
+  const counts = `${restored.length} restored, ${unchanged} unchanged, ${failed} failed`;
+  if (!kept.length) return [counts];
+  return [
+    `${counts}, ${kept.length} not checked out to keep changes the cache does not hold`,
+    'Save what you need from them, then `dvc-ts checkout --force` replaces them with what pipeline.lock records.',
+  ];
 }

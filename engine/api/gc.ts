@@ -9,7 +9,7 @@ import { selectRevisions, type RevisionScope, type SelectedRevision } from '../g
 import { Snapshot } from '../git/snapshot.js';
 import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
 
 export interface GcOptions {
   workspace?: boolean;
@@ -32,6 +32,8 @@ export interface GcReport {
   bytes: number;
   /** Run-cache entries pruned, relative to the runs directory. */
   runEntries: string[];
+  /** What a killed dvc-ts had left and taking the lock cleared. */
+  notes: string[];
 }
 
 export const GC_SCOPE_HELP = [
@@ -58,30 +60,30 @@ export async function runGc(root: string, options: GcOptions): Promise<GcReport>
   }
   const dry = options.dry ?? false;
   // One writer at a time: a repro saving objects while they are being collected would lose them.
-  const repoLock = dry ? undefined : await acquireRepoLock(root);
-  try {
-    const store = new ObjectStore(root);
-    const history = await GitHistory.open(root);
-    const revisions = await selectRevisions(history, scope);
-    const referenced = await referencedHashes(root, history, revisions);
-    const manifests = await readManifests(store, referenced);
-    const kept = expandKept(referenced, manifests);
-    const objects = await store.list();
-    const garbage = garbageObjects(objects, kept);
-    const survivors = new Set(objects.filter((o) => kept.has(o)));
-    const runsDir = join(root, RUNS_RELDIR);
-    const stale = staleRunEntries(await listRunEntries(runsDir), survivors, manifests);
-    let bytes = 0;
-    for (const hash of garbage) {
-      const path = store.objectPath(hash);
-      bytes += (await stat(path)).size;
-      if (!dry) await removeFile(path, store.objectsDir);
-    }
-    if (!dry) for (const entry of stale) await removeFile(join(runsDir, entry.file), runsDir);
-    return { dry, revisions: revisions.length, kept: survivors.size, removed: garbage, bytes, runEntries: stale.map((e) => e.file) };
-  } finally {
-    await repoLock?.release();
+  if (dry) return collect(root, scope, true, []);
+  return withRepoLock(root, {}, (lock) => collect(root, scope, false, describeCleanup(lock)));
+}
+
+async function collect(root: string, scope: RevisionScope, dry: boolean, notes: string[]): Promise<GcReport> {
+  const store = new ObjectStore(root);
+  const history = await GitHistory.open(root);
+  const revisions = await selectRevisions(history, scope);
+  const referenced = await referencedHashes(root, history, revisions);
+  const manifests = await readManifests(store, referenced);
+  const kept = expandKept(referenced, manifests);
+  const objects = await store.list();
+  const garbage = garbageObjects(objects, kept);
+  const survivors = new Set(objects.filter((o) => kept.has(o)));
+  const runsDir = join(root, RUNS_RELDIR);
+  const stale = staleRunEntries(await listRunEntries(runsDir), survivors, manifests);
+  let bytes = 0;
+  for (const hash of garbage) {
+    const path = store.objectPath(hash);
+    bytes += (await stat(path)).size;
+    if (!dry) await removeFile(path, store.objectsDir);
   }
+  if (!dry) for (const entry of stale) await removeFile(join(runsDir, entry.file), runsDir);
+  return { dry, revisions: revisions.length, kept: survivors.size, removed: garbage, bytes, runEntries: stale.map((e) => e.file), notes };
 }
 
 /**
@@ -158,7 +160,7 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatGc(report: GcReport, root: string, store: ObjectStore = new ObjectStore(root)): string {
-  const lines: string[] = [];
+  const lines: string[] = [...report.notes];
   if (report.dry) for (const hash of report.removed) lines.push(`would remove ${relative(root, store.objectPath(hash))}`);
   const verb = report.dry ? 'Would remove' : 'Removed';
   lines.push(

@@ -1,5 +1,4 @@
-import { acquireRepoLock } from '../run/repo-lock.js';
-import { leftoverDirs, reapOrphanStages, sweepTempFiles } from '../run/orphans.js';
+import { acquireRepoLock, describeCleanup } from '../run/repo-lock.js';
 import { Repo } from '../run/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
@@ -25,11 +24,8 @@ export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal
 export async function runRepro(root: string, options: RunReproOptions = {}): Promise<ReproSummary> {
   const reporter = options.reporter ?? (await defaultReporter(options.quiet));
   const repoLock = options.dry ? undefined : await acquireRepoLock(root, { wait: options.wait });
-  if (repoLock) {
-    const reaped = await reapOrphanStages(root);
-    if (reaped.length) reporter.info(`Ended ${reaped.length} stage process group(s) left running by a killed dvc-ts`);
-  }
-  const tookOver = repoLock?.tookOver ?? false;
+  // Taking the lock ends a killed run's stages and sweeps its temp files.
+  for (const line of repoLock ? describeCleanup(repoLock) : []) reporter.info(line);
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) return;
@@ -43,14 +39,6 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   try {
     const repo = await Repo.open(root, { file: options.file });
     try {
-      if (repoLock) {
-        // Temp files a killed dvc-ts left half-written: everywhere it writes when the last run
-        // died holding the lock, else only dvc-ts's own two folders (a kill before the lock).
-        const outs = () => Object.values(repo.lock.stages).flatMap((e) => e.outs.map((o) => o.path));
-        const dirs = tookOver ? await leftoverDirs(root, repo.lockFile, outs()) : ['.dvc-ts/tmp', '.dvc-ts/state'];
-        const swept = await sweepTempFiles(root, dirs);
-        if (swept) reporter.info(`Removed ${swept} temp file(s) left by a killed dvc-ts`);
-      }
       const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
       const all = summary.results;
       if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {

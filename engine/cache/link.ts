@@ -1,11 +1,12 @@
-import { chmod, copyFile, link, lstat, mkdir, readdir, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, readdir, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { HashInfo } from '../types.js';
-import { UserError, UserErrors } from '../errors.js';
-import { tempPathFor } from '../util/atomic.js';
+import { environmentError, rethrowEnvironmentError, UserError, UserErrors } from '../errors.js';
+import { ensureDir, tempPathFor } from '../util/atomic.js';
 import { IGNORED_DIR_NAMES, isDirHash, type ManifestEntry } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
+import type { Hasher } from '../hash/hasher.js';
 import type { ObjectStore } from './store.js';
 
 /** Saving an out after a run lives in save.ts; re-exported here beside its inverse, checkout. */
@@ -84,6 +85,21 @@ export async function checkoutOut(
   return result;
 }
 
+/**
+ * The workspace files a checkout of `relPath` would overwrite or delete although the cache does
+ * not hold their bytes (an out the user edited, a file added to a directory out): work that
+ * would be lost for good. `current` is what `hasher.hashPath(relPath)` just returned; a file or
+ * a whole directory may stand there, whatever the out is. Repository-relative paths, sorted.
+ */
+export async function unsavedFiles(store: ObjectStore, hasher: Hasher, relPath: string, current: HashInfo): Promise<string[]> {
+  if (!isDirHash(current.hash)) return (await store.has(current.hash)) ? [] : [relPath];
+  const manifest = hasher.lastDirSnapshot(relPath)?.manifest;
+  if (!manifest) throw new Error(`no manifest kept for ${relPath}`);
+  const limit = createLimiter(8);
+  const held = await Promise.all(manifest.map((e) => limit(() => store.has(e.hash))));
+  return manifest.filter((_, i) => !held[i]).map((e) => `${relPath}/${e.relpath}`);
+}
+
 /** Verify each distinct object; throw one UserError naming every missing or damaged one. */
 async function assertObjectsSound(
   store: ObjectStore,
@@ -123,8 +139,9 @@ async function linkFileFromCache(
   if (current?.isFile() && store.state && (await store.state.get(target, current)) === hash) return 'unchanged';
 
   const src = store.objectPath(hash);
-  await mkdir(dirname(target), { recursive: true });
+  await ensureDir(dirname(target)).catch((e) => rethrowEnvironmentError(e, { action: 'check out', path: target }));
   const failures: string[] = [];
+  let last: unknown;
   for (const kind of linkTypes) {
     const tmp = tempPathFor(target);
     try {
@@ -135,6 +152,7 @@ async function linkFileFromCache(
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
       failures.push(`${kind}: ${(e as Error).message}`);
+      last = e;
       continue;
     }
     if (store.state) {
@@ -143,6 +161,10 @@ async function linkFileFromCache(
     }
     return kind;
   }
+  // The last type tried (a plain copy by default) failing on a full disk or a read-only mount:
+  // that is the cause to name, not the link types.
+  const environment = environmentError(last, { action: 'check out', path: target });
+  if (environment) throw environment;
   throw new UserError(`cannot check out ${target} from the cache with link types ${linkTypes.join(', ')}`, {
     details: failures,
   });
@@ -180,7 +202,7 @@ async function removeIfDirectory(target: string): Promise<void> {
 async function prepareDirectory(target: string): Promise<void> {
   const st = await lstat(target).catch(() => undefined);
   if (st && !st.isDirectory()) await unlink(target);
-  await mkdir(target, { recursive: true });
+  await ensureDir(target);
 }
 
 /**

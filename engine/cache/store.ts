@@ -1,9 +1,9 @@
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, copyFile, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { HashInfo } from '../types.js';
-import { UserError } from '../errors.js';
-import { syncDir, tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { environmentErrorCode, isUserError, rethrowEnvironmentError, UserError } from '../errors.js';
+import { ensureDir, syncDir, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { blake3Hex, isHexDigest } from '../hash/digest.js';
 import { DIR_SUFFIX, isDirHash, manifestHashInfo, parseManifest, serializeManifest, type Manifest, type ManifestEntry } from '../hash/dir.js';
 import { hashFile } from '../hash/file.js';
@@ -70,12 +70,12 @@ export class ObjectStore {
     if (isDirHash(info.hash)) throw new Error(`addFile given a directory hash ${info.hash}`);
     const dst = this.objectPath(info.hash);
     if (await this.has(info.hash)) return false;
-    await mkdir(dirname(dst), { recursive: true }).catch(rethrowAsCacheError);
+    await ensureDir(dirname(dst)).catch(rethrowAsCacheError(dst));
     const tmp = tempPathFor(dst);
     let tmpStat;
     try {
-      await copyFile(absPath, tmp, constants.COPYFILE_FICLONE).catch(rethrowAsCacheError);
-      await chmod(tmp, OBJECT_MODE);
+      await copyFile(absPath, tmp, constants.COPYFILE_FICLONE).catch(rethrowAsCacheError(dst));
+      await chmod(tmp, OBJECT_MODE).catch(rethrowAsCacheError(dst));
       tmpStat = await stat(tmp, { bigint: true });
       const copied = await hashFile(tmp);
       if (copied.hash !== info.hash || copied.size !== info.size) {
@@ -83,8 +83,8 @@ export class ObjectStore {
           details: [`expected ${info.hash} (${info.size} bytes), copied ${copied.hash} (${copied.size} bytes)`],
         });
       }
-      await fsyncFile(tmp);
-      await rename(tmp, dst).catch(rethrowAsCacheError);
+      await fsyncFile(tmp).catch(rethrowAsCacheError(dst));
+      await rename(tmp, dst).catch(rethrowAsCacheError(dst));
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
       throw e;
@@ -115,7 +115,8 @@ export class ObjectStore {
       ),
     );
     if (!(await this.has(info.hash))) {
-      await writeFileAtomic(this.objectPath(info.hash), serializeManifest(manifest), OBJECT_MODE).catch(rethrowAsCacheError);
+      const dst = this.objectPath(info.hash);
+      await writeFileAtomic(dst, serializeManifest(manifest), OBJECT_MODE).catch(rethrowAsCacheError(dst));
     }
     return added.filter(Boolean).length;
   }
@@ -204,22 +205,26 @@ export class ObjectStore {
   }
 }
 
-/** Errors of the environment (permissions, a full disk), which the user can fix: not bugs. */
-const ENVIRONMENT_ERRORS: Record<string, string> = {
+/** What to do when the cache cannot be written, by errno code (the generic hint otherwise). */
+const CACHE_HINTS: Readonly<Record<string, string>> = {
   EACCES: 'check the permissions of .dvc-ts/cache',
-  EPERM: 'check the permissions (and attributes) of .dvc-ts/cache',
-  EROFS: 'the cache is on a read-only file system',
+  EPERM: 'check the permissions (and attributes, `lsattr`) of .dvc-ts/cache',
+  EROFS: 'remount .dvc-ts/cache read-write',
   ENOSPC: 'the disk is full: free space (`dvc-ts gc` removes cache objects no revision uses)',
-  EDQUOT: 'the disk quota is exhausted',
-  ENOTDIR: 'something in .dvc-ts/cache is a file where a directory belongs',
-  EIO: 'the disk reported an I/O error',
 };
 
-/** Turn an environment error while writing the cache into a UserError; rethrow anything else. */
-function rethrowAsCacheError(e: unknown): never {
-  const hint = ENVIRONMENT_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
-  if (hint === undefined) throw e;
-  throw new UserError(`cannot write to the cache: ${(e as Error).message}`, { exitCode: 1, details: [hint] });
+/**
+ * Turn an environment error while writing the object `dst` into a UserError naming the object
+ * and the cause (a temp name would mean nothing to the user); rethrow anything else.
+ */
+function rethrowAsCacheError(dst: string): (e: unknown) => never {
+  return (e) => {
+    // writeFileAtomic already names its target; the cause it wraps gets the cache's wording.
+    const raw = isUserError(e) && e.cause !== undefined ? e.cause : e;
+    const code = environmentErrorCode(raw);
+    if (code === undefined) throw e;
+    rethrowEnvironmentError(raw, { action: 'write to the cache', path: dst, hint: CACHE_HINTS[code] });
+  };
 }
 
 async function fsyncFile(p: string): Promise<void> {

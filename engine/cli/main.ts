@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../errors.js';
+import { environmentError, isUserError } from '../errors.js';
+import { stopWritingWhenClosed } from '../run/output.js';
 import { registerInit } from './init.js';
 import { registerRepro } from './repro.js';
 import { registerStatus } from './status.js';
@@ -35,15 +36,28 @@ async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isUserError(e)) {
-      process.stderr.write(`error: ${e.format()}\n`);
-      return e.exitCode;
+    // A full disk, a read-only mount or a permission is the environment's, not a bug.
+    const user = isUserError(e) ? e : environmentError(e);
+    if (user) {
+      process.stderr.write(`error: ${user.format()}\n`);
+      return user.exitCode;
     }
     process.stderr.write(`dvc-ts: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 3;
   }
 }
 
+const stdoutFailure = stopWritingWhenClosed(process.stdout);
+stopWritingWhenClosed(process.stderr);
+// Output lost to a full disk or the like is a failure; a reader that left (EPIPE) is not. Checked
+// on exit, since a write error is reported after the write that failed.
+process.once('exit', (code) => {
+  const lost = stdoutFailure();
+  if (!lost || lost.code === 'EPIPE') return;
+  const why = environmentError(lost, { action: 'write to', path: 'the standard output' });
+  process.stderr.write(`error: ${why ? why.format() : `cannot write to the standard output: ${lost.message}`}\n`);
+  if (code === 0) process.exitCode = 1;
+});
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
+import { environmentErrorCode, isUserError } from '../errors.js';
 import { isHexDigest } from './digest.js';
 
 /** What was true of a file when it was hashed. Numbers that may exceed 2^53 stay decimal strings. */
@@ -117,8 +118,14 @@ export class StateCache {
     if (!this.dirty) return;
     const rows: Array<[string, string, string, number, string]> = [];
     for (const [k, e] of this.entries) rows.push([k, e.ino, e.mtimeNs, e.size, e.hash]);
-    // The state is an optimisation: a copy lost to a power cut is rebuilt by hashing again.
-    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: rows }), { durable: false });
+    // The state is an optimisation: a copy lost to a power cut is rebuilt by hashing again, and
+    // one a full disk or a read-only mount keeps from being written is only a slower next run.
+    try {
+      await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: rows }), { durable: false });
+    } catch (e) {
+      if (environmentErrorCode(isUserError(e) ? e.cause : e) === undefined) throw e;
+      return;
+    }
     this.dirty = false;
   }
 

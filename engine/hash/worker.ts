@@ -5,6 +5,6 @@ import { hashFile } from './file.js';
 parentPort?.on('message', (path: string) => {
   hashFile(path).then(
     (d) => parentPort?.postMessage(d),
-    (e: NodeJS.ErrnoException) => parentPort?.postMessage({ error: e.message, code: e.code }),
+    (e: NodeJS.ErrnoException) => parentPort?.postMessage({ error: e.message, code: e.code, syscall: e.syscall, path: e.path }),
   );
 });

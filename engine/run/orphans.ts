@@ -1,6 +1,8 @@
 import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
+import { IGNORED_DIR_NAMES } from '../hash/dir.js';
+import { LOCK_FILE, parseLock } from '../lock/lockfile.js';
 
 /**
  * Stage process groups that outlived a dvc-ts killed with SIGKILL. Each running stage's group
@@ -11,9 +13,17 @@ import { DVC_TS_DIR } from '../config.js';
 const DIR = `${DVC_TS_DIR}/tmp/stages`;
 const GRACE_MS = 2000;
 
+/**
+ * Best effort: the record only lets a later run end what a SIGKILLed one left running. A full
+ * disk or a read-only mount must not fail the stage over it (nor leave its process unwatched).
+ */
 export async function recordStageGroup(root: string, pgid: number): Promise<void> {
-  await mkdir(join(root, DIR), { recursive: true });
-  await writeFile(join(root, DIR, String(pgid)), `${process.pid}\n`);
+  try {
+    await mkdir(join(root, DIR), { recursive: true });
+    await writeFile(join(root, DIR, String(pgid)), `${process.pid}\n`);
+  } catch {
+    // nothing to record it in
+  }
 }
 
 export async function forgetStageGroup(root: string, pgid: number): Promise<void> {
@@ -87,10 +97,42 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
 /** Names made by engine/util/atomic.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp`. */
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
+/** dvc-ts's own folders where any command may write temps, even without the repository lock. */
+const OWN_DIRS = [`${DVC_TS_DIR}/tmp`, `${DVC_TS_DIR}/state`];
+
+/** Never searched for locks: VCS data, our own folder, installed packages. */
+const NOT_SEARCHED = new Set(['.git', DVC_TS_DIR, 'node_modules']);
+
 /**
- * Delete temp files a killed process left half-written in `dirs` (repository-relative). Nothing
- * ever trusts them, but they would pile up. A temp whose writer is still alive (a concurrent
- * read-only command saving its state) is left alone. Returns how many were removed.
+ * Delete the temp files a killed dvc-ts left half-written. Call while holding the repository
+ * lock. Always in dvc-ts's own folders; when the lock was taken over from a dead process
+ * (`tookOver`), also everywhere a locking command writes: the object and run caches, beside
+ * every lock file, beside every out the locks record and, for a directory out, anywhere inside
+ * it (a killed checkout leaves a 40 MB temp beside each file it was copying). Nothing ever
+ * trusts a temp, but left in the workspace it would be committed by `git add -A`, and inside a
+ * directory out it would change the directory's hash. Returns how many were removed.
+ */
+export async function sweepLeftovers(root: string, tookOver: boolean): Promise<number> {
+  if (!tookOver) return sweepTempFiles(root, OWN_DIRS);
+  const dirs = [...OWN_DIRS];
+  for (const shard of ['cache/runs', 'cache/files/b3']) {
+    const names = await readdir(join(root, DVC_TS_DIR, shard)).catch(() => [] as string[]);
+    dirs.push(`${DVC_TS_DIR}/${shard}`, ...names.map((n) => `${DVC_TS_DIR}/${shard}/${n}`));
+  }
+  const deep: string[] = [];
+  for (const lockFile of await findLockFiles(root)) {
+    dirs.push(dirnameOf(lockFile));
+    for (const out of await lockedOuts(root, lockFile)) {
+      dirs.push(dirnameOf(out));
+      deep.push(out);
+    }
+  }
+  return (await sweepTempFiles(root, dirs)) + (await sweepTempFiles(root, await subdirectories(root, deep)));
+}
+
+/**
+ * Delete temp files whose writer is dead in `dirs` (repository-relative, not recursive). A temp
+ * whose writer is still alive (a concurrent read-only command saving its state) is left alone.
  */
 export async function sweepTempFiles(root: string, dirs: Iterable<string>): Promise<number> {
   let removed = 0;
@@ -110,14 +152,42 @@ export async function sweepTempFiles(root: string, dirs: Iterable<string>): Prom
   return removed;
 }
 
-/** Where a killed run can leave temps: beside the lock and outs, and in dvc-ts's own folders. */
-export async function leftoverDirs(root: string, lockFile: string, outPaths: string[]): Promise<string[]> {
-  const dirs = [dirnameOf(lockFile), `${DVC_TS_DIR}/state`, `${DVC_TS_DIR}/tmp`, ...outPaths.map(dirnameOf)];
-  for (const shard of ['cache/runs', 'cache/files/b3']) {
-    const names = await readdir(join(root, DVC_TS_DIR, shard)).catch(() => [] as string[]);
-    dirs.push(`${DVC_TS_DIR}/${shard}`, ...names.map((n) => `${DVC_TS_DIR}/${shard}/${n}`));
+/** Every `pipeline.lock` below the root (a pipeline may live in a subdirectory). */
+async function findLockFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const path = dir === '' ? e.name : `${dir}/${e.name}`;
+      if (e.isFile() && e.name === LOCK_FILE) found.push(path);
+      else if (e.isDirectory() && !NOT_SEARCHED.has(e.name)) await walk(path);
+    }
+  };
+  await walk('');
+  return found;
+}
+
+/** The out paths a lock file records; none when it cannot be read. */
+async function lockedOuts(root: string, lockFile: string): Promise<string[]> {
+  try {
+    const lock = parseLock(await readFile(join(root, lockFile), 'utf8'), lockFile);
+    return Object.values(lock.stages).flatMap((entry) => entry.outs.map((o) => o.path));
+  } catch {
+    return [];
   }
-  return dirs;
+}
+
+/** Each of `paths` that is a directory, with every directory below it (not .git, .dvc-ts). */
+async function subdirectories(root: string, paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => undefined);
+    if (!entries) return;
+    found.push(dir);
+    for (const e of entries) if (e.isDirectory() && !IGNORED_DIR_NAMES.has(e.name)) await walk(`${dir}/${e.name}`);
+  };
+  for (const path of new Set(paths)) if (!path.startsWith('..') && !path.startsWith('/')) await walk(path);
+  return found;
 }
 
 function dirnameOf(path: string): string {

@@ -91,3 +91,23 @@ export async function defaultReporter(quiet = false): Promise<RunReporter> {
   const { TtyReporter } = await import('./output-tty.js');
   return new TtyReporter(out);
 }
+
+/**
+ * Keep running when whoever reads our output goes away (`dvc-ts repro | head -1`): the first
+ * write error on stdout or stderr turns every later write to that stream into a no-op, so the
+ * run completes and records what it did in the lock. Without this the error event would end the
+ * process mid-run with a stack trace. Returns what went wrong, for the exit code: a reader that
+ * left (EPIPE) is normal, as in git; a full disk behind `> file` is not.
+ */
+export function stopWritingWhenClosed(stream: NodeJS.WriteStream): () => NodeJS.ErrnoException | undefined {
+  let failure: NodeJS.ErrnoException | undefined;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    failure ??= e;
+    stream.write = ((_chunk: unknown, encodingOrDone?: unknown, done?: unknown) => {
+      const callback = typeof encodingOrDone === 'function' ? encodingOrDone : done;
+      if (typeof callback === 'function') queueMicrotask(() => (callback as () => void)());
+      return true;
+    }) as typeof stream.write;
+  });
+  return () => failure;
+}

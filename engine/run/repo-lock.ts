@@ -1,10 +1,11 @@
-import { link, open, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.js';
+import { rethrowEnvironmentError, UserError } from '../errors.js';
 import { DVC_TS_DIR } from '../config.js';
-import { tempPathFor } from '../util/atomic.js';
+import { ensureDir, tempPathFor } from '../util/atomic.js';
+import { reapOrphanStages, sweepLeftovers } from './orphans.js';
 
 const LOCK_PATH = `${DVC_TS_DIR}/tmp/repo.lock`;
 /** A takeover guard older than this was left by a process killed while clearing a stale lock. */
@@ -14,15 +15,61 @@ export interface RepoLock {
   release(): Promise<void>;
   /** The lock was taken over from a process that died holding it (it may have left temp files). */
   tookOver: boolean;
+  /** Process groups of stages a killed dvc-ts left running, ended on taking the lock. */
+  reaped: number[];
+  /** Temp files a killed dvc-ts left half-written, removed on taking the lock. */
+  swept: number;
+}
+
+export interface RepoLockOptions {
+  /** Wait for the running dvc-ts instead of failing. */
+  wait?: boolean;
+  pollMs?: number;
 }
 
 /**
  * One writer per repository. The lock file holds the owner's pid and host; a lock whose process
  * is gone (same host, no such pid) is stale and taken over, so a killed run never wedges the repo.
+ * Whoever takes the lock first clears what a killed dvc-ts left: its stages still running, its
+ * temp files (see sweepLeftovers), so every command that writes starts from a clean repository.
  */
-export async function acquireRepoLock(root: string, options: { wait?: boolean; pollMs?: number } = {}): Promise<RepoLock> {
+export async function acquireRepoLock(root: string, options: RepoLockOptions = {}): Promise<RepoLock> {
   const path = join(root, LOCK_PATH);
-  await mkdir(join(root, DVC_TS_DIR, 'tmp'), { recursive: true });
+  try {
+    await ensureDir(join(root, DVC_TS_DIR, 'tmp'));
+    const { release, tookOver } = await lockExclusively(path, options);
+    try {
+      const reaped = await reapOrphanStages(root);
+      const swept = await sweepLeftovers(root, tookOver);
+      return { release, tookOver, reaped, swept };
+    } catch (e) {
+      await release();
+      throw e;
+    }
+  } catch (e) {
+    return rethrowEnvironmentError(e, { action: 'take the repository lock', path: relative(root, path) });
+  }
+}
+
+/** Run `work` holding the repository lock (taken as acquireRepoLock does), then release it. */
+export async function withRepoLock<T>(root: string, options: RepoLockOptions, work: (lock: RepoLock) => Promise<T>): Promise<T> {
+  const lock = await acquireRepoLock(root, options);
+  try {
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** What a killed dvc-ts left, as the lines a command prints about it (none when nothing). */
+export function describeCleanup(lock: RepoLock): string[] {
+  const lines: string[] = [];
+  if (lock.reaped.length) lines.push(`Ended ${lock.reaped.length} stage process group(s) left running by a killed dvc-ts`);
+  if (lock.swept) lines.push(`Removed ${lock.swept} temp file(s) left by a killed dvc-ts`);
+  return lines;
+}
+
+async function lockExclusively(path: string, options: RepoLockOptions): Promise<{ release: () => Promise<void>; tookOver: boolean }> {
   // The nonce tells this lock from one a later process with a reused pid writes.
   const me = `${process.pid} ${hostname()} ${randomBytes(6).toString('hex')}\n`;
   let tookOver = false;

@@ -1,6 +1,6 @@
 import { mkdir, rm, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUserError } from '../errors.js';
+import { environmentError, isUserError } from '../errors.js';
 import { decideGate, describeDecision } from '../gate/index.js';
 import { resolveTarget, selectStages } from '../graph/select.js';
 import { describeReason, onlyRestorable, type StaleReason } from '../graph/staleness.js';
@@ -264,8 +264,10 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   };
 
   const failStage = (name: string, reasons: StaleReason[], e: unknown): StageResult => {
-    if (!isUserError(e)) throw e;
-    const error = e.format();
+    // A full disk or a read-only mount fails the stage, naming the path and the cause.
+    const user = isUserError(e) ? e : environmentError(e);
+    if (!user) throw e;
+    const error = user.format();
     reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${error}`);
     stopLaunching ||= !options.keepGoing;
     return { name, status: 'failed', reasons, durationMs: 0, error };
@@ -290,7 +292,8 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
           env: { DVC_TS_STAGE: stage.name, DVC_TS_ROOT: repo.root },
           onOutput: (stream, chunk) => {
             reporter.stageOutput(stage.name, stream, chunk);
-            void log.write(chunk);
+            // A log the disk has no room for must not end the run (an unhandled rejection would).
+            log.write(chunk).catch(() => undefined);
             if (stream === 'stderr') {
               stderrTail.push(...chunk.toString('utf8').split('\n'));
               if (stderrTail.length > STDERR_TAIL_LINES * 4) stderrTail.splice(0, stderrTail.length - STDERR_TAIL_LINES);

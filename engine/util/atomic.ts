@@ -1,6 +1,7 @@
 import { open, rename, unlink, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { rethrowEnvironmentError } from '../errors.js';
 
 /** A temp path beside `target`, so that rename() stays on one file system and is atomic. */
 export function tempPathFor(target: string): string {
@@ -23,23 +24,25 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions | number = {}): Promise<void> {
   const { mode, durable = true } = typeof options === 'number' ? { mode: options } : options;
-  await mkdir(dirname(target), { recursive: true });
+  // A full disk or a read-only mount names the file the user knows, not the temp beside it.
+  const fail = (e: unknown): never => rethrowEnvironmentError(e, { action: 'write', path: target });
+  await ensureDir(dirname(target)).catch(fail);
   const tmp = tempPathFor(target);
-  const fh = await open(tmp, 'w', mode ?? 0o666);
+  const fh = await open(tmp, 'w', mode ?? 0o666).catch(fail);
   try {
     await fh.writeFile(data);
     if (durable) await fh.sync();
   } catch (e) {
-    await fh.close();
+    await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    return fail(e);
   }
-  await fh.close();
   try {
+    await fh.close();
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    return fail(e);
   }
   if (durable) await syncDir(dirname(target));
 }
@@ -55,5 +58,33 @@ export async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // Some file systems refuse fsync on directories; the rename is still atomic there.
+  }
+}
+
+/**
+ * `mkdir -p` that reports the real cause. Node's recursive mkdir answers ENOENT where a parent
+ * cannot be created (a read-only file system, a denied directory); one level at a time, the
+ * failing mkdir says EROFS or EACCES and names the directory.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdirStepwise(dir); // a parent removed meanwhile: this makes it, or throws the cause
+  }
+}
+
+async function mkdirStepwise(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+    await mkdirStepwise(dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
   }
 }

@@ -164,13 +164,16 @@ describe('repro reruns exactly the stale stages', () => {
     assert.match(await repo.read('data/.gitignore'), /^\/prepared\.txt$/m);
   });
 
-  test('checkout restores the workspace to the lock', async () => {
+  test('checkout restores the workspace to the lock (an edit the cache lacks only with --force)', async () => {
     await repo.write({ 'model.txt': 'edited by hand\n' });
     await rm(repo.path('other.out'));
     const r = await repo.run(['checkout']);
-    assert.equal(r.code, 0, r.all);
-    assert.equal(await repo.read('model.txt'), 'WORLD\nlr=0.2\n');
+    assert.equal(r.code, 1, r.all);
+    assert.equal(await repo.read('model.txt'), 'edited by hand\n');
     assert.equal(await repo.read('other.out'), 'other\n');
+    const forced = await repo.run(['checkout', '--force']);
+    assert.equal(forced.code, 0, forced.all);
+    assert.equal(await repo.read('model.txt'), 'WORLD\nlr=0.2\n');
   });
 
   test('--dry says what would run and runs nothing', async () => {

@@ -8,7 +8,7 @@ export interface ErrorCase {
   files: Record<string, string>;
   args: string[];
   /** Prepare what files alone cannot (a symlink, a damaged object), given the repository root. */
-  setup?: 'damaged-object' | 'symlink-out';
+  setup?: 'damaged-object' | 'modified-out' | 'symlink-out';
   /** Which stream carries the message: errors before anything runs go to stderr, stage
    *  results are part of the run's report on stdout. */
   stream: 'stderr' | 'stdout';
@@ -228,6 +228,16 @@ export const ERROR_CASES: ErrorCase[] = [
     fix: '`dvc-ts cache verify --remove`, then `dvc-ts repro`',
   },
   {
+    problem: 'checkout over an output edited by hand',
+    files: { 'pipeline.yaml': OK_STAGE },
+    setup: 'modified-out',
+    args: ['checkout'],
+    stream: 'stdout',
+    message: 'error: model.txt was modified and its bytes are not in the cache: not checked out',
+    exitCode: 1,
+    fix: 'keep a copy of your version if you need it, then `dvc-ts checkout --force`',
+  },
+  {
     problem: 'gc without a scope',
     files: { 'pipeline.yaml': OK_STAGE },
     args: ['gc'],
@@ -275,7 +285,8 @@ export function errorsMarkdown(cases: readonly ErrorCase[]): string {
     '# Error messages',
     '',
     'What dvc-ts says for common mistakes, exactly (the first line; some add hints below it), and',
-    'its exit code: 2 bad input (nothing ran), 1 a stage or check failed, 130 interrupted, 3 a bug.',
+    'its exit code: 2 bad input (nothing ran), 1 a stage or check failed (or a full disk, a read-only',
+    'mount or a permission stopped it: the message names the path and the cause), 130 interrupted, 3 a bug.',
     'Errors found before anything runs go to stderr; a failing stage is reported in the run\'s',
     'output on stdout. `<repo>`, `<hash>` and `<pid>` stand for what varies.',
     '',

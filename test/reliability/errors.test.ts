@@ -24,6 +24,10 @@ async function observe(c: ErrorCase): Promise<{ message: string; exitCode: numbe
       await writeFile(object, 'not what was saved\n');
       await rm(repo.path(out.path));
     }
+    if (c.setup === 'modified-out') {
+      assert.equal((await repo.run(['repro'])).code, 0);
+      await writeFile(repo.path('model.txt'), 'my own edits\n');
+    }
     const r = await repo.run(c.args);
     const lines = c.stream === 'stderr' ? r.stderr.split('\n') : r.stdout.split('\n').filter((l) => /^(Stage '.*' failed|error:)/.test(l));
     return { message: normalise(lines[0] ?? '', repo.root), exitCode: r.code, all: r.all };

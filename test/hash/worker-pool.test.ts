@@ -1,0 +1,79 @@
+// The hashing worker pool with real worker threads: a worker that reports an error, throws, exits
+// or dies rejects exactly the job it was running, and the pool goes on hashing the rest.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blake3Hex } from '../../engine/hash/digest.js';
+import { WorkerPoolDigester } from '../../engine/hash/worker-pool.js';
+
+const FAILING_WORKER = new URL('./failing-worker.js', import.meta.url);
+
+describe('WorkerPoolDigester', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dvcts-pool-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const files: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, `f${i}.bin`);
+    await writeFile(p, `content ${i}\n`.repeat(1000 * (i + 1)));
+    files.push(p);
+  }
+  const expected = (i: number) => {
+    const text = `content ${i}\n`.repeat(1000 * (i + 1));
+    return { hash: blake3Hex(text), size: Buffer.byteLength(text) };
+  };
+
+  test('the real worker: a file that is gone, or a directory, rejects its job only', async () => {
+    const pool = new WorkerPoolDigester({ size: 2 });
+    try {
+      const jobs = [files[0]!, join(dir, 'vanished.bin'), files[1]!, dir, files[2]!].map((p) => pool.digest(p));
+      const settled = await Promise.allSettled(jobs);
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.equal((settled[1] as PromiseRejectedResult).reason.code, 'ENOENT');
+      assert.equal((settled[3] as PromiseRejectedResult).reason.code, 'EISDIR');
+      for (const [slot, i] of [[0, 0], [2, 1], [4, 2]] as const) {
+        assert.deepEqual((settled[slot] as PromiseFulfilledResult<unknown>).value, expected(i));
+      }
+      // Errors the worker reports leave it alive: no worker was replaced.
+      assert.ok(pool.workers <= 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  for (const how of ['throw', 'exit'] as const) {
+    test(`a worker that dies (${how}) rejects the job it was running; the pool goes on`, async () => {
+      const pool = new WorkerPoolDigester({ size: 2, workerUrl: FAILING_WORKER });
+      const crashing = join(dir, `${how}-me.bin`);
+      await writeFile(crashing, 'x');
+      try {
+        // Jobs queued before, beside and after the crash all settle: none hangs.
+        const paths = [files[0]!, crashing, files[1]!, files[2]!, files[3]!, crashing, files[4]!, files[5]!];
+        const settled = await Promise.allSettled(paths.map((p) => pool.digest(p)));
+        const rejected = settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
+        assert.deepEqual(rejected, [1, 5], 'exactly the crashing jobs fail');
+        for (const i of [1, 5]) assert.match(String((settled[i] as PromiseRejectedResult).reason.message), new RegExp(`hashing .*${how}-me.bin failed`));
+        for (const [slot, file] of [[0, 0], [2, 1], [3, 2], [4, 3], [6, 4], [7, 5]] as const) {
+          assert.deepEqual((settled[slot] as PromiseFulfilledResult<unknown>).value, expected(file), `job ${slot}`);
+        }
+        // And afterwards, with fresh workers, it still hashes.
+        assert.deepEqual(await pool.digest(files[5]!), expected(5));
+        assert.ok(pool.workers >= 1 && pool.workers <= 2, `${pool.workers} workers`);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  test('close rejects what is still queued and later calls', async () => {
+    const pool = new WorkerPoolDigester({ size: 1 });
+    const outcome = (p: Promise<unknown>) => p.then(() => 'hashed', (e: Error) => e.message);
+    const first = outcome(pool.digest(files[0]!));
+    const queued = outcome(pool.digest(files[1]!));
+    await pool.close();
+    assert.equal(await queued, 'the hashing worker pool is closed');
+    assert.match(await first, /hashed|exited/, 'the running job settles either way');
+    await assert.rejects(pool.digest(files[2]!), /closed/);
+  });
+});
