@@ -54,6 +54,12 @@ export interface OutSpec {
 /** Parameter values a stage reads, by params file, by dotted key. */
 export type ParamValues = Record<string, Record<string, unknown>>;
 
+/** A `params:` entry of a stage: a params file and the keys it reads (null: the whole file). */
+export interface ParamSource {
+  file: string;
+  keys: string[] | null;
+}
+
 /** A gate condition as written in the stage's `when:` field; parsed by engine/gate. */
 export interface GateSpec {
   /** The condition expression, after `${}` interpolation. */
@@ -75,6 +81,10 @@ export interface StageDef {
   outs: OutSpec[];
   /** Values of the params this stage uses (declared, or tracked through `${}` in its fields). */
   params: ParamValues;
+  /** The declared `params:` entries, so they can be read again when their file is produced by an earlier stage. */
+  paramSources?: ParamSource[];
+  /** Declared params files missing when the pipeline was loaded. */
+  paramsMissing?: string[];
   frozen: boolean;
   alwaysChanged: boolean;
   when?: GateSpec;
