@@ -93,11 +93,11 @@ export class Repo {
   /**
    * Put a stage's outs back from the cache, as a lock entry or run-cache entry names them.
    * `uncached: true` (a run-cache hit, for a stage that is stale anyway) also writes the outs
-   * that are not cached (`cache: false` metrics), as plain copies. When an object turns out to
-   * be damaged or missing, the damaged ones are removed from the cache and their paths returned
-   * instead: the caller runs the stage again.
+   * that are not cached (`cache: false` metrics), as plain copies. A damaged or missing object
+   * is an error, unless `dropDamaged` (repro, which then runs the stage again): the damaged
+   * objects are removed from the cache and their paths returned.
    */
-  async restoreOuts(stage: StageDef, outs: LockPathEntry[], options: { uncached?: boolean } = {}): Promise<string[]> {
+  async restoreOuts(stage: StageDef, outs: LockPathEntry[], options: { uncached?: boolean; dropDamaged?: boolean } = {}): Promise<string[]> {
     const declared = new Map(stage.outs.map((o) => [o.path, o]));
     for (const out of outs) {
       const spec = declared.get(out.path);
@@ -106,7 +106,7 @@ export class Repo {
       try {
         await checkoutOut(this.store, this.abs(out.path), out, { linkTypes });
       } catch (e) {
-        if (!isUserError(e)) throw e;
+        if (!isUserError(e) || !options.dropDamaged) throw e;
         const damaged = await this.dropUnsoundObjects(out.hash);
         if (damaged.length === 0) throw e;
         return damaged;

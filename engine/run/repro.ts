@@ -220,7 +220,7 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
       case 'run-cache': {
         const t = performance.now();
         const outs = outcome.kind === 'restore' ? run.repo.lock.stages[name]!.outs : outcome.outs;
-        const damaged = await run.repo.restoreOuts(stage, outs, { uncached: outcome.kind === 'run-cache' });
+        const damaged = await run.repo.restoreOuts(stage, outs, { uncached: outcome.kind === 'run-cache', dropDamaged: true });
         if (damaged.length > 0 && attempt < 2) {
           reporter.info(`Stage '${name}': removed damaged cache object(s) ${damaged.join(', ')}; running the stage again instead`);
           continue;
