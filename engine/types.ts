@@ -66,6 +66,8 @@ export interface GateSpec {
   expr: string;
   /** Alias → repository-relative file path the condition reads. A single `file:` has alias ''. */
   files: Record<string, string>;
+  /** Where each file was written, by alias (for errors about the path itself). */
+  filePos?: Record<string, SourcePos>;
   pos: SourcePos;
 }
 
@@ -77,6 +79,8 @@ export interface StageDef {
   cmd: string[];
   /** Repository-relative working directory ('.' for the root). */
   wdir: string;
+  /** Where `wdir` was written, when it was. */
+  wdirPos?: SourcePos;
   deps: DepSpec[];
   outs: OutSpec[];
   /** Values of the params this stage uses (declared, or tracked through `${}` in its fields). */

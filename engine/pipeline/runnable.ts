@@ -16,9 +16,11 @@ export function outsideRepoErrors(pipeline: Pipeline): UserError[] {
       details: [what === 'output' ? 'outputs must stay inside the repository (dependencies may be anywhere)' : 'stages run and write inside the repository'],
     }));
   for (const s of pipeline.stages) {
-    if (isOutsideRepo(s.wdir)) refuse('wdir', s.wdir, s.name, s.pos);
+    if (isOutsideRepo(s.wdir)) refuse('wdir', s.wdir, s.name, s.wdirPos ?? s.pos);
     for (const o of s.outs) if (isOutsideRepo(o.path)) refuse('output', o.path, s.name, o.pos);
-    for (const f of Object.values(s.when?.files ?? {})) if (isOutsideRepo(f)) refuse('gate file', f, s.name, s.when!.pos);
+    for (const [alias, f] of Object.entries(s.when?.files ?? {})) {
+      if (isOutsideRepo(f)) refuse('gate file', f, s.name, s.when!.filePos?.[alias] ?? s.when!.pos);
+    }
   }
   return errors;
 }

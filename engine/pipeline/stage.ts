@@ -280,10 +280,13 @@ function gateOf(node: YNode, sc: StageContext): GateSpec | undefined {
     return undefined;
   }
   const files: Record<string, string> = {};
+  const filePos: Record<string, SourcePos> = {};
   const add = (alias: string, value: YNode): void => {
     const written = value.kind === 'scalar' ? scalarToString(value.value, value.float) : '';
     const path = repoPath(written, 'gate file', value.pos, sc);
-    if (path !== undefined) setOwn(files as Record<string, unknown>, alias, path);
+    if (path === undefined) return;
+    setOwn(files as Record<string, unknown>, alias, path);
+    setOwn(filePos as Record<string, unknown>, alias, value.pos);
   };
   if (fileNode) add('', fileNode.value);
   else if (filesNode && filesNode.value.kind === 'map') {
@@ -292,5 +295,5 @@ function gateOf(node: YNode, sc: StageContext): GateSpec | undefined {
       else add(e.key, e.value);
     }
   }
-  return { expr: scalarToString(ifNode.value, ifNode.float), files, pos: ifNode.contentPos ?? ifNode.pos };
+  return { expr: scalarToString(ifNode.value, ifNode.float), files, filePos, pos: ifNode.contentPos ?? ifNode.pos };
 }

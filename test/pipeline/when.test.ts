@@ -18,6 +18,7 @@ describe('when (gate) field', () => {
     assert.deepEqual(s.when, {
       expr: "acc > 0.9 and name == 'a b'",
       files: { '': 'metrics.json' },
+      filePos: { '': { file: 'pipeline.yaml', line: 6, col: 13 } },
       pos: { file: 'pipeline.yaml', line: 7, col: 12 },
     });
     // Values used in the condition are params of the stage, like any other ${} use.
