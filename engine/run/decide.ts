@@ -121,8 +121,9 @@ function pendingUpstream(input: DecideInput, upstream: UpstreamView[]): string[]
       if (!u.projected) return false;
       // A projected out read other than as a whole dep (a gate file, a params file, a file
       // inside a projected directory) is not known until it is really there.
-      if (input.gateFeeders.includes(u.name)) return true;
+      const gateFiles = Object.values(input.stage.when?.files ?? {});
       return u.projected.some((o) =>
+        gateFiles.some((f) => isSameOrInside(f, o.path)) ||
         paramFiles.some((f) => isSameOrInside(f, o.path)) ||
         input.stage.deps.some((d) => d.path !== o.path && (isSameOrInside(d.path, o.path) || isSameOrInside(o.path, d.path))));
     })

@@ -132,7 +132,7 @@ export async function decideStage(run: Pick<Run, 'repo' | 'options' | 'explicit'
       stage,
       entry,
       observed,
-      upstream: upResults.map((r) => upstreamView(r, repo.lock.stages[r.name])),
+      upstream: upResults.map((r) => upstreamView(r, repo.graph.byName.get(r.name)!, repo.lock.stages[r.name])),
       gateFeeders: repo.graph.gateUpstream.get(stage.name) ?? [],
       force: options.force,
       forceFrozen: run.explicit.has(stage.name),
@@ -145,11 +145,15 @@ export async function decideStage(run: Pick<Run, 'repo' | 'options' | 'explicit'
 }
 
 /** How a finished (or, in a dry run, decided) upstream stage looks to the stages below it. */
-function upstreamView(r: StageResult, lockEntry: LockEntry | undefined): UpstreamView {
+function upstreamView(r: StageResult, stage: StageDef, lockEntry: LockEntry | undefined): UpstreamView {
   if (r.status === 'gated' || r.status === 'blocked') return { name: r.name, state: 'gated' };
   if (r.status !== 'would-run' && r.status !== 'pending') return { name: r.name, state: 'done' };
   const o = r.outcome;
-  if (o?.kind === 'restore' && lockEntry) return { name: r.name, state: 'done', projected: lockEntry.outs };
+  if (o?.kind === 'restore' && lockEntry) {
+    // A restore puts back the cached outs only; the others are already as the lock says.
+    const cached = new Set(stage.outs.filter((out) => out.cache).map((out) => out.path));
+    return { name: r.name, state: 'done', projected: lockEntry.outs.filter((out) => cached.has(out.path)) };
+  }
   if (o?.kind === 'run-cache') return { name: r.name, state: 'done', projected: o.outs };
   return { name: r.name, state: 'pending' };
 }
