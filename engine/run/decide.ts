@@ -74,6 +74,8 @@ export async function decide(input: DecideInput, readers: DecideReaders): Promis
   const observed = project(input.observed, stage, upstream);
   let reasons = staleReasons(stage, input.entry, observed);
   const pending = pendingUpstream(input, upstream);
+  // Forced and ungated, it runs whatever its upstream writes (--force skips the run-cache).
+  if (pending.length > 0 && input.force && !stage.when) return { kind: 'run', reasons: reasons.length > 0 ? reasons : [{ kind: 'always-changed' }] };
   if (pending.length > 0) {
     // What the stage will see depends on what those stages write: say so, with what is known.
     const gateOnly = pending.every((p) => input.gateFeeders.includes(p)) && reasons.length > 0;

@@ -67,6 +67,8 @@ describe('decide', () => {
     const o = await decide(base({ upstream: [{ name: 'prepare', state: 'pending' }] }), readers());
     assert.deepEqual(o, { kind: 'pending', reasons: [], upstream: ['prepare'], gateOnly: false });
     assert.equal(describeOutcome(o), 'may run: depends on what prepare writes');
+    // Forced (and not gated), it runs whatever prepare writes.
+    assert.equal((await decide(base({ upstream: [{ name: 'prepare', state: 'pending' }], force: true }), readers())).kind, 'run');
   });
 
   test('a restore upstream is projected: the dep will have its locked hash again', async () => {
