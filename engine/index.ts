@@ -12,6 +12,7 @@ export { runStatus, type StatusReport } from './api/status.js';
 export { runCheckout, type CheckoutSummary } from './api/checkout.js';
 export { initRepo } from './api/init.js';
 export type { ReproSummary, StageResult } from './run/repro.js';
+export { decide, describeOutcome, type Outcome, type OutcomeKind, type DecideInput, type DecideReaders, type Observation } from './run/decide.js';
 export type { RunReporter, StageStatus } from './run/output.js';
 export { PlainReporter } from './run/output.js';
 export { VERSION } from './version.js';

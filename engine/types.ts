@@ -54,12 +54,20 @@ export interface OutSpec {
 /** Parameter values a stage reads, by params file, by dotted key. */
 export type ParamValues = Record<string, Record<string, unknown>>;
 
+/** A `params:` entry of a stage: a params file and the keys it reads (null: the whole file). */
+export interface ParamSource {
+  file: string;
+  keys: string[] | null;
+}
+
 /** A gate condition as written in the stage's `when:` field; parsed by engine/gate. */
 export interface GateSpec {
   /** The condition expression, after `${}` interpolation. */
   expr: string;
   /** Alias → repository-relative file path the condition reads. A single `file:` has alias ''. */
   files: Record<string, string>;
+  /** Where each file was written, by alias (for errors about the path itself). */
+  filePos?: Record<string, SourcePos>;
   pos: SourcePos;
 }
 
@@ -71,10 +79,16 @@ export interface StageDef {
   cmd: string[];
   /** Repository-relative working directory ('.' for the root). */
   wdir: string;
+  /** Where `wdir` was written, when it was. */
+  wdirPos?: SourcePos;
   deps: DepSpec[];
   outs: OutSpec[];
   /** Values of the params this stage uses (declared, or tracked through `${}` in its fields). */
   params: ParamValues;
+  /** The declared `params:` entries, so they can be read again when their file is produced by an earlier stage. */
+  paramSources?: ParamSource[];
+  /** Declared params files missing when the pipeline was loaded. */
+  paramsMissing?: string[];
   frozen: boolean;
   alwaysChanged: boolean;
   when?: GateSpec;

@@ -2,6 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { DVC_TS_IGNORE as IGNORE } from '../run/dvc-ts-dir.js';
 
 const CONFIG_TEMPLATE = `# dvc-ts repository settings (committed with the repository).
 cache:
@@ -11,26 +12,6 @@ cache:
 # Stages run at once by default (repro -j overrides).
 jobs: 1
 `;
-
-const IGNORE = `# Local to this machine: the object cache, hash state, logs and locks.
-/cache/
-/state/
-/tmp/
-/logs/
-`;
-
-/**
- * `.dvc-ts/.gitignore` keeps the cache, state and logs out of git. Every command that writes
- * under `.dvc-ts/` makes sure it exists, so a repository nobody ran `init` in is safe too.
- */
-export async function ensureDvcTsIgnored(root: string): Promise<void> {
-  const file = join(root, DVC_TS_DIR, '.gitignore');
-  try {
-    await access(file);
-  } catch {
-    await writeFileAtomic(file, IGNORE);
-  }
-}
 
 /** Create `.dvc-ts/config.yaml` and `.dvc-ts/.gitignore`; existing files are left alone. */
 export async function initRepo(root: string): Promise<string[]> {

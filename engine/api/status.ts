@@ -27,19 +27,12 @@ export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
   for (const s of report.stages) {
     if (s.state === 'up-to-date' || s.state === 'frozen') continue;
-    if (s.state === 'gated') {
-      const why = s.gate?.upstream ? `'${s.gate.upstream}' upstream is gated` : `gate closed: ${describeDecision(s.gate?.values ?? {})}`;
-      lines.push(`${s.name}: gated (${why})`);
-      continue;
-    }
-    const label = s.state === 'restorable' ? 'outs missing, restorable from the cache' : 'stale';
-    lines.push(`${s.name}: ${label}`);
+    lines.push(`${s.name}: ${s.summary}`);
+    if (s.state === 'gated') continue;
     for (const r of s.reasons) lines.push(`    ${r.text}`);
     if (s.gateUndecided) lines.push(`    gate: ${s.gateUndecided}`);
     else if (s.gate) lines.push(`    gate open (${describeDecision(s.gate.values)})`);
   }
-  const pending = report.stages.filter((s) => s.state === 'up-to-date' && s.staleUpstream.length > 0);
-  for (const s of pending) lines.push(`${s.name}: will run if ${s.staleUpstream.join(', ')} change${s.staleUpstream.length > 1 ? '' : 's'} its outputs`);
   if (lines.length === 0) return 'Data and pipelines are up to date.\n';
   return lines.join('\n') + '\n';
 }

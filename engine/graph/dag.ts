@@ -21,6 +21,8 @@ export interface StageGraph {
   gateUpstream: Map<string, string[]>;
   /** Stages in a topological order that keeps declaration order wherever the edges allow. */
   order: string[];
+  /** Stages with an out at, above or below `path`. */
+  producersFor(path: string): string[];
 }
 
 /** Finds the outs at, above or below a path, by walking its prefixes and a sorted range. */
@@ -66,9 +68,14 @@ function lowerBound(sorted: string[], key: string): number {
   return lo;
 }
 
-/** Paths a stage reads that may come from other stages: its deps (not `previous` ones) and gate files. */
+/**
+ * Paths a stage reads that may come from other stages: its deps (not `previous` ones), its params
+ * files (DVC makes a params file some stage writes a dependency on that stage) and gate files.
+ */
 export function inputPathsOf(stage: StageDef): string[] {
   const paths = stage.deps.filter((d) => !d.previous).map((d) => d.path);
+  const paramFiles = new Set([...(stage.paramSources ?? []).map((p) => p.file), ...Object.keys(stage.params)]);
+  paths.push(...paramFiles);
   if (stage.when) paths.push(...Object.values(stage.when.files));
   return paths;
 }
@@ -116,7 +123,8 @@ export function buildGraph(stages: StageDef[]): StageGraph {
       details: ['a stage cannot depend, directly or through others, on its own outputs'],
     });
   }
-  return { stages, byName, upstream, downstream, producerOf, gateUpstream, order: topologicalOrder(stages, upstream, downstream, index) };
+  const order = topologicalOrder(stages, upstream, downstream, index);
+  return { stages, byName, upstream, downstream, producerOf, gateUpstream, order, producersFor: (path) => outs.producersFor(path) };
 }
 
 /** Start a cycle at its earliest-declared stage, so the message reads like the pipeline file. */

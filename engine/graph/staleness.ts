@@ -1,4 +1,4 @@
-import type { HashInfo, LockEntry, LockPathEntry, StageDef } from '../types.js';
+import type { HashInfo, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
 
 /** Why a stage must run again: DVC's rules, one reason per changed thing. */
 export type StaleReason =
@@ -12,6 +12,7 @@ export type StaleReason =
   | { kind: 'param-added'; file: string; key: string; new: unknown }
   | { kind: 'param-removed'; file: string; key: string; old: unknown }
   | { kind: 'param-modified'; file: string; key: string; old: unknown; new: unknown }
+  | { kind: 'params-missing'; file: string }
   | { kind: 'out-added'; path: string }
   | { kind: 'out-removed'; path: string }
   | { kind: 'out-missing'; path: string; restorable: boolean }
@@ -27,6 +28,10 @@ export interface StageObservation {
   outs: Map<string, HashInfo | undefined>;
   /** Whether the cache holds the object the lock names for each cached out. */
   lockedOutInCache: (entry: LockPathEntry) => boolean;
+  /** Param values as read now; the values resolved at load (StageDef.params) when absent. */
+  params?: ParamValues;
+  /** Declared params files that do not exist now (StageDef.paramsMissing when absent). */
+  paramsMissing?: string[];
 }
 
 /**
@@ -34,7 +39,10 @@ export interface StageObservation {
  * needs is passed in, so it is tested without a file system.
  */
 export function staleReasons(stage: StageDef, entry: LockEntry | undefined, seen: StageObservation): StaleReason[] {
-  if (!entry) return [{ kind: 'never-run' }];
+  if (!entry) {
+    const missing = seen.paramsMissing ?? stage.paramsMissing ?? [];
+    return [{ kind: 'never-run' }, ...missing.map((file): StaleReason => ({ kind: 'params-missing', file }))];
+  }
   const reasons: StaleReason[] = [];
   if (stage.alwaysChanged) reasons.push({ kind: 'always-changed' });
   if (!sameList(stage.cmd, entry.cmd)) reasons.push({ kind: 'cmd-changed', old: entry.cmd, new: stage.cmd });
@@ -52,7 +60,8 @@ export function staleReasons(stage: StageDef, entry: LockEntry | undefined, seen
   }
   for (const gone of lockedDeps.keys()) reasons.push({ kind: 'dep-removed', path: gone });
 
-  reasons.push(...paramReasons(stage, entry));
+  for (const file of seen.paramsMissing ?? stage.paramsMissing ?? []) reasons.push({ kind: 'params-missing', file });
+  reasons.push(...paramReasons(seen.params ?? stage.params, entry));
 
   const lockedOuts = new Map(entry.outs.map((o) => [o.path, o]));
   for (const out of stage.outs) {
@@ -73,11 +82,11 @@ export function staleReasons(stage: StageDef, entry: LockEntry | undefined, seen
   return reasons;
 }
 
-function paramReasons(stage: StageDef, entry: LockEntry): StaleReason[] {
+function paramReasons(params: ParamValues, entry: LockEntry): StaleReason[] {
   const reasons: StaleReason[] = [];
-  const files = new Set([...Object.keys(stage.params), ...Object.keys(entry.params)]);
+  const files = new Set([...Object.keys(params), ...Object.keys(entry.params)]);
   for (const file of [...files].sort()) {
-    const now = stage.params[file] ?? {};
+    const now = params[file] ?? {};
     const before = entry.params[file] ?? {};
     const keys = new Set([...Object.keys(now), ...Object.keys(before)]);
     for (const key of [...keys].sort()) {
@@ -118,6 +127,8 @@ export function describeReason(r: StaleReason): string {
       return `param deleted: ${r.file}:${r.key} (was ${show(r.old)})`;
     case 'param-modified':
       return `param modified: ${r.file}:${r.key} ${show(r.old)} -> ${show(r.new)}`;
+    case 'params-missing':
+      return `params file missing: ${r.file}`;
     case 'out-added':
       return `new out: ${r.path}`;
     case 'out-removed':

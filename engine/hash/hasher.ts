@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
 import { hashDir, type ManifestEntry } from './dir.js';
@@ -56,8 +56,9 @@ export class Hasher {
     this.largeFileDigester = opts.largeFileDigester ?? this.digester;
   }
 
-  /** Absolute path of a repository-relative POSIX path. */
+  /** Absolute path of a repository-relative POSIX path (a dep outside the repository may be absolute already). */
   absPath(relPath: string): string {
+    if (isAbsolute(relPath)) return relPath;
     return join(this.root, ...relPath.split('/'));
   }
 

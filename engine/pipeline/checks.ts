@@ -22,8 +22,13 @@ function compareTree(a: string, b: string): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** Duplicate and nested outputs across all stages (and within one). */
-export function checkOutputOverlaps(stages: readonly StageDef[]): UserError[] {
+/**
+ * Duplicate and nested outputs across all stages (and within one). `sameStageDuplicates: false`
+ * leaves out one stage naming a path twice (an out that is also a metric): DVC lists such a
+ * stage, and only the commands that write outputs refuse it (pipeline/runnable.ts).
+ */
+export function checkOutputOverlaps(stages: readonly StageDef[], options: { sameStageDuplicates?: boolean } = {}): UserError[] {
+  const sameStage = options.sameStageDuplicates ?? true;
   const all: OwnedOut[] = [];
   for (const stage of stages) for (const out of stage.outs) all.push({ out, stage: stage.name, order: all.length });
   all.sort((a, b) => compareTree(a.out.path, b.out.path) || a.order - b.order);
@@ -33,7 +38,7 @@ export function checkOutputOverlaps(stages: readonly StageDef[]): UserError[] {
   for (const cur of all) {
     while (enclosing.length > 0 && !isSameOrInside(cur.out.path, enclosing[enclosing.length - 1]!.out.path)) enclosing.pop();
     const outer = enclosing[enclosing.length - 1];
-    if (outer) {
+    if (outer && !(!sameStage && outer.stage === cur.stage && outer.out.path === cur.out.path)) {
       const owner = outer.stage === cur.stage ? 'the same stage' : `stage '${outer.stage}'`;
       const message = outer.out.path === cur.out.path
         ? `output '${cur.out.path}' of stage '${cur.stage}' is already an output of ${owner}`
@@ -92,5 +97,5 @@ function firstInside(dir: string, sortedOuts: readonly string[]): string | undef
 
 /** All cross-stage checks. */
 export function checkPipeline(stages: readonly StageDef[]): UserError[] {
-  return [...checkOutputOverlaps(stages), ...stages.flatMap(checkDepsAgainstOwnOuts)];
+  return [...checkOutputOverlaps(stages, { sameStageDuplicates: false }), ...stages.flatMap(checkDepsAgainstOwnOuts)];
 }

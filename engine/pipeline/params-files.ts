@@ -2,7 +2,8 @@
 // lookup into them.
 import { parse as parseToml } from 'smol-toml';
 import { UserError } from '../errors.js';
-import { fromPlain, parseYamlTree } from './yaml-tree.js';
+import type { ParamSource, ParamValues } from '../types.js';
+import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YMap, YNode } from './yaml-tree.js';
 
 /** Reads a repository-relative file; undefined when there is no such file. */
@@ -85,4 +86,38 @@ export function lookupParam(tree: YNode, dottedKey: string): YNode | undefined {
     else return undefined;
   }
   return node;
+}
+
+export interface ParamsRead {
+  values: ParamValues;
+  /** Params files that do not exist. */
+  missingFiles: string[];
+  /** `file:key` of keys not found in a file that exists. */
+  missingKeys: string[];
+}
+
+/**
+ * The values of declared `params:` entries, read now (not at load): for params files an earlier
+ * stage writes during the run. Throws UserError when a file exists but cannot be parsed.
+ */
+export function readParamSources(files: ParamsFiles, sources: readonly ParamSource[]): ParamsRead {
+  const read: ParamsRead = { values: {}, missingFiles: [], missingKeys: [] };
+  for (const { file, keys } of sources) {
+    const tree = files.load(file);
+    if (tree === undefined) {
+      read.missingFiles.push(file);
+      continue;
+    }
+    const target: Record<string, unknown> = read.values[file] ?? (read.values[file] = {});
+    if (keys === null) {
+      for (const e of tree.entries) setOwn(target, e.key, toPlain(e.value));
+      continue;
+    }
+    for (const key of keys) {
+      const found = lookupParam(tree, key);
+      if (found) setOwn(target, key, toPlain(found));
+      else read.missingKeys.push(`${file}:${key}`);
+    }
+  }
+  return read;
 }

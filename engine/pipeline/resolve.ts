@@ -171,7 +171,7 @@ class StageResolver {
         const scope = { ctx, tracker, where: `'stages.${name}.${e.key}'` };
         return { ...e, value: substitute(e.value, e.key === 'cmd' ? 'cmd' : 'text', scope) };
       });
-    return buildStage({ ...def, entries }, {
+    const built = buildStage({ ...def, entries }, {
       name,
       pos,
       wdir,
@@ -180,6 +180,8 @@ class StageResolver {
       missingParams: this.missingParams,
       sink: this.sink,
     });
+    if (wdirNode && wdir !== this.dir) built.wdirPos = wdirNode.pos;
+    return built;
   }
 }
 

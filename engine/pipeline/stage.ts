@@ -1,8 +1,8 @@
 // One stage, already interpolated, turned into a StageDef: repository-relative paths checked,
 // output flags with DVC's defaults, params resolved to their values.
 import { UserError } from '../errors.js';
-import type { DepSpec, GateSpec, OutKind, OutSpec, ParamValues, PlotProps, SourcePos, StageDef } from '../types.js';
-import { isSameOrInside, isUrlPath, toRepoPath } from '../util/paths.js';
+import type { DepSpec, GateSpec, OutKind, OutSpec, ParamSource, ParamValues, PlotProps, SourcePos, StageDef } from '../types.js';
+import { isSameOrInside, isUrlPath, toPipelinePath } from '../util/paths.js';
 export { isUrlPath };
 import type { ErrorSink } from './error-sink.js';
 import { lookupParam } from './params-files.js';
@@ -43,11 +43,15 @@ export function buildStage(stage: YMap, sc: StageContext): StageDef {
     wdir: sc.wdir,
     deps: deps(field('deps'), sc),
     outs: [...outs(field('outs'), 'out', sc), ...outs(field('metrics'), 'metric', sc), ...outs(field('plots'), 'plot', sc)],
-    params: params(field('params'), sc),
+    params: {},
     frozen: isTrue(field('frozen')),
     alwaysChanged: isTrue(field('always_changed')),
     pos: sc.pos,
   };
+  const declared = params(field('params'), sc);
+  def.params = declared.values;
+  if (declared.sources.length > 0) def.paramSources = declared.sources;
+  if (declared.missing.length > 0) def.paramsMissing = declared.missing;
   const when = field('when');
   if (when) {
     const gate = gateOf(when, sc);
@@ -87,7 +91,10 @@ export function pathProblem(written: string, role: PathRole, wdir: string): stri
   if (isUrlPath(written)) {
     return role === 'dependency' ? written : { message: 'must be a path inside the repository, not a URL' };
   }
-  const path = toRepoPath(wdir, written);
+  // A path leaving the repository is kept: deps and params files may (DVC reads them there);
+  // for outs, gate files and wdirs the commands that run stages refuse it (pipeline/runnable.ts),
+  // while listing commands still describe the pipeline as DVC does.
+  const path = toPipelinePath(wdir, written);
   if (path === undefined) return { message: 'is outside the repository' };
   if (role === 'output') {
     if (path === '.') return { message: 'cannot be the whole repository' };
@@ -181,9 +188,16 @@ interface ParamRequest {
   pos: SourcePos;
 }
 
-function params(node: YNode | undefined, sc: StageContext): ParamValues {
+interface DeclaredParams {
+  values: ParamValues;
+  sources: ParamSource[];
+  /** Declared params files that do not exist (yet): an earlier stage may write them. */
+  missing: string[];
+}
+
+function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
   const requests = new Map<string, ParamRequest>();
-  const defaultFile = toRepoPath(sc.wdir, DEFAULT_PARAMS_FILE)!;
+  const defaultFile = toPipelinePath(sc.wdir, DEFAULT_PARAMS_FILE)!;
   const request = (file: string, pos: SourcePos): ParamRequest => {
     let r = requests.get(file);
     if (!r) requests.set(file, (r = { whole: false, keys: [], pos }));
@@ -208,13 +222,14 @@ function params(node: YNode | undefined, sc: StageContext): ParamValues {
     }
   }
   const values: ParamValues = {};
+  const missing: string[] = [];
   const into = (file: string): Record<string, unknown> => values[file] ?? (values[file] = {});
   for (const [file, req] of requests) {
     const tree = sc.sink.attempt(() => sc.files.load(file));
     if (tree === undefined) {
-      if (sc.missingParams === 'error') {
-        sc.sink.add(new UserError(`params file '${file}' of stage '${sc.name}' does not exist`, { pos: req.pos }));
-      }
+      // Not an error here: a stage may produce it (a tuning stage writing best.yaml). The stage
+      // is stale until it exists, and running it without it fails (engine/run/decide.ts).
+      missing.push(file);
       continue;
     }
     const target = into(file);
@@ -239,7 +254,8 @@ function params(node: YNode | undefined, sc: StageContext): ParamValues {
       setOwn(into(file), key, value);
     }
   }
-  return values;
+  const sources = [...requests].map(([file, req]): ParamSource => ({ file, keys: req.whole ? null : req.keys.map((k) => k.key) }));
+  return { values, sources, missing };
 }
 
 function coveredBy(key: string, declared: Record<string, unknown>): boolean {
@@ -264,10 +280,13 @@ function gateOf(node: YNode, sc: StageContext): GateSpec | undefined {
     return undefined;
   }
   const files: Record<string, string> = {};
+  const filePos: Record<string, SourcePos> = {};
   const add = (alias: string, value: YNode): void => {
     const written = value.kind === 'scalar' ? scalarToString(value.value, value.float) : '';
     const path = repoPath(written, 'gate file', value.pos, sc);
-    if (path !== undefined) setOwn(files as Record<string, unknown>, alias, path);
+    if (path === undefined) return;
+    setOwn(files as Record<string, unknown>, alias, path);
+    setOwn(filePos as Record<string, unknown>, alias, value.pos);
   };
   if (fileNode) add('', fileNode.value);
   else if (filesNode && filesNode.value.kind === 'map') {
@@ -276,5 +295,5 @@ function gateOf(node: YNode, sc: StageContext): GateSpec | undefined {
       else add(e.key, e.value);
     }
   }
-  return { expr: scalarToString(ifNode.value, ifNode.float), files, pos: ifNode.contentPos ?? ifNode.pos };
+  return { expr: scalarToString(ifNode.value, ifNode.float), files, filePos, pos: ifNode.contentPos ?? ifNode.pos };
 }

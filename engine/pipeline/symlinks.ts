@@ -3,8 +3,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import type { Pipeline, SourcePos } from '../types.js';
-import { isUrlPath } from '../util/paths.js';
+import type { SourcePos } from '../types.js';
 
 export interface PathUse {
   /** Repository-relative path. */
@@ -12,18 +11,6 @@ export interface PathUse {
   /** How it is shown: `dependency 'data/x' of stage 'train'`. */
   label: string;
   pos: SourcePos;
-}
-
-/** Every repository path a pipeline names (deps, outs, gate files, stage wdirs). */
-export function pathUses(pipeline: Pipeline): PathUse[] {
-  const uses: PathUse[] = [];
-  for (const s of pipeline.stages) {
-    if (s.wdir !== '.') uses.push({ path: s.wdir, label: `wdir '${s.wdir}' of stage '${s.name}'`, pos: s.pos });
-    for (const d of s.deps) if (!isUrlPath(d.path)) uses.push({ path: d.path, label: `dependency '${d.path}' of stage '${s.name}'`, pos: d.pos });
-    for (const o of s.outs) uses.push({ path: o.path, label: `output '${o.path}' of stage '${s.name}'`, pos: o.pos });
-    for (const f of Object.values(s.when?.files ?? {})) uses.push({ path: f, label: `gate file '${f}' of stage '${s.name}'`, pos: s.when!.pos });
-  }
-  return uses;
 }
 
 /**

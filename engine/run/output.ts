@@ -11,7 +11,9 @@ export type StageStatus =
   | 'blocked'
   | 'failed'
   | 'not-run'
-  | 'would-run';
+  | 'would-run'
+  /** Dry run: whether it runs depends on what an upstream stage writes. */
+  | 'pending';
 
 /** How the run talks to the person (or CI log) watching it. */
 export interface RunReporter {

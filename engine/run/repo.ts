@@ -1,9 +1,9 @@
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { readConfig, type RepoConfig } from '../config.js';
-import { ensureDvcTsIgnored } from '../api/init.js';
-import { UserError } from '../errors.js';
+import { ensureDvcTsIgnored } from './dvc-ts-dir.js';
+import { isUserError, UserError } from '../errors.js';
 import { buildGraph, type StageGraph } from '../graph/dag.js';
-import { staleReasons, type StageObservation, type StaleReason } from '../graph/staleness.js';
 import { availableParallelism } from 'node:os';
 import { Hasher } from '../hash/hasher.js';
 import { WorkerPoolDigester } from '../hash/worker-pool.js';
@@ -14,8 +14,12 @@ import { saveOut } from '../cache/save.js';
 import { RunCache } from '../cache/runcache.js';
 import { lockPathFor } from '../lock/lockfile.js';
 import { readLockCached } from '../lock/lock-cache.js';
-import { loadPipeline } from '../pipeline/load.js';
-import type { HashInfo, LockEntry, LockFile, LockPathEntry, Pipeline, StageDef } from '../types.js';
+import { loadPipeline, repoFileReader } from '../pipeline/load.js';
+import { ParamsFiles, readParamSources } from '../pipeline/params-files.js';
+import { assertRunnable } from '../pipeline/runnable.js';
+import { isDirHash } from '../hash/dir.js';
+import type { Observation } from './decide.js';
+import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, StageDef } from '../types.js';
 
 /**
  * One repository opened for a command: its pipeline, graph, lock, config, and the edges that
@@ -38,6 +42,7 @@ export class Repo {
 
   static async open(root: string, options: { file?: string } = {}): Promise<Repo> {
     const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root), ensureDvcTsIgnored(root)]);
+    await assertRunnable(root, pipeline);
     const graph = buildGraph(pipeline.stages);
     const lockFile = lockPathFor(pipeline.file);
     const lock = await readLockCached(root, lockFile);
@@ -50,11 +55,12 @@ export class Repo {
   }
 
   abs(relPath: string): string {
+    if (isAbsolute(relPath)) return relPath; // a dep outside the repository, as written
     return relPath === '.' ? this.root : join(this.root, ...relPath.split('/'));
   }
 
-  /** Hash what a stage reads and writes now, and check which locked outs the cache holds. */
-  async observe(stage: StageDef, entry: LockEntry | undefined = this.lock.stages[stage.name]): Promise<StageObservation & { inCache: Set<string> }> {
+  /** Hash what a stage reads and writes now, check which locked outs the cache holds, read its params. */
+  async observe(stage: StageDef, entry: LockEntry | undefined = this.lock.stages[stage.name]): Promise<Observation & { inCache: Set<string> }> {
     const hashAll = async (paths: string[]) => {
       const infos = await Promise.all(paths.map((p) => this.hasher.hashPath(p)));
       return new Map(paths.map((p, i) => [p, infos[i]]));
@@ -66,36 +72,73 @@ export class Repo {
       Promise.all(lockedCached.map((o) => this.store.has(o.hash))),
     ]);
     const inCache = new Set(lockedCached.filter((_, i) => present[i]).map((o) => o.hash));
-    return { deps, outs, inCache, lockedOutInCache: (e: LockPathEntry) => inCache.has(e.hash) };
+    return { deps, outs, inCache, lockedOutInCache: (e: LockPathEntry) => inCache.has(e.hash), ...this.readParams(stage) };
   }
 
-  staleReasons(stage: StageDef, entry: LockEntry | undefined, observed: StageObservation): StaleReason[] {
-    return staleReasons(stage, entry, observed);
-  }
-
-  /** Lock entries for the deps as observed; a missing dep is never recorded. */
-  depEntries(stage: StageDef, observed: StageObservation): LockPathEntry[] {
-    const entries: LockPathEntry[] = [];
-    for (const dep of stage.deps) {
-      const info = observed.deps.get(dep.path);
-      if (info) entries.push(withPath(dep.path, info));
+  /**
+   * The stage's param values now. Values were read when the pipeline loaded; a declared params
+   * file that was missing then, or that a stage writes, is read again (a tuning stage's best.yaml).
+   */
+  private readParams(stage: StageDef): Pick<Observation, 'params' | 'paramsMissing' | 'paramKeysMissing'> {
+    const lazy = (stage.paramSources ?? []).filter((p) => stage.paramsMissing?.includes(p.file) || this.graph.producersFor(p.file).length > 0);
+    if (lazy.length === 0) return { params: stage.params, paramsMissing: [], paramKeysMissing: [] };
+    const read = readParamSources(new ParamsFiles(repoFileReader(this.root)), lazy);
+    const params: ParamValues = { ...stage.params };
+    for (const { file } of lazy) {
+      if (read.values[file]) params[file] = { ...stage.params[file], ...read.values[file] };
     }
-    return entries;
+    return { params, paramsMissing: read.missingFiles, paramKeysMissing: read.missingKeys };
   }
 
-  /** The run-cache can stand in for a stage only when every out is cached and rebuilt whole. */
-  runCacheable(stage: StageDef): boolean {
-    return stage.outs.length > 0 && stage.outs.every((o) => o.cache && !o.persist) && !stage.alwaysChanged;
-  }
-
-  /** Put a stage's outs back from the cache, as a lock entry or run-cache entry names them. */
-  async restoreOuts(stage: StageDef, outs: LockPathEntry[]): Promise<void> {
+  /**
+   * Put a stage's outs back from the cache, as a lock entry or run-cache entry names them.
+   * `uncached: true` (a run-cache hit, for a stage that is stale anyway) also writes the outs
+   * that are not cached (`cache: false` metrics), as plain copies. A damaged or missing object
+   * is an error, unless `dropDamaged` (repro, which then runs the stage again): the damaged
+   * objects are removed from the cache and their paths returned.
+   */
+  async restoreOuts(stage: StageDef, outs: LockPathEntry[], options: { uncached?: boolean; dropDamaged?: boolean } = {}): Promise<string[]> {
     const declared = new Map(stage.outs.map((o) => [o.path, o]));
     for (const out of outs) {
       const spec = declared.get(out.path);
-      if (!spec?.cache) continue;
-      await checkoutOut(this.store, this.abs(out.path), out, { linkTypes: this.config.linkTypes });
+      if (!spec || (!spec.cache && !options.uncached)) continue;
+      const linkTypes = spec.cache ? this.config.linkTypes : (['reflink', 'copy'] as const);
+      try {
+        await checkoutOut(this.store, this.abs(out.path), out, { linkTypes });
+      } catch (e) {
+        if (!isUserError(e) || !options.dropDamaged) throw e;
+        const damaged = await this.dropUnsoundObjects(out.hash);
+        if (damaged.length === 0) throw e;
+        return damaged;
+      }
     }
+    return [];
+  }
+
+  /** Remove a damaged or missing object (or a directory's damaged manifest or files); their paths. */
+  private async dropUnsoundObjects(hash: string): Promise<string[]> {
+    const hashes = [hash];
+    if (isDirHash(hash) && (await this.store.checkObject(hash)).status === 'ok') {
+      hashes.push(...(await this.store.readManifest(hash)).map((e) => e.hash));
+    }
+    const unsound: string[] = [];
+    for (const h of new Set(hashes)) {
+      const check = await this.store.checkObject(h);
+      if (check.status === 'ok') continue;
+      unsound.push(this.store.objectPath(h));
+      await rm(this.store.objectPath(h), { force: true });
+    }
+    return unsound;
+  }
+
+  /**
+   * Remember a run in the run-cache. Outs the lock does not cache (`cache: false`) are stored
+   * too, for this entry only: they stay plain workspace files, and come back on a hit.
+   */
+  async saveRun(stage: StageDef, runKey: string, outs: LockPathEntry[]): Promise<void> {
+    const uncached = new Set(stage.outs.filter((o) => !o.cache).map((o) => o.path));
+    for (const out of outs) if (uncached.has(out.path)) await saveOut(this.store, this.hasher, out.path, out);
+    await this.runCache.saveRun(runKey, outs);
   }
 
   /** After a stage ran: every declared out must exist; hash it and store the cached ones. */

@@ -27,3 +27,23 @@ const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 export function isUrlPath(path: string): boolean {
   return URL_LIKE.test(path);
 }
+
+/**
+ * Like toRepoPath, but a path that leaves the repository is kept instead of refused: absolute
+ * paths as written (normalised), `..` paths relative to the root (`../data/x.csv`). Which roles
+ * may leave the repository is decided by the caller (deps may, as in DVC; outs may not).
+ */
+export function toPipelinePath(wdir: string, written: string): string | undefined {
+  const inside = toRepoPath(wdir, written);
+  if (inside !== undefined) return inside;
+  if (written.includes('\0')) return undefined;
+  const slashed = written.replace(/\\/g, '/');
+  if (posix.isAbsolute(slashed)) return posix.normalize(slashed).replace(/(.)\/+$/, '$1');
+  if (/^[A-Za-z]:\//.test(slashed)) return slashed.replace(/\/+$/, '');
+  return posix.normalize(posix.join(wdir === '' ? '.' : wdir, slashed)).replace(/\/+$/, '');
+}
+
+/** True for a path toPipelinePath kept although it is outside the repository. */
+export function isOutsideRepo(path: string): boolean {
+  return path === '..' || path.startsWith('../') || posix.isAbsolute(path) || /^[A-Za-z]:\//.test(path);
+}

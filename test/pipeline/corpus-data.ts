@@ -17,6 +17,17 @@ function repositoryRoot(): string {
 
 export const corpusDir = resolve(repositoryRoot(), '..', 'shared', 'corpus', 'dvc-yaml');
 
+/** Where each folder's dvc.yaml is put in a fresh repository: alone at its root, and at its original path. */
+export const PLACEMENTS = ['root', 'original path'] as const;
+
+/** Why the corpus tests cannot run (no `../shared/corpus` beside this clone), or undefined. */
+export function corpusAbsent(): string | undefined {
+  if (existsSync(join(corpusDir, 'EXPECTED.txt')) && existsSync(join(corpusDir, 'SOURCES.md'))) return undefined;
+  const reason = `skipped: no compatibility corpus at ${corpusDir} (it lives beside the repository, in ../shared/corpus/dvc-yaml)`;
+  console.log(reason);
+  return reason;
+}
+
 export interface Expectation {
   folder: string;
   verdict: 'OK' | 'REJECTED';

@@ -43,9 +43,12 @@ describe('declared params', () => {
     oneError(() => resolveText(text, { 'params.yaml': PARAMS }), /param 'train\.momentum' of stage 't' not found in 'params\.yaml'/, [5, 9]);
   });
 
-  test('a missing file is an error at the entry', () => {
+  test('a missing file is no load error: an earlier stage may write it; the stage records it as missing', () => {
     const text = 'stages:\n  t:\n    cmd: x\n    params:\n      - conf.yaml: [a]\n';
-    oneError(() => resolveText(text), /params file 'conf\.yaml' of stage 't' does not exist/, [5, 9]);
+    const s = stage(resolveText(text), 't');
+    assert.deepEqual(s.paramsMissing, ['conf.yaml']);
+    assert.deepEqual(s.paramSources, [{ file: 'conf.yaml', keys: ['a'] }]);
+    assert.deepEqual(s.params, {});
   });
 
   test("missingParams 'omit' leaves missing ones out instead", () => {

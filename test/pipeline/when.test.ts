@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { outsideRepoErrors } from '../../engine/pipeline/runnable.js';
 import { oneError, resolveText, stage } from './helpers.js';
 
 describe('when (gate) field', () => {
@@ -17,6 +18,7 @@ describe('when (gate) field', () => {
     assert.deepEqual(s.when, {
       expr: "acc > 0.9 and name == 'a b'",
       files: { '': 'metrics.json' },
+      filePos: { '': { file: 'pipeline.yaml', line: 6, col: 13 } },
       pos: { file: 'pipeline.yaml', line: 7, col: 12 },
     });
     // Values used in the condition are params of the stage, like any other ${} use.
@@ -39,8 +41,10 @@ describe('when (gate) field', () => {
     );
   });
 
-  test('a gate file outside the repository is refused', () => {
-    oneError(() => resolveText('stages:\n  s:\n    cmd: x\n    when:\n      file: ../m.json\n      if: a\n'), /gate file '\.\.\/m\.json' of stage 's' is outside the repository/);
+  test('a gate file outside the repository is refused for running', () => {
+    const errors = outsideRepoErrors(resolveText('stages:\n  s:\n    cmd: x\n    when:\n      file: ../m.json\n      if: a\n'));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /gate file '\.\.\/m\.json' of stage 's' is outside the repository/);
   });
 
   test('a misspelt gate field gets a suggestion', () => {

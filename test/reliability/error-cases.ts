@@ -107,13 +107,13 @@ export const ERROR_CASES: ErrorCase[] = [
     fix: 'add it, or remove it from `params`',
   },
   {
-    problem: 'dependency outside the repository',
-    files: { 'pipeline.yaml': stage('    deps: [../data.csv]\n') },
+    problem: 'output outside the repository',
+    files: { 'pipeline.yaml': stage('    outs: [../model.txt]\n') },
     args: ['repro'],
     stream: 'stderr',
-    message: "error: pipeline.yaml:4:12: dependency '../data.csv' of stage 'train' is outside the repository",
+    message: "error: pipeline.yaml:4:12: output '../model.txt' of stage 'train' is outside the repository",
     exitCode: 2,
-    fix: 'keep deps and outs inside the repository',
+    fix: 'keep outputs inside the repository (deps may be anywhere, as in DVC)',
   },
   {
     problem: 'output through a symlink that leaves the repository',

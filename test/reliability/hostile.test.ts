@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { UserError } from '../../engine/errors.js';
 import { findPlaceholders, shellContexts, shellQuoteIn } from '../../engine/pipeline/interpolate.js';
 import { resolvePipeline } from '../../engine/pipeline/resolve.js';
+import { outsideRepoErrors } from '../../engine/pipeline/runnable.js';
 import { TempRepo } from '../helpers/repo.js';
 import { present } from './invariants.js';
 
@@ -17,30 +18,30 @@ function resolveText(text: string, files: Record<string, string> = {}) {
   return resolvePipeline({ file: 'pipeline.yaml', text, root: '/repo', readFile: (p) => files[p] });
 }
 
+/** The first error loading gives, else the first one a command that runs stages gives. */
 function firstLineOfError(text: string, files: Record<string, string> = {}): string {
+  let pipeline;
   try {
-    resolveText(text, files);
+    pipeline = resolveText(text, files);
   } catch (e) {
     assert.ok(e instanceof UserError, `not a UserError: ${String(e)}`);
     return e.format().split('\n')[0]!;
   }
-  return assert.fail('accepted');
+  const [first] = outsideRepoErrors(pipeline);
+  return first ? first.format().split('\n')[0]! : assert.fail('accepted');
 }
 
 const S = (body: string) => `stages:\n  s:\n    cmd: x\n${body}`;
 
 describe('paths that leave the repository are refused', () => {
   const cases: Array<[string, string, string]> = [
-    ['dep with ..', S('    deps: [../secret]\n'), "pipeline.yaml:4:12: dependency '../secret' of stage 's' is outside the repository"],
-    ['dep climbing out through a subdir', S('    deps: [a/../../secret]\n'), "pipeline.yaml:4:12: dependency 'a/../../secret' of stage 's' is outside the repository"],
     ['absolute out', S('    outs: [/etc/passwd]\n'), "pipeline.yaml:4:12: output '/etc/passwd' of stage 's' is outside the repository"],
     ['drive-letter out', S('    outs: ["C:/x"]\n'), "pipeline.yaml:4:12: output 'C:/x' of stage 's' is outside the repository"],
-    ['backslash out', S('    outs: ["..\\\\x"]\n'), "pipeline.yaml:4:12: output '..\\\\x' of stage 's' is outside the repository"],
+    ['backslash out', S('    outs: ["..\\\\x"]\n'), "pipeline.yaml:4:12: output '../x' of stage 's' is outside the repository"],
     ['wdir ..', S('    wdir: ..\n'), "pipeline.yaml:4:11: wdir '..' of stage 's' is outside the repository"],
     ['newline in an out', S('    outs: ["a\\nb"]\n'), "pipeline.yaml:4:12: output 'a\\nb' of stage 's' contains a newline or NUL character"],
     ['NUL in an out', S('    outs: ["a\\0b"]\n'), "pipeline.yaml:4:12: output 'a\\u0000b' of stage 's' contains a newline or NUL character"],
     ['newline in a stage name', 'stages:\n  "a\\nb":\n    cmd: x\n', 'pipeline.yaml:2:3: stage names cannot contain newlines or NUL characters'],
-    ['params file ..', S('    params: [{../p.yaml: [a]}]\n'), "pipeline.yaml:4:15: params file '../p.yaml' of stage 's' is outside the repository"],
     ['gate file ..', S('    when: {file: ../m.json, if: a}\n'), "pipeline.yaml:4:18: gate file '../m.json' of stage 's' is outside the repository"],
     ['top-level metrics ..', 'metrics: [../m.json]\nstages:\n  s:\n    cmd: x\n', "pipeline.yaml:1:11: metrics file '../m.json' is outside the repository"],
     ['vars file ..', 'vars: [../v.yaml]\nstages:\n  s:\n    cmd: x\n', "pipeline.yaml:1:8: failed to parse 'vars': '../v.yaml' is outside the repository"],
@@ -50,6 +51,13 @@ describe('paths that leave the repository are refused', () => {
   for (const [name, text, expected] of cases) {
     test(name, () => assert.equal(firstLineOfError(text), expected));
   }
+
+  test('deps and params files may leave it, as in DVC: read there, kept as written (normalised)', () => {
+    const p = resolveText(S('    deps: [../secret, a/../../up, /mnt/data/x.csv]\n    params: [{../p.yaml: [a]}]\n'));
+    assert.deepEqual(p.stages[0]!.deps.map((d) => d.path), ['../secret', '../up', '/mnt/data/x.csv']);
+    assert.deepEqual(p.stages[0]!.paramsMissing, ['../p.yaml']);
+    assert.deepEqual(outsideRepoErrors(p), []);
+  });
 
   test('a symlink leading out of the repository is refused through the CLI', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'dvc-ts-outside-'));

@@ -1,0 +1,126 @@
+// The shape of the engine's source, checked from the TypeScript files themselves: no function in
+// engine/run/ longer than 80 lines (the scheduler, decision and executor stay readable), and no
+// import cycle between the folders of engine/ (the house plan is a layering: pipeline → graph →
+// hash → lock → cache → run → gate → git → report → api → cli).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { PROJECT_ROOT } from '../helpers/repo.js';
+
+const ENGINE = join(PROJECT_ROOT, 'engine');
+const MAX_FUNCTION_LINES = 80;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+function parse(file: string): ts.SourceFile {
+  return ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+}
+
+/** Every function-like node with its name (or where it is) and its length in lines. */
+export function functionLengths(source: ts.SourceFile): { name: string; lines: number }[] {
+  const found: { name: string; lines: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+      const named = (node as ts.FunctionLikeDeclaration).name;
+      const name = named && ts.isIdentifier(named) ? named.text : `function at line ${start + 1}`;
+      found.push({ name, lines: end - start + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** Relative module specifiers a file imports or re-exports, static or dynamic, types included. */
+export function importsOf(source: ts.SourceFile): string[] {
+  const specs: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      specs.push(node.moduleSpecifier.text);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      specs.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specs.filter((s) => s.startsWith('.'));
+}
+
+/**
+ * engine/run/repo.ts → 'run'. A file at the top of engine/ is a node of its own: types.ts and
+ * errors.ts sit below every folder, index.ts (the API) above them all.
+ */
+function folderOf(file: string): string {
+  const rel = relative(ENGINE, file).split(/[\\/]/);
+  return rel[0]!;
+}
+
+/** Cycles in a small directed graph, each as a path that returns to its start. */
+export function cyclesIn(edges: Map<string, Set<string>>): string[][] {
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const walk = (n: string): void => {
+    path.push(n);
+    onPath.add(n);
+    for (const m of edges.get(n) ?? []) {
+      if (onPath.has(m)) cycles.push([...path.slice(path.indexOf(m)), m]);
+      else if (!seen.has(m)) walk(m);
+    }
+    path.pop();
+    onPath.delete(n);
+    seen.add(n);
+  };
+  for (const n of [...edges.keys()].sort()) if (!seen.has(n)) walk(n);
+  return cycles;
+}
+
+describe('engine structure', () => {
+  if (!existsSync(ENGINE)) {
+    test('engine sources present', { skip: `no TypeScript sources at ${ENGINE}` }, () => {});
+    return;
+  }
+  const files = sourceFiles(ENGINE);
+
+  test(`no function in engine/run/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
+    const long = files
+      .filter((f) => folderOf(f) === 'run')
+      .flatMap((f) => functionLengths(parse(f)).filter((fn) => fn.lines > MAX_FUNCTION_LINES).map((fn) => `${relative(PROJECT_ROOT, f)}: ${fn.name} (${fn.lines} lines)`));
+    assert.deepEqual(long, []);
+  });
+
+  test('no import cycle between the folders of engine/', () => {
+    const edges = new Map<string, Set<string>>();
+    const why = new Map<string, string>();
+    for (const f of files) {
+      const from = folderOf(f);
+      for (const spec of importsOf(parse(f))) {
+        const target = resolve(dirname(f), spec.replace(/\.js$/, '.ts'));
+        const to = folderOf(target);
+        if (to === from || target.startsWith(ENGINE) === false) continue;
+        if (!edges.has(from)) edges.set(from, new Set());
+        edges.get(from)!.add(to);
+        why.set(`${from}->${to}`, `${relative(ENGINE, f)} imports ${spec}`);
+      }
+    }
+    const cycles = cyclesIn(edges).map((c) => `${c.join(' -> ')}  (${c.slice(1).map((to, i) => why.get(`${c[i]}->${to}`)).join('; ')})`);
+    assert.deepEqual(cycles, []);
+  });
+
+  test('the checks can fail: a cycle and a long function are found', () => {
+    assert.deepEqual(cyclesIn(new Map([['a', new Set(['b'])], ['b', new Set(['a'])]])), [['a', 'b', 'a']]);
+    const long = ts.createSourceFile('x.ts', `function big() {\n${'  call();\n'.repeat(90)}}\n`, ts.ScriptTarget.Latest, true);
+    assert.deepEqual(functionLengths(long), [{ name: 'big', lines: 92 }]);
+    assert.deepEqual(importsOf(ts.createSourceFile('y.ts', "import type { A } from '../a.js';\nconst m = await import('./b.js');\nimport 'node:fs';", ts.ScriptTarget.Latest, true)), ['../a.js', './b.js']);
+  });
+});
