@@ -6,13 +6,13 @@ import type { DriftReport } from './drift-analysis.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { ModelResult } from './promotion.js';
 
-/** Drift verdicts (the gates read these) and one score per feature (its test's statistic). */
+/** Drift verdicts (the gates read these) and one score per feature (its test's statistic); the
+ *  list of drifted features is in reports/drift.json. */
 export function driftHeadline(report: DriftReport): Record<string, unknown> {
   return {
     dataset_drift: report.dataset_drift,
     drift_share: report.drift_share,
     n_drifted_features: report.n_drifted_features,
-    drifted_features: report.drifted_features,
     new_data_fraction: report.new_data_fraction,
     champion_exists: report.champion_exists,
     prediction_drift: report.prediction_drift,
