@@ -59,9 +59,21 @@ export function findJsonProblem(text: string): JsonProblem | undefined {
     i++;
     return out;
   };
+  // Deeper than any verdict file; a hostile file must not overflow the stack.
+  const MAX_DEPTH = 512;
+  let depth = 0;
   const value = (): void => {
     space();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_DEPTH) fail(i, `nested more than ${MAX_DEPTH} levels deep`);
+    depth++;
+    try {
+      container(c);
+    } finally {
+      depth--;
+    }
+  };
+  const container = (c: string | undefined): void => {
     if (c === '{') {
       i++;
       const keys = new Map<string, number>();

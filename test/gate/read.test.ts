@@ -60,6 +60,7 @@ describe('parseGateFileText', () => {
       problem('{\n  "promote": false,\n  "metric": "f1",\n  "promote": true\n}\n'),
       'gate file v.json is not valid JSON: line 4, column 3: duplicate key "promote" (first at line 2, column 3)',
     );
+    assert.equal(problem('['.repeat(100_000)), 'gate file v.json is not valid JSON: line 1, column 513: nested more than 512 levels deep');
     // Duplicate keys are refused whatever the file is called, unless it is YAML.
     assert.match(problem.call(null, '{"a": 1}'), /parsed/);
     assert.throws(() => parseGateFileText('{"a": 1, "a": 2}', 'flags'), /duplicate key "a"/);
