@@ -1,6 +1,7 @@
 // Stage `drift`: compare the current batch with the reference window — per-feature statistics
 // and verdicts, data quality, the champion's prediction and performance drift — and write
-// metrics/drift.json (read by the gates), reports/drift.html and the per-feature plot data.
+// metrics/drift.json (the verdicts the gates read), reports/drift.json (every statistic and
+// histogram), reports/drift.html and the per-feature plot data.
 
 import { readChampion } from './lib/champion.js';
 import { analyseDrift, type ChampionScores } from './lib/drift-analysis.js';
@@ -8,7 +9,8 @@ import { formatNumber } from './lib/format.js';
 import { checkUsable, labelledIndices, parseDataset, type Dataset } from './lib/dataset.js';
 import { formatCsv } from './lib/csv.js';
 import { readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
-import { CURRENT_CSV, DRIFT_METRICS, DRIFT_PLOT, DRIFT_REPORT, REFERENCE_CSV } from './lib/layout.js';
+import { driftHeadline } from './lib/headline.js';
+import { CURRENT_CSV, DRIFT_DETAILS, DRIFT_METRICS, DRIFT_PLOT, DRIFT_REPORT, REFERENCE_CSV } from './lib/layout.js';
 import { scoreDataset, type OccupancyModel } from './lib/model.js';
 import { driftParams, qualityParams, readParams } from './lib/params.js';
 import { renderDriftReport } from './lib/report-html.js';
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
   const scores = champion ? championScores(champion, reference, current) : null;
   const thresholds = { ...snakeCase(p), quality: snakeCase(q) };
   const report = analyseDrift(reference, current, p, q, scores, thresholds);
-  await writeJson(DRIFT_METRICS, report);
+  await writeJson(DRIFT_DETAILS, report);
+  await writeJson(DRIFT_METRICS, driftHeadline(report));
   await writeOutput(DRIFT_REPORT, renderDriftReport(report, { referenceFile: REFERENCE_CSV, currentFile: CURRENT_CSV }));
   const rows = Object.entries(report.features).map(([name, f]) => [
     name, f.kind, f.method, formatNumber(f.score), String(f.threshold), f.drifted ? '1' : '0', formatNumber(f.psi), formatNumber(f.js_distance),

@@ -8,7 +8,8 @@ import { estimateEnergy } from './lib/energy.js';
 import { formatNumber } from './lib/format.js';
 import { StageInputError } from './lib/errors.js';
 import { readJson, readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
-import { CHALLENGER_MODEL, CHAMPION_MODEL, CURRENT_CSV, EVALUATE_METRICS, ROC_PLOT } from './lib/layout.js';
+import { evaluateHeadline } from './lib/headline.js';
+import { CHALLENGER_MODEL, CHAMPION_MODEL, CURRENT_CSV, EVALUATE_DETAILS, EVALUATE_METRICS, ROC_PLOT } from './lib/layout.js';
 import { classificationMetrics, rocCurve } from './lib/metrics.js';
 import { promotionVerdict, type ModelResult } from './lib/promotion.js';
 import { parseModel, scoreDataset, type OccupancyModel } from './lib/model.js';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const challenger = assess(challengerModel, holdout, intervalHours, energy);
   const champion = championModel ? assess(championModel, holdout, intervalHours, energy) : null;
   const verdict = promotionVerdict(challenger.result, champion?.result ?? null, ev.metric, ev.margin);
-  await writeJson(EVALUATE_METRICS, {
+  const record = {
     promote: verdict.promote,
     reason: verdict.reason,
     metric: ev.metric,
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
     /** Carried to `package`, which no longer sees the old champion once it rebuilds the bundle. */
     champion_lineage: championModel?.lineage ?? [],
     champion_training: championModel?.training ?? null,
-  });
+  };
+  await writeJson(EVALUATE_DETAILS, record);
+  await writeJson(EVALUATE_METRICS, evaluateHeadline(record));
   const roc = rocCurve(challenger.scores, holdout.occupied);
   await writeOutput(ROC_PLOT, formatCsv(['fpr', 'tpr', 'threshold'], roc.map((p) => [formatNumber(p.fpr), formatNumber(p.tpr), formatNumber(p.threshold)])));
 }

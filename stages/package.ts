@@ -1,11 +1,11 @@
-// Stage `package`: build the deployable bundle in dist/model — model.json (which becomes the
+// Stage `package`: build the deployable bundle in bundle/ — model.json (which becomes the
 // champion next run), MODEL_CARD.md and manifest.json with the sha256 of every bundle file.
 
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StageInputError } from './lib/errors.js';
 import { formatJson, readJson, runStage, sha256, writeOutput } from './lib/io.js';
-import { BUNDLE_DIR, CHALLENGER_MODEL, DRIFT_METRICS, EVALUATE_METRICS } from './lib/layout.js';
+import { BUNDLE_DIR, CHALLENGER_MODEL, DRIFT_DETAILS, EVALUATE_DETAILS } from './lib/layout.js';
 import { renderModelCard, type ModelCardInput } from './lib/model-card.js';
 import { parseModel, type LineageEntry, type OccupancyModel } from './lib/model.js';
 
@@ -21,21 +21,21 @@ const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null &&
 
 async function main(): Promise<void> {
   const challenger = parseModel(await readJson(CHALLENGER_MODEL), CHALLENGER_MODEL);
-  const evaluation = (await readJson(EVALUATE_METRICS)) as Record<string, unknown>;
-  const drift = (await readJson(DRIFT_METRICS)) as Record<string, unknown>;
-  if (!isRecord(evaluation)) throw new StageInputError(`${EVALUATE_METRICS} is not a JSON object`);
-  if (!isRecord(drift)) throw new StageInputError(`${DRIFT_METRICS} is not a JSON object`);
-  const promote = field<boolean>(evaluation, 'promote', EVALUATE_METRICS, (v) => typeof v === 'boolean');
-  if (!promote) throw new StageInputError(`${EVALUATE_METRICS} says promote is false; nothing to package`);
-  const challengerResult = field<Record<string, unknown>>(evaluation, 'challenger', EVALUATE_METRICS, isRecord);
+  const evaluation = (await readJson(EVALUATE_DETAILS)) as Record<string, unknown>;
+  const drift = (await readJson(DRIFT_DETAILS)) as Record<string, unknown>;
+  if (!isRecord(evaluation)) throw new StageInputError(`${EVALUATE_DETAILS} is not a JSON object`);
+  if (!isRecord(drift)) throw new StageInputError(`${DRIFT_DETAILS} is not a JSON object`);
+  const promote = field<boolean>(evaluation, 'promote', EVALUATE_DETAILS, (v) => typeof v === 'boolean');
+  if (!promote) throw new StageInputError(`${EVALUATE_DETAILS} says promote is false; nothing to package`);
+  const challengerResult = field<Record<string, unknown>>(evaluation, 'challenger', EVALUATE_DETAILS, isRecord);
   if (challengerResult['model_id'] !== challenger.model_id) {
-    throw new StageInputError(`${EVALUATE_METRICS} evaluated model ${String(challengerResult['model_id'])}, but ${CHALLENGER_MODEL} is ${challenger.model_id}; rerun evaluate`);
+    throw new StageInputError(`${EVALUATE_DETAILS} evaluated model ${String(challengerResult['model_id'])}, but ${CHALLENGER_MODEL} is ${challenger.model_id}; rerun evaluate`);
   }
   const championResult = evaluation['champion'];
-  const reason = field<string>(evaluation, 'reason', EVALUATE_METRICS, (v) => typeof v === 'string');
-  const lineage = field<LineageEntry[]>(evaluation, 'champion_lineage', EVALUATE_METRICS, Array.isArray);
-  const datasetDrift = field<boolean>(drift, 'dataset_drift', DRIFT_METRICS, (v) => typeof v === 'boolean');
-  const driftedFeatures = field<string[]>(drift, 'drifted_features', DRIFT_METRICS, Array.isArray);
+  const reason = field<string>(evaluation, 'reason', EVALUATE_DETAILS, (v) => typeof v === 'string');
+  const lineage = field<LineageEntry[]>(evaluation, 'champion_lineage', EVALUATE_DETAILS, Array.isArray);
+  const datasetDrift = field<boolean>(drift, 'dataset_drift', DRIFT_DETAILS, (v) => typeof v === 'boolean');
+  const driftedFeatures = field<string[]>(drift, 'drifted_features', DRIFT_DETAILS, Array.isArray);
 
   const entry: LineageEntry = {
     model_id: challenger.model_id,

@@ -5,7 +5,8 @@
 import { formatCsv } from './lib/csv.js';
 import { checkUsable, concatDatasets, holdoutSplit, labelledIndices, parseDataset, rowCount, selectRows } from './lib/dataset.js';
 import { readTextInput, runStage, sha256, writeJson, writeOutput } from './lib/io.js';
-import { CHALLENGER_MODEL, CURRENT_CSV, REFERENCE_CSV, TRAIN_METRICS, TRAIN_SEARCH_PLOT } from './lib/layout.js';
+import { trainHeadline } from './lib/headline.js';
+import { CHALLENGER_MODEL, CURRENT_CSV, REFERENCE_CSV, TRAIN_DETAILS, TRAIN_METRICS, TRAIN_SEARCH_PLOT } from './lib/layout.js';
 import { classificationMetrics } from './lib/metrics.js';
 import { fitOccupancyModel, scoreDataset } from './lib/model.js';
 import { maxMissingFractionParam, readParams, seedParam, splitParams, trainParams, windowParams } from './lib/params.js';
@@ -65,17 +66,25 @@ async function main(): Promise<void> {
     scoreDataset(challenger, selectRows(pool, poolLabelled)), poolLabelled.map((i) => pool.occupied[i]!), hp.decisionThreshold,
   );
   await writeJson(CHALLENGER_MODEL, challenger);
-  await writeJson(TRAIN_METRICS, {
+  const record = {
     model_id: challenger.model_id,
     chosen: { l2: chosen.l2, learning_rate: chosen.learning_rate, epochs: hp.epochs, validation_log_loss: chosen.validation_log_loss },
     rows: { training: rowCount(pool), fit: rowCount(fitPart), validation: rowCount(validation), reference: rowCount(reference), current_used: currentTrain.length, current_held_out: holdout.length },
     training_metrics: trainMetrics,
     search,
     coefficients: Object.fromEntries(challenger.inputs.map((name, k) => [name, challenger.weights[k]])),
-  });
+  };
+  await writeJson(TRAIN_DETAILS, record);
+  await writeJson(TRAIN_METRICS, trainHeadline(record));
+  // Wide: one row per L2 value, one column per learning rate, so the chart draws one line per
+  // learning rate (a long table would join both rates into one zig-zag line).
+  const column = (rate: number) => `learning_rate_${rate}`;
   await writeOutput(TRAIN_SEARCH_PLOT, formatCsv(
-    ['l2', 'learning_rate', 'validation_log_loss', 'validation_f1'],
-    search.map((s) => [String(s.l2), String(s.learning_rate), formatNumber(s.validation_log_loss), formatNumber(s.validation_f1)]),
+    ['l2', ...hp.learningRate.map(column)],
+    hp.l2.map((l2) => [String(l2), ...hp.learningRate.map((rate) => {
+      const row = search.find((s) => s.l2 === l2 && s.learning_rate === rate);
+      return row ? formatNumber(row.validation_log_loss) : '';
+    })]),
   ));
 }
 

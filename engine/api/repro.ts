@@ -1,3 +1,4 @@
+import { checkMissingDeps } from '../pipeline/check-deps.js';
 import { acquireRepoLock, describeCleanup } from '../run/repo-lock.js';
 import { Repo } from '../run/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
@@ -39,6 +40,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   try {
     const repo = await Repo.open(root, { file: options.file });
     try {
+      await checkMissingDeps(root, repo.pipeline);
       const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
       const all = summary.results;
       if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {

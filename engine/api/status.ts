@@ -1,5 +1,6 @@
 import { describeReason, type StaleReason } from '../graph/staleness.js';
 import { describeDecision } from '../gate/index.js';
+import { checkMissingDeps } from '../pipeline/check-deps.js';
 import { Repo } from '../run/repo.js';
 import { computeStatus, type StageStatusReport } from '../run/status.js';
 
@@ -12,6 +13,7 @@ export interface StatusReport {
 export async function runStatus(root: string, options: { targets?: string[]; file?: string } = {}): Promise<StatusReport> {
   const repo = await Repo.open(root, { file: options.file });
   try {
+    await checkMissingDeps(root, repo.pipeline);
     const reports = await computeStatus(repo, options.targets ?? []);
     return {
       upToDate: reports.every((r) => r.state === 'up-to-date' || r.state === 'frozen' || r.state === 'gated'),

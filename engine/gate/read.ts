@@ -7,10 +7,12 @@ import { createRequire } from 'node:module';
 import type { GateSpec } from '../types.js';
 import { UserError } from '../errors.js';
 import { toRepoPath } from '../util/paths.js';
+import { findJsonProblem } from './strict-json.js';
 
 /**
- * Parses a gate file's text: YAML when the name ends in .yaml/.yml, otherwise JSON, falling back
- * to YAML when it is not valid JSON. Throws a UserError naming the file when neither parses.
+ * Parses a gate file's text: YAML when the name ends in .yaml/.yml, JSON (strictly, duplicate keys
+ * refused) when it ends in .json, otherwise JSON falling back to YAML. Throws a UserError naming
+ * the file, and for JSON the line and column, when it does not parse.
  */
 export function parseGateFileText(text: string, file: string): unknown {
   const content = text.replace(/^\uFEFF/, '');
@@ -18,10 +20,13 @@ export function parseGateFileText(text: string, file: string): unknown {
   const yamlNamed = /\.ya?ml$/i.test(file);
   let jsonProblem: string | undefined;
   if (!yamlNamed) {
-    try {
-      return JSON.parse(content) as unknown;
-    } catch (e) {
-      jsonProblem = firstLine(e);
+    // Validated first: the problem's line and column, and duplicate keys JSON.parse would hide.
+    const problem = findJsonProblem(content);
+    if (problem === undefined) return JSON.parse(content) as unknown;
+    jsonProblem = `line ${problem.line}, column ${problem.col}: ${problem.message}`;
+    // A file named .json is JSON: no second guess as YAML (which reads most junk as a string).
+    if (/\.json$/i.test(file) || problem.message.startsWith('duplicate key')) {
+      throw new UserError(`gate file ${file} is not valid JSON: ${jsonProblem}`);
     }
   }
   try {

@@ -120,11 +120,43 @@ export function composeMessage(pipeline: Pipeline, lock: LockFile, previous: Loc
       const g = lock.stages[s.name]!.gate!;
       const state = g.ignored ? 'open (--ignore-gates)' : g.open ? 'open' : 'closed';
       const why = g.upstream ? `upstream '${g.upstream}' was skipped` : describeDecision(g.values);
-      lines.push(`  ${s.name}: ${state}${why ? ` (${why})` : ''}`);
+      const line = `  ${s.name}: ${state}${why ? ` (${why})` : ''}`;
+      lines.push(line.length > GATE_LINE_MAX ? `${line.slice(0, GATE_LINE_MAX - 1)}…` : line);
     }
   }
-  if (options.body) lines.push('', options.body.trimEnd());
+  if (options.body) {
+    const head = lines.join('\n');
+    lines.push('', fitBody(options.body.trimEnd(), MESSAGE_BUDGET - Buffer.byteLength(head) - 2));
+  }
   return lines.join('\n') + '\n';
+}
+
+/** A commit message stays readable in `git log` and review tools: under 4 KB in all. */
+export const MESSAGE_BUDGET = 4000;
+
+/** Characters a gate line keeps (the values read can be many). */
+const GATE_LINE_MAX = 240;
+
+/**
+ * The body's first lines that fit in `budget` bytes, then a line counting the table rows (one per
+ * changed metric) left out (pure). The decisions come before the body, so they are never cut.
+ */
+export function fitBody(body: string, budget: number): string {
+  const lines = body.split('\n');
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    // Room for the note that follows when anything is cut.
+    if (size + Buffer.byteLength(line) + 1 > budget - 120) {
+      const rows = lines.slice(i).filter((l) => l.startsWith('|')).length;
+      kept.push(`… ${rows > 0 ? `${rows} more changed metric${rows === 1 ? '' : 's'}` : `${lines.length - i} more lines`} left out; \`dvc-ts metrics diff HEAD~1 HEAD\` shows them all`);
+      break;
+    }
+    kept.push(line);
+    size += Buffer.byteLength(line) + 1;
+  }
+  return kept.join('\n');
 }
 
 function stripGate(entry: LockFile['stages'][string] | undefined): unknown {

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { SourcePos } from '../types.js';
 import { nodeAtPath, toPlain } from './yaml-tree.js';
 import type { YNode } from './yaml-tree.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, nearMisses } from './suggest.js';
 
 /** Location of the schema file, for editors' `# yaml-language-server: $schema=` comments too. */
 export const PIPELINE_SCHEMA_URL = new URL('../../../engine/schema/pipeline.schema.json', import.meta.url);
@@ -42,7 +42,28 @@ export function validatePipelineDocument(doc: YNode | null, file: string): UserE
   const validate = validator();
   if (validate(data)) return [];
   const fallbackPos: SourcePos = doc?.pos ?? { file, line: 1, col: 1 };
-  return selectRelevant(validate.errors ?? []).map((err) => toUserError(err, doc, fallbackPos));
+  return preferSuggestions(selectRelevant(validate.errors ?? [])).map((err) => toUserError(err, doc, fallbackPos));
+}
+
+/** The allowed fields of the object an `additionalProperties` error is about. */
+function allowedFields(err: ErrorObject): string[] {
+  const parent = err.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return Object.keys(parent?.properties ?? {});
+}
+
+/**
+ * Unknown fields first; and a missing required field that a misspelt field there stands for
+ * (`cmdd:` for `cmd`) is said once, as the misspelling with its "did you mean", not as missing.
+ */
+function preferSuggestions(errors: ErrorObject[]): ErrorObject[] {
+  const suggested = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const suggestion = didYouMean(String(e.params['additionalProperty']), allowedFields(e));
+    if (suggestion !== undefined) suggested.add(`${e.instancePath}\u0000${suggestion}`);
+  }
+  const kept = errors.filter((e) => !(e.keyword === 'required' && suggested.has(`${e.instancePath}\u0000${String(e.params['missingProperty'])}`)));
+  return [...kept.filter((e) => e.keyword === 'additionalProperties'), ...kept.filter((e) => e.keyword !== 'additionalProperties')];
 }
 
 /**
@@ -99,10 +120,9 @@ function toUserError(err: ErrorObject, doc: YNode | null, fallback: SourcePos): 
     case 'additionalProperties': {
       const field = String(err.params['additionalProperty']);
       const keyPos = node?.kind === 'map' ? node.entries.find((e) => e.key === field)?.keyPos : undefined;
-      const parent = err.parentSchema as { properties?: Record<string, unknown> } | undefined;
-      const allowed = Object.keys(parent?.properties ?? {});
-      const suggestion = didYouMean(field, allowed);
-      const hint = suggestion ? `; did you mean '${suggestion}'?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
+      const allowed = allowedFields(err);
+      const near = nearMisses(field, allowed);
+      const hint = near.length ? `; did you mean ${joinOr(near.map((n) => `'${n}'`))}?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
       return new UserError(`unknown field '${field}' ${where}${hint}`, { pos: keyPos ?? pos });
     }
     case 'required':

@@ -3,7 +3,7 @@
 // malformed at one revision stops the others: it becomes a problem shown beside the plot.
 import { imageMimeType, isImagePath, parsePlotData, plotDataFormat, PlotDataError, type PlotRecord } from './plots-data.js';
 import type { PlotDefinition, PlotSource } from './plots-defs.js';
-import { buildSpec, DEFAULT_TEMPLATE, isTemplateName, REV_FIELD, TEMPLATE_NAMES, type SpecInput, type VegaLiteSpec } from './plots-templates.js';
+import { buildSpec, DEFAULT_TEMPLATE, isTemplateName, REV_FIELD, TEMPLATE_NAMES, type SpecInput, type TemplateName, type VegaLiteSpec } from './plots-templates.js';
 
 /** The files of one revision (the workspace, or a commit). */
 export interface RevisionFiles {
@@ -160,12 +160,44 @@ async function collectSeries(def: PlotDefinition, revisions: readonly RevisionIn
     for (const p of s.points) values.push({ ...p.record, [xName]: p.x, [yName]: p.y, [REV_FIELD]: rev });
     if (!plot.revisions.includes(s.rev)) plot.revisions.push(s.rev);
   }
+  plot.problems.push(...numericProblems(template, withPoints, def.x?.field ?? STEP_FIELD));
   const spec: SpecInput = { values, x: xName, y: yName, title: plot.title, revOrder };
   if (def.xLabel !== undefined) spec.xLabel = def.xLabel;
   if (def.yLabel !== undefined) spec.yLabel = def.yLabel;
   else if (yName === FOLDED_Y_FIELD) spec.yLabel = 'y';
   plot.spec = buildSpec(template, spec);
   return plot;
+}
+
+/** Axes each template draws on a quantitative scale: a value there that is not a number draws nothing. */
+const NUMERIC_AXES: Record<TemplateName, readonly ('x' | 'y')[]> = {
+  linear: ['x', 'y'],
+  simple: ['x', 'y'],
+  scatter: ['x', 'y'],
+  smooth: ['x', 'y'],
+  confusion: [],
+  confusion_normalized: [],
+  bar_horizontal: ['x'],
+  bar_horizontal_sorted: ['x'],
+};
+
+/** A problem for each series whose x or y holds values that are not numbers where the template needs numbers. */
+function numericProblems(template: TemplateName, series: readonly Series[], xField: string): PlotProblem[] {
+  const problems: PlotProblem[] = [];
+  for (const s of series) {
+    for (const axis of NUMERIC_AXES[template]) {
+      const bad = s.points.filter((p) => typeof (axis === 'x' ? p.x : p.y) !== 'number');
+      if (bad.length === 0) continue;
+      const field = axis === 'x' ? xField : s.field;
+      const example = String(axis === 'x' ? bad[0]!.x : bad[0]!.y).slice(0, 40);
+      problems.push({
+        rev: s.rev,
+        file: s.file,
+        message: `field '${field}' (${axis}) is not a number in ${bad.length} of ${s.points.length} data points (e.g. '${example}'); the '${template}' template needs numbers on ${axis}`,
+      });
+    }
+  }
+  return problems;
 }
 
 /**

@@ -10,6 +10,7 @@ import { ks2Samp } from './ks.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 import type { DriftParams, QualityParams } from './params.js';
 import { formatNumber } from './format.js';
+import { CHAMPION_MODEL } from './layout.js';
 import { mean, std } from './stats.js';
 
 export type DriftMethod = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'zscore' | 'chisquare';
@@ -325,7 +326,7 @@ export function analyseDrift(
   const reasons: string[] = [];
   if (datasetDrift) reasons.push(`dataset drift: ${drifted.length} of ${FEATURES.length} features drifted (share ${formatNumber(share)} ≥ ${p.driftShare}): ${drifted.join(', ')}`);
   if (newDataFraction >= p.newDataFractionTrigger) reasons.push(`new data: ${rowCount(current)} rows = ${formatNumber(newDataFraction)} × reference (≥ ${p.newDataFractionTrigger})`);
-  if (!champion) reasons.push(`no champion model yet (dist/model/model.json does not exist)`);
+  if (!champion) reasons.push(`no champion model yet (${CHAMPION_MODEL} does not exist)`);
   if (model?.prediction.drifted) reasons.push(`prediction drift: PSI of champion scores ${formatNumber(model.prediction.psi)} ≥ ${p.predictionPsiThreshold}`);
   if (model?.performance.drifted) reasons.push(...model.performance.reasons.map((r) => `performance drift: ${r}`));
   const performanceDrift = model?.performance.drifted ?? false;

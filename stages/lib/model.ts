@@ -1,7 +1,7 @@
 // The occupancy classifier as a JSON document: how raw readings become model inputs
 // (imputation, engineered hour/weekday features, standardisation) and the logistic
 // coefficients. The same file is the challenger (models/challenger.json) and, once packaged,
-// the champion (dist/model/model.json).
+// the champion (bundle/model.json).
 
 import { createHash } from 'node:crypto';
 import { FEATURE_NAMES, rowCount, type Dataset, type FeatureName } from './dataset.js';

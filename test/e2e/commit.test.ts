@@ -88,4 +88,41 @@ describe('committing results', () => {
       await repo.remove();
     }
   });
+
+  test('repro --commit keeps the message under 4 KB: the decisions, then as many metric changes as fit and a count of the rest', async () => {
+    // 300 metrics change at once: the full diff would be about 12 KB.
+    const pipeline = `stages:
+  train:
+    cmd: node -e "const o={};for(let i=0;i<300;i++)o['metric_'+i]=\${acc}+i;require('fs').writeFileSync('metrics.json',JSON.stringify(o))"
+    params: [acc]
+    metrics:
+      - metrics.json:
+          cache: false
+  gate:
+    cmd: echo gated > gated.txt
+    outs: [gated.txt]
+    when:
+      file: metrics.json
+      if: metric_0 > 0.95
+`;
+    const repo = await TempRepo.create({ 'pipeline.yaml': pipeline, 'params.yaml': 'acc: 0.9\n' });
+    try {
+      assert.equal((await repo.run(['repro'])).code, 0);
+      await repo.git('add', '-A');
+      await repo.git('commit', '-qm', 'first run');
+      await repo.write({ 'params.yaml': 'acc: 0.97\n' });
+      const r = await repo.run(['repro', '--commit', '-m', 'Many metrics']);
+      assert.equal(r.code, 0, r.all);
+      const message = await repo.git('log', '-1', '--format=%B');
+      assert.ok(Buffer.byteLength(message) < 4096, `${Buffer.byteLength(message)} bytes`);
+      assert.match(message, /gate: open \(metric_0 = 0\.97\)/, 'the decisions are kept');
+      assert.match(message, /\| metrics\.json \| metric_0 \| 0\.9 \| 0\.97 \| \+0\.07 \|/);
+      const kept = message.split('\n').filter((l) => /^\| metrics\.json \| metric_\d+ /.test(l)).length;
+      const leftOut = Number(/… (\d+) more changed metrics left out/.exec(message)?.[1]);
+      assert.ok(kept > 10, `${kept} rows kept`);
+      assert.equal(kept + leftOut, 300, 'every changed metric is either shown or counted');
+    } finally {
+      await repo.remove();
+    }
+  });
 });

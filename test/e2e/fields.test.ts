@@ -135,14 +135,14 @@ describe('stage fields', () => {
     }
   });
 
-  test('a missing dep that no stage produces fails before anything runs in that stage', async () => {
+  test('a missing dep that no stage produces fails at load, located, before anything runs', async () => {
     const repo = await TempRepo.create({
       'pipeline.yaml': 'stages:\n  s:\n    cmd: echo run >> ran.count\n    deps: [nothere.csv]\n',
     });
     try {
       const r = await repo.run(['repro']);
-      assert.equal(r.code, 1, r.all);
-      assert.match(r.all, /missing dependencies: nothere\.csv/);
+      assert.equal(r.code, 2, r.all);
+      assert.match(r.stderr, /pipeline\.yaml:4:12: dependency 'nothere\.csv' of stage 's' does not exist and no stage produces it/);
       assert.equal(await repo.count('ran.count'), 0);
     } finally {
       await repo.remove();

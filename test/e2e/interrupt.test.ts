@@ -30,7 +30,8 @@ describe('interrupting repro', () => {
       try {
         const child = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
         await waitFor(() => repo.exists('started.txt'), 'the slow stage to start');
-        assert.equal(await processesMatching(`^sleep ${marker}`), 1, 'the grandchild is running');
+        // The shell writes started.txt before it forks the grandchild: wait for that too.
+        await waitFor(async () => (await processesMatching(`^sleep ${marker}`)) === 1, 'the grandchild to be running');
         child.kill(signal);
         const result = await child;
         assert.equal(result.exitCode, 130, String(result.all ?? result.stdout));
@@ -105,6 +106,7 @@ describe('SIGKILL of dvc-ts itself', () => {
     try {
       const child = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
       await waitFor(() => repo.exists('started.txt'), 'the slow stage to start');
+      await waitFor(async () => (await processesMatching(`^sleep ${marker}`)) === 1, 'the grandchild to be running');
       child.kill('SIGKILL');
       await child;
       assert.equal(await processesMatching(`^sleep ${marker}`), 1, 'the orphaned stage is still running');

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { TempRepo } from '../helpers/repo.js';
+import { PROJECT_ROOT, TempRepo } from '../helpers/repo.js';
 
 // A stage writes a loss curve scaled by a param (a cached plot out, so at old revisions it is
 // read through the lock and the cache); another writes an uncached JSON file in git that a
@@ -81,6 +81,19 @@ async function renderedDom(chromium: string, htmlFile: string): Promise<string> 
   } finally {
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/** Marks drawn in each chart section: one per bar or point, one per line (Vega's SVG mark groups). */
+function marksPerChart(dom: string): { title: string; marks: number; byKind: Record<string, number> }[] {
+  const sections = dom.split('<section class="plot').slice(1);
+  return sections.map((section) => {
+    const title = /<h2>([^<]*)<\/h2>/.exec(section)?.[1] ?? '?';
+    const byKind: Record<string, number> = {};
+    for (const g of section.matchAll(/<g class="mark-(symbol|rect|line|area) role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)) {
+      byKind[g[1]!] = (byKind[g[1]!] ?? 0) + (g[2]!.match(/<path/g) ?? []).length;
+    }
+    return { title, marks: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+  });
 }
 
 /** The text of every <text> element inside the rendered SVG of each chart section. */
@@ -210,5 +223,62 @@ describe('plots in a repository without commits', () => {
     const html = await repo.read('out/index.html');
     assert.match(html, /<h2>other\.json<\/h2>/);
     assert.doesNotMatch(html, /<h2>curve\.csv<\/h2>/);
+  });
+});
+
+describe('plots of the flagship example, as a person sees them', () => {
+  let repo: TempRepo;
+  let chromium: string | undefined;
+  before(async () => {
+    chromium = await findChromium();
+    repo = await TempRepo.create();
+    for (const f of ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore']) {
+      await cp(join(PROJECT_ROOT, f), repo.path(f), { recursive: true });
+    }
+    await symlink(join(PROJECT_ROOT, 'node_modules'), repo.path('node_modules'));
+    const r = await repo.run(['repro']);
+    assert.equal(r.code, 0, r.all);
+  });
+  after(async () => repo.remove());
+
+  test('plots show: every chart draws more than 5 marks, no warning; the page is git-ignored (Chromium; skipped without it)', async (t) => {
+    const r = await repo.run(['plots', 'show']);
+    assert.equal(r.code, 0, r.all);
+    assert.equal(r.stderr, '', 'no warnings');
+    assert.equal(await repo.git('status', '--porcelain', '--untracked-files=all', '--', 'dvc_plots'), '', 'dvc_plots/ is ignored');
+    if (!chromium) {
+      t.skip('chromium not found on PATH: install it (apt-get install -y chromium) to run this check');
+      return;
+    }
+    const dom = await renderedDom(chromium, repo.path('dvc_plots/index.html'));
+    assert.doesNotMatch(dom, /class="chart render-error"/);
+    const charts = marksPerChart(dom);
+    assert.equal(charts.length, 3, charts.map((c) => c.title).join(', '));
+    for (const c of charts) assert.ok(c.marks > 5, `'${c.title}' draws ${c.marks} marks`);
+    const byTitle = (start: string) => charts.find((c) => c.title.startsWith(start))!.byKind;
+    assert.deepEqual(byTitle('Hyperparameter search'), { line: 2, symbol: 6 }, 'one line per learning rate, a point per setting');
+    assert.deepEqual(byTitle('Drift score per feature'), { rect: 7 }, 'a bar per feature');
+  });
+
+  test('a wrong field warns on the terminal and in the page', async (t) => {
+    const pipeline = await repo.read('pipeline.yaml');
+    await repo.write({ 'pipeline.yaml': pipeline.replace('x: score\n', 'x: method\n').replace('y: tpr\n', 'y: true_positive_rate\n') });
+    try {
+      const r = await repo.run(['plots', 'show', '-o', 'wrong.html']);
+      assert.equal(r.code, 0, r.all);
+      assert.match(r.stderr, /warning: plots\/drift_features\.csv: workspace: plots\/drift_features\.csv: field 'method' \(x\) is not a number in 7 of 7 data points .*'bar_horizontal' template needs numbers on x/);
+      assert.match(r.stderr, /warning: plots\/roc\.csv: .*no field 'true_positive_rate' in the data/);
+      const html = await repo.read('wrong.html');
+      assert.match(html, /<ul class="problems"><li>workspace: plots\/drift_features\.csv: field &#39;method&#39; \(x\) is not a number/);
+      if (!chromium) {
+        t.skip('chromium not found on PATH: install it (apt-get install -y chromium) to run this check');
+        return;
+      }
+      const dom = await renderedDom(chromium, repo.path('wrong.html'));
+      assert.match(dom, /<ul class="problems"><li>workspace: plots\/drift_features\.csv: field 'method' \(x\) is not a number/);
+      assert.match(dom, /no field 'true_positive_rate' in the data/);
+    } finally {
+      await repo.write({ 'pipeline.yaml': pipeline });
+    }
   });
 });

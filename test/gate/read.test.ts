@@ -44,8 +44,32 @@ describe('parseGateFileText', () => {
     assert.deepEqual(parseGateFileText('{"a": 1}', 'x.yml'), { a: 1 });
   });
 
+  test('a .json file is JSON: junk, a trailing comma or a duplicate key is located, never read as YAML', () => {
+    const problem = (text: string) => {
+      try {
+        parseGateFileText(text, 'v.json');
+      } catch (e) {
+        assert.ok(e instanceof UserError);
+        return e.message;
+      }
+      return 'parsed';
+    };
+    assert.equal(problem('promote: true\n'), "gate file v.json is not valid JSON: line 1, column 1: expected a value, found 'p'");
+    assert.equal(problem('{\n  "a": 1,\n}\n'), "gate file v.json is not valid JSON: line 3, column 1: expected a key in double quotes, found '}'");
+    assert.equal(
+      problem('{\n  "promote": false,\n  "metric": "f1",\n  "promote": true\n}\n'),
+      'gate file v.json is not valid JSON: line 4, column 3: duplicate key "promote" (first at line 2, column 3)',
+    );
+    assert.equal(problem('['.repeat(100_000)), 'gate file v.json is not valid JSON: line 1, column 513: nested more than 512 levels deep');
+    // Duplicate keys are refused whatever the file is called, unless it is YAML.
+    assert.match(problem.call(null, '{"a": 1}'), /parsed/);
+    assert.throws(() => parseGateFileText('{"a": 1, "a": 2}', 'flags'), /duplicate key "a"/);
+    assert.deepEqual(parseGateFileText('{"a": "\\u00e9\\n", "b": [true, null, -1.5e3, {}], "c": {"a": 0}}', 'ok.json'), { a: 'é\n', b: [true, null, -1500, {}], c: { a: 0 } });
+  });
+
   test('unparsable and empty texts are UserErrors naming the file', () => {
-    assert.throws(() => parseGateFileText('{"a": ', 'm.json'), (e: unknown) => e instanceof UserError && /^gate file m\.json is not valid JSON or YAML: /.test(e.message));
+    assert.throws(() => parseGateFileText('{"a": ', 'm.json'), (e: unknown) => e instanceof UserError && e.message === 'gate file m.json is not valid JSON: line 1, column 7: expected a value, found end of file');
+    assert.throws(() => parseGateFileText('{"a": [1 2]', 'm.metrics'), (e: unknown) => e instanceof UserError && /^gate file m\.metrics is not valid JSON or YAML: line 1, column 10: expected ',' or '\]', found '2'$/.test(e.message));
     assert.throws(() => parseGateFileText('a: [1\n', 'm.yaml'), (e: unknown) => e instanceof UserError && /^gate file m\.yaml is not valid YAML: /.test(e.message));
     assert.throws(() => parseGateFileText('\n\n', 'm.json'), (e: unknown) => e instanceof UserError && e.message === 'gate file m.json is empty');
   });
@@ -74,7 +98,7 @@ describe('readGateFiles', () => {
 
   test('unparsable, empty, directory and outside files are UserErrors naming them', async () => {
     const failures: [string, RegExp][] = [
-      ['broken/bad.json', /^gate file broken\/bad\.json is not valid JSON or YAML: /],
+      ['broken/bad.json', /^gate file broken\/bad\.json is not valid JSON: line \d+, column \d+: /],
       ['broken/bad.yaml', /^gate file broken\/bad\.yaml is not valid YAML: /],
       ['broken/empty.json', /^gate file broken\/empty\.json is empty$/],
       ['a-directory.json', /^cannot read gate file a-directory\.json: it is a directory$/],

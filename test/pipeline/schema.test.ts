@@ -12,6 +12,14 @@ describe('schema errors', () => {
     assert.equal(e.format(), "pipeline.yaml:4:5: unknown field 'dep' in stage 'train'; did you mean 'deps'?");
   });
 
+  test('a misspelt required field is named as the misspelling, with the field it stands for', () => {
+    oneError(() => resolveText('stages:\n  t:\n    cmdd: echo hi\n'), /^unknown field 'cmdd' in stage 't'; did you mean 'cmd'\?$/, [3, 5]);
+  });
+
+  test('every near miss is offered, closest first', () => {
+    oneError(() => resolveText('stages:\n  t:\n    cmd: x\n    metrix: []\n'), /^unknown field 'metrix' in stage 't'; did you mean 'matrix' or 'metrics'\?$/, [4, 5]);
+  });
+
   test('an unknown output flag names the output', () => {
     const text = 'stages:\n  train:\n    cmd: x\n    outs:\n      - model.pkl:\n          cahce: false\n';
     oneError(() => resolveText(text), /^unknown field 'cahce' in out 'model\.pkl' of stage 'train'; did you mean 'cache'\?$/, [6, 11]);

@@ -48,6 +48,6 @@ describe('when (gate) field', () => {
   });
 
   test('a misspelt gate field gets a suggestion', () => {
-    oneError(() => resolveText('stages:\n  s:\n    cmd: x\n    when:\n      fiel: m.json\n      if: a\n'), /unknown field 'fiel' in 'when' of stage 's'; did you mean 'file'\?/, [5, 7]);
+    oneError(() => resolveText('stages:\n  s:\n    cmd: x\n    when:\n      fiel: m.json\n      if: a\n'), /unknown field 'fiel' in 'when' of stage 's'; did you mean 'file' or 'files'\?/, [5, 7]);
   });
 });

@@ -51,6 +51,23 @@ describe('collecting plots across revisions', () => {
     assert.equal(plot.title, 'loss.csv');
   });
 
+  test('a field that is not a number where the template needs one is a problem (x of a bar chart, x and y of a line)', async () => {
+    const csv = 'feature,score\ntemperature,0.5\nlight,0.9\n';
+    const bars: PlotDefinition = { id: 'd.csv', sources: [{ file: 'd.csv', fields: ['score'] }], x: { field: 'feature' }, template: 'bar_horizontal' };
+    const right: PlotDefinition = { ...bars, sources: [{ file: 'd.csv', fields: ['feature'] }], x: { field: 'score' } };
+    const line: PlotDefinition = { id: 'd.csv', sources: [{ file: 'd.csv', fields: ['feature'] }], x: { field: 'score' } };
+    const problems = async (def: PlotDefinition) =>
+      ((await collectPlots([{ files: memoryRevision('workspace', { 'd.csv': csv }), definitions: [def] }])).plots[0] as VegaPlot).problems.map((p) => p.message);
+    assert.deepEqual(await problems(bars), [
+      "field 'feature' (x) is not a number in 2 of 2 data points (e.g. 'temperature'); the 'bar_horizontal' template needs numbers on x",
+    ]);
+    assert.deepEqual(await problems(right), [], 'the number on x, the name on y: what a horizontal bar chart needs');
+    assert.deepEqual(await problems(line), [
+      "field 'feature' (y) is not a number in 2 of 2 data points (e.g. 'temperature'); the 'linear' template needs numbers on y",
+    ]);
+    assert.deepEqual(await problems({ ...right, template: 'confusion' }), [], 'a confusion matrix takes labels on both axes');
+  });
+
   test('a file missing at one revision is a problem for that revision only', async () => {
     const report = await collectPlots([
       { files: memoryRevision('v1', {}), definitions: [lossPlot] },

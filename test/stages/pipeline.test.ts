@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { makeWorkdir, mustRun, readJsonFile, removeDir, setParams, runStage } from './helpers.js';
 
 const OUTPUTS = [
-  'data/reference.csv', 'data/current.csv', 'metrics/ingest.json', 'metrics/drift.json', 'reports/drift.html',
-  'plots/drift_features.csv', 'models/challenger.json', 'metrics/train.json', 'plots/train_search.csv',
-  'metrics/evaluate.json', 'plots/roc.csv', 'dist/model/model.json', 'dist/model/MODEL_CARD.md', 'dist/model/manifest.json',
+  'data/reference.csv', 'data/current.csv', 'metrics/ingest.json', 'metrics/drift.json', 'reports/drift.json', 'reports/drift.html',
+  'plots/drift_features.csv', 'models/challenger.json', 'metrics/train.json', 'reports/train.json', 'plots/train_search.csv',
+  'metrics/evaluate.json', 'reports/evaluate.json', 'plots/roc.csv', 'bundle/model.json', 'bundle/MODEL_CARD.md', 'bundle/manifest.json',
 ];
 
 function runAll(dir: string): void {
@@ -29,19 +29,19 @@ describe('fresh clone, default params (stable month 3, no champion)', () => {
   after(() => removeDir(dir));
 
   test('no champion: drift says so and recommends training; evaluate promotes the first model', async () => {
-    const drift = await readJsonFile(dir, 'metrics/drift.json');
+    const drift = await readJsonFile(dir, 'reports/drift.json');
     assert.equal(drift['champion_exists'], false);
     assert.equal(drift['retrain_recommended'], true);
     assert.equal(drift['model'], null);
     assert.ok((drift['reasons'] as string[]).some((r) => r.includes('no champion')));
-    const evaluation = await readJsonFile(dir, 'metrics/evaluate.json');
+    const evaluation = await readJsonFile(dir, 'reports/evaluate.json');
     assert.equal(evaluation['promote'], true);
     assert.equal(evaluation['champion'], null);
     assert.match(String(evaluation['reason']), /no champion/);
   });
 
   test('a stable month shows no drift: every verdict, PSI and KS on light and temperature within thresholds', async () => {
-    const drift = await readJsonFile(dir, 'metrics/drift.json');
+    const drift = await readJsonFile(dir, 'reports/drift.json');
     assert.equal(drift['dataset_drift'], false);
     const features = drift['features'] as Record<string, FeatureJson>;
     for (const [name, f] of Object.entries(features)) {
@@ -52,19 +52,19 @@ describe('fresh clone, default params (stable month 3, no champion)', () => {
   });
 
   test('the manifest hashes match the bundle files', async () => {
-    const manifest = await readJsonFile(dir, 'dist/model/manifest.json');
+    const manifest = await readJsonFile(dir, 'bundle/manifest.json');
     const files = manifest['files'] as Record<string, { sha256: string; size: number }>;
-    const onDisk = (await readdir(join(dir, 'dist/model'))).filter((n) => n !== 'manifest.json').sort();
+    const onDisk = (await readdir(join(dir, 'bundle'))).filter((n) => n !== 'manifest.json').sort();
     assert.deepEqual(Object.keys(files).sort(), onDisk);
     for (const [name, entry] of Object.entries(files)) {
-      const bytes = await readFile(join(dir, 'dist/model', name));
+      const bytes = await readFile(join(dir, 'bundle', name));
       assert.equal(entry.sha256, createHash('sha256').update(bytes).digest('hex'), name);
       assert.equal(entry.size, bytes.length, name);
     }
-    const model = await readJsonFile(dir, 'dist/model/model.json');
+    const model = await readJsonFile(dir, 'bundle/model.json');
     assert.equal(manifest['model_id'], model['model_id']);
     assert.equal((model['lineage'] as unknown[]).length, 1);
-    const card = await readFile(join(dir, 'dist/model/MODEL_CARD.md'), 'utf8');
+    const card = await readFile(join(dir, 'bundle/MODEL_CARD.md'), 'utf8');
     for (const heading of ['## Training data', '## Drift and promotion history', '## Metrics', '## Known limitations']) assert.ok(card.includes(heading), heading);
   });
 
@@ -80,7 +80,7 @@ describe('fresh clone, default params (stable month 3, no champion)', () => {
     await setParams(dir, { 'data.current_month': 7 });
     mustRun(dir, 'ingest');
     mustRun(dir, 'drift');
-    const drift = await readJsonFile(dir, 'metrics/drift.json');
+    const drift = await readJsonFile(dir, 'reports/drift.json');
     assert.equal(drift['dataset_drift'], true);
     assert.equal(drift['champion_exists'], true);
     const features = drift['features'] as Record<string, FeatureJson>;
@@ -92,27 +92,27 @@ describe('fresh clone, default params (stable month 3, no champion)', () => {
     }
     assert.equal(drift['performance_drift'], true);
     assert.equal(drift['prediction_drift'], true);
-    const first = await readJsonFile(dir, 'dist/model/model.json');
+    const first = await readJsonFile(dir, 'bundle/model.json');
     mustRun(dir, 'train');
     mustRun(dir, 'evaluate');
-    const evaluation = await readJsonFile(dir, 'metrics/evaluate.json');
+    const evaluation = await readJsonFile(dir, 'reports/evaluate.json');
     assert.equal(evaluation['champion_exists'], true);
     assert.equal((evaluation['champion'] as { model_id: string }).model_id, first['model_id']);
     assert.equal(evaluation['promote'], true, String(evaluation['reason']));
     mustRun(dir, 'package');
-    const second = await readJsonFile(dir, 'dist/model/model.json');
+    const second = await readJsonFile(dir, 'bundle/model.json');
     assert.notEqual(second['model_id'], first['model_id']);
     assert.deepEqual((second['lineage'] as { model_id: string }[]).map((e) => e.model_id), [first['model_id'], second['model_id']]);
   });
 
   test('package refuses when evaluate did not promote', async () => {
-    const evaluation = await readJsonFile(dir, 'metrics/evaluate.json');
+    const evaluation = await readJsonFile(dir, 'reports/evaluate.json');
     evaluation['promote'] = false;
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(dir, 'metrics/evaluate.json'), JSON.stringify(evaluation));
+    await writeFile(join(dir, 'reports/evaluate.json'), JSON.stringify(evaluation));
     const r = runStage(dir, 'package');
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^package: metrics\/evaluate\.json says promote is false/);
+    assert.match(r.stderr, /^package: reports\/evaluate\.json says promote is false/);
   });
 });
 

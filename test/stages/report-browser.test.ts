@@ -31,7 +31,7 @@ describe('drift report in headless Chromium', { skip }, () => {
     dir = await makeWorkdir({ 'data.current_month': 7 });
     mustRun(dir, 'ingest');
     mustRun(dir, 'drift');
-    drift = await readJsonFile(dir, 'metrics/drift.json');
+    drift = await readJsonFile(dir, 'reports/drift.json');
     profile = await mkdtemp(join(tmpdir(), 'dvc-ts-chromium-'));
     dom = dumpDom(join(dir, 'reports/drift.html'), profile);
   });
