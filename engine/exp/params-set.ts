@@ -125,7 +125,12 @@ export function applyOverrides(file: string, text: string, values: Record<string
       throw new UserError(`-S ${key}: '${parentPath.join('.')}' in ${file} is a value, not a section`);
     }
     if (isScalar(node) && (value === null || typeof value !== 'object')) node.value = value;
-    else doc.setIn(path, doc.createNode(value));
+    else {
+      const created = doc.createNode(value);
+      // A list written `[a, b]` stays on one line.
+      if ((isSeq(node) || isMap(node)) && node.flow && (isSeq(created) || isMap(created))) created.flow = true;
+      doc.setIn(path, created);
+    }
   }
   return doc.toString();
 }
