@@ -13,12 +13,14 @@ const LOCAL_DIRS = new Set(['cache', 'state', 'tmp', 'logs', 'lock', 'exps']);
 /**
  * Copy `root` into a new temporary directory for an experiment. Skipped: `.git`, dvc-ts's local
  * folders, and `skip` (cached outs: the run restores them from the cache by link or reflink).
- * `node_modules` folders are linked, not copied. Returns the workspace's absolute path.
+ * `node_modules` folders are linked, not copied. With `shareCache: false` the workspace starts
+ * with a cache of its own (a study that must not reuse earlier runs). Returns the workspace's absolute path.
  */
-export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set()): Promise<string> {
+export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: { shareCache?: boolean } = {}): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-'));
   try {
     await copyTree(root, workspace, '', skip);
+    if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');
     await mkdir(cache, { recursive: true });
     await mkdir(join(workspace, DVC_TS_DIR), { recursive: true });
