@@ -154,7 +154,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     await loadVegaLibraries(),
     { title: 'Retrain-policy study' },
   );
-  await writeFile(files.html, page.replace('</h1>', `</h1>\n<p>${escapeHtml(setup)}</p>\n${htmlTable(markdown)}`));
+  const html = page.replace('</h1>', `</h1>\n<p>${escapeHtml(setup)}</p>\n${htmlTable(markdown)}`).replace('<p class="revisions">Revisions:', '<p class="revisions">Policies:');
+  await writeFile(files.html, html);
   return { runs, events, markdown, files };
 }
 

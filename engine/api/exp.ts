@@ -357,6 +357,8 @@ export async function expApply(root: string, name: string, options: { force?: bo
   try {
     const lockedOuts = new Map(Object.values(repo.lock.stages).flatMap((s) => s.outs.map((o) => [o.path, o.hash] as const)));
     for (const path of exp.files) {
+      // The record names the files; a ref from elsewhere must not write outside the repository.
+      if (path.startsWith('/') || path.split('/').includes('..')) throw new UserError(`experiment '${name}' names a file outside the repository: ${path}`);
       const theirs = await history.readBytes(exp.commit, path);
       const ours = await readFile(join(root, path)).catch(() => undefined);
       writes.push({ path, bytes: theirs });

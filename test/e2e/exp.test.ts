@@ -196,4 +196,18 @@ describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /no experiment named 'nope'/);
   });
+
+  test('a failing experiment exits 1, is not saved and stays queued until removed', async () => {
+    const before = (await show()).experiments.length;
+    const r = await repo.run(['exp', 'run', '-n', 'broken', '-S', 'prep.size=abc'], { env });
+    assert.equal(r.code, 1, r.all);
+    assert.match(r.stdout, /\[broken\] failed \(it stays queued\)/);
+    const report = await show();
+    assert.equal(report.experiments.length, before);
+    assert.deepEqual(report.queued.map((q) => q.name), ['broken']);
+    assert.equal(await repo.read('params.yaml'), PARAMS);
+    const removed = await repo.run(['exp', 'remove', '--queue'], { env });
+    assert.equal(removed.code, 0, removed.all);
+    assert.deepEqual((await show()).queued, []);
+  });
 });
