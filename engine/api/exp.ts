@@ -169,6 +169,10 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
     const statuses: Record<string, StageStatus> = {};
     const workspace = await createWorkspace(root, cachedOuts);
     try {
+      // Cached outs come from the cache as the lock names them (linked where the config allows),
+      // before anything runs: a `previous: true` dep (the champion) must be there for its readers.
+      const { runCheckout } = await import('./checkout.js');
+      await runCheckout(workspace, { file: options.file });
       await applyToFiles(workspace, entry, true);
       const { runRepro } = await import('./repro.js');
       const summary = await runRepro(workspace, { file: options.file, reporter: experimentReporter(entry.name, log, statuses) });

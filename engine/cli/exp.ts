@@ -1,7 +1,17 @@
 import { Option, type Command } from 'commander';
 import { findProject } from './root.js';
+import { UserError } from '../errors.js';
 import { addFormatOptions, formatOf } from './metrics.js';
 import { parseJobs } from './repro.js';
+
+function regexOption(name: string, value: string | undefined): RegExp | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new RegExp(value);
+  } catch (e) {
+    throw new UserError(`${name} ${JSON.stringify(value)} is not a regular expression: ${(e as Error).message}`);
+  }
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -16,6 +26,9 @@ interface RunCliOptions {
 }
 
 interface ShowCliOptions {
+  allColumns?: boolean;
+  keep?: string;
+  drop?: string;
   json?: boolean;
   md?: boolean;
   all?: boolean;
@@ -55,10 +68,13 @@ export function registerExp(program: Command): void {
       .description('The experiments of HEAD: metrics (with the change against HEAD) and the params they changed')
       .option('-A, --all', 'experiments of every baseline commit, not only of HEAD')
       .option('--sort-by <metric>', 'sort by a metric (`key`, or `file:key` when several files have it)')
-      .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc')),
+      .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc'))
+      .option('--all-columns', 'every metric, not only the numbers and booleans that differ between rows (text and markdown)')
+      .option('--keep <regex>', 'only columns whose `file:key` matches (text and markdown)')
+      .option('--drop <regex>', 'leave out columns whose `file:key` matches (text and markdown)'),
   ).action(async (opts: ShowCliOptions) => {
     const { expShow } = await import('../api/exp.js');
-    const { experimentsTable } = await import('../exp/table.js');
+    const { experimentsTable, findMetricColumn } = await import('../exp/table.js');
     const { renderMarkdown, renderText } = await import('../report/render.js');
     const { root, file } = await findProject();
     const report = await expShow(root, { all: opts.all, sortBy: opts.sortBy, sortOrder: opts.sortOrder, file });
@@ -67,7 +83,9 @@ export function registerExp(program: Command): void {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
-    const table = experimentsTable(report.baseline, report.experiments);
+    const all = report.baseline ? [report.baseline, ...report.experiments] : report.experiments;
+    const first = opts.sortBy ? findMetricColumn(all, opts.sortBy) : undefined;
+    const table = experimentsTable(report.baseline, report.experiments, { allColumns: opts.allColumns, keep: regexOption('--keep', opts.keep), drop: regexOption('--drop', opts.drop), first });
     process.stdout.write(format === 'md' ? renderMarkdown(table) : renderText(table));
     if (report.queued.length) process.stdout.write(`\nQueued (not run yet): ${report.queued.map((q) => `${q.name} [${q.overrides.join(' ')}]`).join(', ')}\n`);
   });

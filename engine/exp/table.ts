@@ -99,14 +99,35 @@ function header(column: Column, all: readonly Column[]): string {
   return all.filter((c) => c.key === column.key).length > 1 ? `${column.path}:${column.key}` : column.key;
 }
 
+/** What the table shows: by default only what tells the experiments apart. */
+export interface TableOptions {
+  /** Every metric column, not only the numbers and booleans that differ between rows. */
+  allColumns?: boolean;
+  /** Only columns whose `path:key` matches. */
+  keep?: RegExp;
+  /** Leave out columns whose `path:key` matches. */
+  drop?: RegExp;
+  /** A column shown first whatever the filters (the one sorted by). */
+  first?: Column;
+}
+
+function differs(rows: readonly ExperimentRow[], column: Column): boolean {
+  const values = rows.map((r) => get(r.metrics, column));
+  return values.some((v) => typeof v === 'number' || typeof v === 'boolean') && new Set(values.map((v) => JSON.stringify(v ?? null))).size > 1;
+}
+
 /**
  * The table a person reads: one row per experiment (baseline first), metric columns with the
- * change against the baseline in brackets, then the params that differ between rows.
+ * change against the baseline in brackets, then the params that differ between rows. Metric
+ * files can hold hundreds of keys, so by default only numbers and booleans that differ show.
  */
-export function experimentsTable(baseline: ExperimentRow | undefined, experiments: readonly ExperimentRow[]): Table {
+export function experimentsTable(baseline: ExperimentRow | undefined, experiments: readonly ExperimentRow[], options: TableOptions = {}): Table {
   const all = baseline ? [baseline, ...experiments] : [...experiments];
-  const metrics = metricColumns(all);
-  const params = changedParamColumns(all);
+  const same = (a: Column, b: Column | undefined) => b !== undefined && a.path === b.path && a.key === b.key;
+  const wanted = (c: Column) => (!options.keep || options.keep.test(`${c.path}:${c.key}`)) && !options.drop?.test(`${c.path}:${c.key}`);
+  const metrics = metricColumns(all).filter((c) => same(c, options.first) || ((options.allColumns || differs(all, c)) && wanted(c)));
+  if (options.first) metrics.sort((a, b) => Number(same(b, options.first)) - Number(same(a, options.first)));
+  const params = changedParamColumns(all).filter(wanted);
   const headers = ['Experiment', ...metrics.map((c) => header(c, metrics)), ...params.map((c) => header(c, params))];
   const rows = all.map((row) => {
     const deltas = row === baseline ? {} : metricDeltas(row, baseline);

@@ -90,4 +90,14 @@ describe('exp show table', () => {
     assert.deepEqual(table.rows[1], ['e1', '0.7 (+0.2)', '1']);
     assert.deepEqual(table.rows[2], ['e2', '-', '2']);
   });
+
+  test('by default only metrics that differ show; --keep, --drop and the sorted column', () => {
+    const withExtra = (r: ExperimentRow, extra: Record<string, string | number>): ExperimentRow => ({ ...r, metrics: { ...r.metrics, 'm.json': { ...r.metrics['m.json'], ...extra } } });
+    const rows2 = [withExtra(rows[0]!, { same: 1, id: 'a' }), withExtra(rows[2]!, { same: 1, id: 'b' })];
+    const b2 = withExtra(base, { same: 1, id: 'z' });
+    assert.deepEqual(experimentsTable(b2, rows2).headers, ['Experiment', 'score', 'train.a']);
+    assert.deepEqual(experimentsTable(b2, rows2, { allColumns: true }).headers, ['Experiment', 'score', 'same', 'id', 'train.a']);
+    assert.deepEqual(experimentsTable(b2, rows2, { drop: /train/ }).headers, ['Experiment', 'score']);
+    assert.deepEqual(experimentsTable(b2, rows2, { keep: /nothing/, first: { path: 'm.json', key: 'same' } }).headers, ['Experiment', 'same']);
+  });
 });
