@@ -122,7 +122,8 @@ export async function expRun(root: string, options: ExpRunOptions = {}): Promise
     // A typo in a key fails now, not after the queue has waited for hours.
     for (const e of experiments) await applyToFiles(root, e, false);
     added = await enqueue(root, experiments);
-    for (const e of added) log(`Queued ${e.name}${describeOverrides(e.overrides).length ? `: ${describeOverrides(e.overrides).join(' ')}` : ''}`);
+    const verb = options.queue ? 'Queued' : 'Experiment';
+    for (const e of added) log(`${verb} ${e.name}${describeOverrides(e.overrides).length ? `: ${describeOverrides(e.overrides).join(' ')}` : ''}`);
   }
   if (options.queue) return { queued: added.map((e) => e.name), outcomes: [], interrupted: false };
   const entries = options.runAll ? await readQueue(root) : added;
@@ -365,9 +366,9 @@ export async function expApply(root: string, name: string, options: { force?: bo
       if (path.startsWith('/') || path.split('/').includes('..')) throw new UserError(`experiment '${name}' names a file outside the repository: ${path}`);
       const theirs = await history.readBytes(exp.commit, path);
       const ours = await readFile(join(root, path)).catch(() => undefined);
+      if (theirs !== undefined && ours !== undefined && Buffer.from(theirs).equals(ours)) continue;
       writes.push({ path, bytes: theirs });
       if (ours === undefined || path === lockFile) continue;
-      if (theirs !== undefined && Buffer.from(theirs).equals(ours)) continue;
       const atHead = head ? await history.readBytes(head, path) : undefined;
       if (atHead !== undefined && Buffer.from(atHead).equals(ours)) continue;
       // An out the last repro made is reproducible: its bytes are what the lock records.

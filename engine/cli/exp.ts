@@ -122,7 +122,8 @@ export function registerExp(program: Command): void {
       const { expApply } = await import('../api/exp.js');
       const { root, file } = await findProject();
       const result = await expApply(root, name, { force: opts.force, file });
-      process.stdout.write(`Applied ${name}: wrote ${result.written.join(', ')}; restored ${result.restored.length} out(s) from the cache.\n`);
+      const wrote = result.written.length ? `wrote ${result.written.join(', ')}` : 'no file differed';
+      process.stdout.write(`Applied ${name}: ${wrote}; restored ${result.restored.length} out(s) from the cache.\n`);
     });
 
   exp
