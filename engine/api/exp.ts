@@ -23,7 +23,7 @@ import { Repo } from '../run/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReporter, StageStatus } from '../run/output.js';
 import { addableKeys, applyOverrides, describeOverrides, expandGrid, parseSetOption } from '../exp/params-set.js';
-import { dequeue, enqueue, readQueue, type QueueEntry, type QueuedExperiment } from '../exp/queue.js';
+import { claim, dequeue, enqueue, readQueue, unclaim, type QueueEntry, type QueuedExperiment } from '../exp/queue.js';
 import {
   branchFromExperiment,
   checkExperimentName,
@@ -126,7 +126,7 @@ export async function expRun(root: string, options: ExpRunOptions = {}): Promise
     for (const e of added) log(`${verb} ${e.name}${describeOverrides(e.overrides).length ? `: ${describeOverrides(e.overrides).join(' ')}` : ''}`);
   }
   if (options.queue) return { queued: added.map((e) => e.name), outcomes: [], interrupted: false };
-  const entries = options.runAll ? await readQueue(root) : added;
+  const entries = options.runAll ? (await readQueue(root)).filter((e) => !e.running) : added;
   const run = await runQueued(root, history, entries, options);
   return { queued: added.map((e) => e.name), ...run };
 }
@@ -166,15 +166,23 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const runOne = async (entry: QueueEntry): Promise<ExperimentOutcome> => {
+  const runOne = async (queued: QueueEntry): Promise<ExperimentOutcome> => {
     const statuses: Record<string, StageStatus> = {};
-    const workspace = await createWorkspace(root, cachedOuts);
+    // Another `exp run --run-all` may be taking from the same queue.
+    const entry = await claim(root, queued);
+    if (!entry) return { name: queued.name, error: 'taken by another exp run', stages: statuses };
+    let saved = false;
+    const workspace = await createWorkspace(root, cachedOuts).catch(async (e: unknown) => {
+      await unclaim(root, entry);
+      throw e;
+    });
     try {
       // Cached outs come from the cache as the lock names them (linked where the config allows),
       // before anything runs: a `previous: true` dep (the champion) must be there for its readers.
       const { runCheckout } = await import('./checkout.js');
       await runCheckout(workspace, { file: options.file });
       await applyToFiles(workspace, entry, true);
+      if (interrupted) return { name: entry.name, error: 'interrupted', stages: statuses };
       const { runRepro } = await import('./repro.js');
       const summary = await runRepro(workspace, { file: options.file, reporter: experimentReporter(entry.name, log, statuses) });
       if (summary.interrupted) return { name: entry.name, error: 'interrupted', stages: statuses };
@@ -189,6 +197,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
       const record = { name: entry.name, overrides: describeOverrides(entry.overrides), files: [...files.keys()], stageSeconds };
       const commit = await saveExperiment(history, baseline, record, files);
       await dequeue(root, entry);
+      saved = true;
       log(`[${entry.name}] Saved as ${experimentRef(entry.name)} (${commit.slice(0, 7)})`);
       return { name: entry.name, commit, stages: statuses };
     } catch (e) {
@@ -196,6 +205,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
       return { name: entry.name, error: e.format(), stages: statuses };
     } finally {
       await removeWorkspace(workspace);
+      if (!saved) await unclaim(root, entry);
     }
   };
 
@@ -274,7 +284,8 @@ export interface ExperimentReport extends ExperimentRow {
 export interface ExpShowReport {
   baseline: ExperimentRow | undefined;
   experiments: ExperimentReport[];
-  queued: { name: string; overrides: string[] }[];
+  /** Queued experiments, and those a live `exp run` is running now. */
+  queued: { name: string; overrides: string[]; running: boolean }[];
 }
 
 async function rowAt(root: string, history: GitHistory, name: string, commit: string, file: string | undefined, store: ObjectStore): Promise<ExperimentRow> {
@@ -301,7 +312,7 @@ export async function expShow(root: string, options: ExpShowOptions = {}): Promi
     const column = findMetricColumn([baseline, ...rows], options.sortBy);
     rows = sortByMetric(rows, column, options.sortOrder) as ExperimentReport[];
   }
-  const queued = (await readQueue(root)).map((q) => ({ name: q.name, overrides: describeOverrides(q.overrides) }));
+  const queued = (await readQueue(root)).map((q) => ({ name: q.name, overrides: describeOverrides(q.overrides), running: q.running }));
   return { baseline, experiments: rows, queued };
 }
 
@@ -431,7 +442,9 @@ export async function expRemove(root: string, names: string[], options: ExpRemov
       removed.push(e.name);
     }
   }
-  for (const q of queued) {
+  const busy = queued.filter((q) => q.running && names.includes(q.name));
+  if (busy.length) throw new UserError(`${busy.map((q) => `'${q.name}'`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} running now: remove ${busy.length === 1 ? 'it' : 'them'} when the run ends`);
+  for (const q of queued.filter((e) => !e.running)) {
     if (options.queue || options.all || names.includes(q.name)) {
       await dequeue(root, q);
       removed.push(q.name);

@@ -87,7 +87,11 @@ export function registerExp(program: Command): void {
     const first = opts.sortBy ? findMetricColumn(all, opts.sortBy) : undefined;
     const table = experimentsTable(report.baseline, report.experiments, { allColumns: opts.allColumns, keep: regexOption('--keep', opts.keep), drop: regexOption('--drop', opts.drop), first });
     process.stdout.write(format === 'md' ? renderMarkdown(table) : renderText(table));
-    if (report.queued.length) process.stdout.write(`\nQueued (not run yet): ${report.queued.map((q) => `${q.name} [${q.overrides.join(' ')}]`).join(', ')}\n`);
+    const line = (q: (typeof report.queued)[number]) => `${q.name} [${q.overrides.join(' ')}]`;
+    const running = report.queued.filter((q) => q.running);
+    const waiting = report.queued.filter((q) => !q.running);
+    if (running.length) process.stdout.write(`\nRunning now: ${running.map(line).join(', ')}\n`);
+    if (waiting.length) process.stdout.write(`\nQueued (not run yet): ${waiting.map(line).join(', ')}\n`);
   });
 
   addFormatOptions(

@@ -1,6 +1,6 @@
 // The experiment queue: one JSON file per queued experiment under `.dvc-ts/exps/queue/`, local
 // to this clone (never committed), numbered so that experiments run in the order queued.
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { UserError } from '../errors.js';
@@ -18,27 +18,67 @@ export interface QueuedExperiment {
 }
 
 export interface QueueEntry extends QueuedExperiment {
-  /** The entry's file name (its order). */
+  /** The entry's file name (its order first). */
   file: string;
+  /** A live `exp run` has claimed it and is running it. */
+  running: boolean;
 }
+
+const ENTRY = /^(\d+-.+\.json)(?:\.running\.(\d+))?$/;
 
 function queueDir(root: string): string {
   return join(root, QUEUE_RELDIR);
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The queue in order. An entry claimed by a process that is gone (a killed `exp run`) is put
+ * back in the queue here.
+ */
 export async function readQueue(root: string): Promise<QueueEntry[]> {
-  const names = await readdir(queueDir(root)).catch(() => [] as string[]);
+  const dir = queueDir(root);
+  const names = await readdir(dir).catch(() => [] as string[]);
   const entries: QueueEntry[] = [];
-  for (const file of names.filter((n) => /^\d+-.+\.json$/.test(n)).sort()) {
-    const text = await readFile(join(queueDir(root), file), 'utf8').catch(() => undefined);
-    if (text === undefined) continue; // taken by another run meanwhile
+  for (const name of names.sort()) {
+    const match = ENTRY.exec(name);
+    if (!match) continue;
+    let file = name;
+    let running = match[2] !== undefined;
+    if (running && !pidAlive(Number(match[2]))) {
+      const back = await rename(join(dir, name), join(dir, match[1]!)).then(() => true, () => false);
+      if (!back) continue; // recovered by another process meanwhile
+      file = match[1]!;
+      running = false;
+    }
+    const text = await readFile(join(dir, file), 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // taken or finished meanwhile
     try {
-      entries.push({ ...(JSON.parse(text) as QueuedExperiment), file });
+      entries.push({ ...(JSON.parse(text) as QueuedExperiment), file, running });
     } catch {
-      throw new UserError(`${QUEUE_RELDIR}/${file} is not a valid queue entry: remove it with 'dvc-ts exp remove --queue'`);
+      throw new UserError(`${QUEUE_RELDIR}/${file} is not a valid queue entry`, { details: [`delete it (rm '${QUEUE_RELDIR}/${file}') and queue the experiment again`] });
     }
   }
   return entries;
+}
+
+/** Take an entry for this process (an atomic rename); undefined when another run took it first. */
+export async function claim(root: string, entry: QueueEntry): Promise<QueueEntry | undefined> {
+  const file = `${entry.file}.running.${process.pid}`;
+  const ok = await rename(join(queueDir(root), entry.file), join(queueDir(root), file)).then(() => true, () => false);
+  return ok ? { ...entry, file, running: true } : undefined;
+}
+
+/** Give a claimed entry back to the queue (its run failed or was interrupted). */
+export async function unclaim(root: string, entry: QueueEntry): Promise<void> {
+  await rename(join(queueDir(root), entry.file), join(queueDir(root), entry.file.replace(/\.running\.\d+$/, ''))).catch(() => undefined);
 }
 
 /** Add experiments at the end of the queue, in order; returns their entries. */
@@ -53,7 +93,7 @@ export async function enqueue(root: string, experiments: readonly QueuedExperime
   for (const experiment of experiments) {
     const file = `${String(next++).padStart(6, '0')}-${experiment.name}.json`;
     await writeFileAtomic(join(dir, file), JSON.stringify(experiment, null, 2) + '\n');
-    added.push({ ...experiment, file });
+    added.push({ ...experiment, file, running: false });
   }
   return added;
 }

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI, TempRepo } from '../helpers/repo.js';
+import { CLI, TempRepo, waitFor } from '../helpers/repo.js';
 
 // prepare ─► train ─► evaluate; each command appends its name to $MARK, a file outside every
 // workspace, so the test counts real runs across the experiments' temporary workspaces.
@@ -55,7 +55,7 @@ interface ShownExperiment {
 interface ShowJson {
   baseline: { name: string; metrics: Record<string, Record<string, unknown>> };
   experiments: ShownExperiment[];
-  queued: { name: string }[];
+  queued: { name: string; running: boolean }[];
 }
 
 describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
@@ -209,5 +209,47 @@ describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
     const removed = await repo.run(['exp', 'remove', '--queue'], { env });
     assert.equal(removed.code, 0, removed.all);
     assert.deepEqual((await show()).queued, []);
+  });
+});
+
+describe('exp: interrupted', () => {
+  test('Ctrl-C during run-all stops the stages, saves nothing, keeps the queue and removes the temporary workspaces', async () => {
+    const markDir = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-int-'));
+    const tmp = join(markDir, 'tmp');
+    const env = { MARK: join(markDir, 'marks') };
+    const repo = await TempRepo.create({
+      'pipeline.yaml': 'stages:\n  slow:\n    cmd: echo start >> "$MARK" && sleep 30 && echo end >> "$MARK" && echo ${x} > out.txt\n    params: [x]\n    outs: [out.txt]\n',
+      'params.yaml': 'x: 0\n',
+    });
+    try {
+      assert.equal((await repo.run(['init'])).code, 0);
+      await repo.git('add', '-A');
+      await repo.git('commit', '-q', '-m', 'baseline');
+      assert.equal((await repo.run(['exp', 'run', '--queue', '-S', 'x=1,2'], { env })).code, 0);
+      await execa('mkdir', ['-p', tmp]);
+      const child = execa(process.execPath, [CLI, 'exp', 'run', '--run-all', '-j', '2'], { cwd: repo.root, reject: false, all: true, env: { ...env, TMPDIR: tmp, CI: 'true' } });
+      await waitFor(async () => (await readFile(env.MARK, 'utf8').catch(() => '')).split('\n').filter((l) => l === 'start').length === 2, 'both experiments to start');
+      child.kill('SIGINT');
+      const r = await child;
+      assert.equal(r.exitCode, 130, String(r.all));
+      assert.doesNotMatch(await readFile(env.MARK, 'utf8'), /end/, 'the stages were stopped');
+      assert.deepEqual(await readdir(tmp), [], 'no temporary workspace left behind');
+      const show = await repo.run(['exp', 'show', '--json']);
+      const report = JSON.parse(show.stdout) as ShowJson;
+      assert.equal(report.experiments.length, 0);
+      assert.equal(report.queued.length, 2, 'both stay queued');
+      assert.ok(report.queued.every((q) => !q.running));
+      assert.equal(await repo.read('params.yaml'), 'x: 0\n');
+      // A run killed outright (SIGKILL) leaves its claim on an entry: the next reader puts it back.
+      const dir = repo.path('.dvc-ts/exps/queue');
+      const [first] = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+      await rename(join(dir, first!), join(dir, `${first}.running.999999999`));
+      const again = JSON.parse((await repo.run(['exp', 'show', '--json'])).stdout) as ShowJson;
+      assert.deepEqual(again.queued.map((q) => q.running), [false, false]);
+      assert.ok((await readdir(dir)).includes(first!));
+    } finally {
+      await repo.remove();
+      await rm(markDir, { recursive: true, force: true });
+    }
   });
 });
