@@ -14,11 +14,9 @@ import { buildGraph } from '../graph/dag.js';
 import { lockPathFor } from '../lock/lockfile.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { ObjectStore } from '../cache/store.js';
-import { readMetrics } from '../report/metrics.js';
-import { readParams } from '../report/params.js';
-import { diffMetrics } from '../report/metrics.js';
-import { diffParams } from '../report/params.js';
-import type { DiffRow } from '../report/compare.js';
+import { diffMetrics, readMetrics } from '../report/metrics.js';
+import { diffParams, readParams } from '../report/params.js';
+import type { DiffRow, ValuesByFile } from '../report/compare.js';
 import { Repo } from '../run/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReporter, StageStatus } from '../run/output.js';
@@ -36,7 +34,6 @@ import {
 import { nextRunnable, stageSignatures } from '../exp/schedule.js';
 import { findMetricColumn, metricDeltas, sortByMetric, type ExperimentRow } from '../exp/table.js';
 import { createWorkspace, removeWorkspace } from '../exp/workspace.js';
-import type { ValuesByFile } from '../report/compare.js';
 
 export interface ExpRunOptions {
   /** `-S [file:]key=value[,value…]`, one per option; several values make a grid. */
@@ -60,6 +57,8 @@ export interface ExperimentOutcome {
   /** The experiment's commit, when it succeeded. */
   commit?: string;
   error?: string;
+  /** Not run here: another `exp run` had already taken it from the queue. */
+  skipped?: boolean;
   /** What each stage did, by name. */
   stages: Record<string, StageStatus>;
 }
@@ -170,7 +169,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
     const statuses: Record<string, StageStatus> = {};
     // Another `exp run --run-all` may be taking from the same queue.
     const entry = await claim(root, queued);
-    if (!entry) return { name: queued.name, error: 'taken by another exp run', stages: statuses };
+    if (!entry) return { name: queued.name, skipped: true, stages: statuses };
     let saved = false;
     const workspace = await createWorkspace(root, cachedOuts).catch(async (e: unknown) => {
       await unclaim(root, entry);
@@ -223,6 +222,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
           runOne(next!.entry).then((outcome) => {
             outcomes.push(outcome);
             if (outcome.error) log(`[${outcome.name}] failed (it stays queued): ${outcome.error}`);
+            if (outcome.skipped) log(`[${outcome.name}] skipped: another exp run is running it`);
             running.splice(running.indexOf(slot), 1);
             active--;
             launch();
@@ -332,7 +332,7 @@ export interface ExpDiffReport {
   metrics: DiffRow[];
 }
 
-/** `exp diff A [B]`: params and metrics that differ; B defaults to A, A then to its baseline. */
+/** `exp diff A B`: params and metrics that differ between A and B; `exp diff A`: between A's baseline and A. */
 export async function expDiff(root: string, a: string, b: string | undefined, options: { all?: boolean; file?: string } = {}): Promise<ExpDiffReport> {
   const history = await historyFor(root);
   let oldSide: Snapshot;

@@ -57,7 +57,7 @@ export function registerExp(program: Command): void {
         return;
       }
       const failed = result.outcomes.filter((o) => o.error);
-      const done = result.outcomes.length - failed.length;
+      const done = result.outcomes.filter((o) => o.commit).length;
       process.stdout.write(`${done} experiment(s) done, ${failed.length} failed${result.interrupted ? ' (interrupted: the rest stay queued)' : ''}. See them with 'dvc-ts exp show'.\n`);
       process.exitCode = result.interrupted ? 130 : failed.length > 0 ? 1 : 0;
     });
