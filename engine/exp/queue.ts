@@ -3,6 +3,7 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
+import { pidAlive } from '../run/orphans.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ParamOverrides } from './params-set.js';
@@ -28,15 +29,6 @@ const ENTRY = /^(\d+-.+\.json)(?:\.running\.(\d+))?$/;
 
 function queueDir(root: string): string {
   return join(root, QUEUE_RELDIR);
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

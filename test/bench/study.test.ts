@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../helpers/repo.js';
+import { chromiumSkip, countMarks, renderedDom } from '../helpers/chromium.js';
 import type { MonthRecord, PolicyRow, PolicyRun } from '../../bench/study/policy.js';
 
 // The retrain-policy study at a small size, through the real engine and the real example
@@ -88,5 +89,12 @@ describe('the retrain-policy study (small size)', () => {
     assert.equal(specs.length, 1);
     assert.equal(specs[0]!.layer[1]!.data.values.length, 3 * (MONTHS - 1), 'one point per policy and month with a model');
     assert.equal(specs[0]!.layer[2]!.data.values.length, study.rows.reduce((s, r) => s + r.retrains, 0) - 3, 'a mark per retrain after month 1');
+  });
+
+  test('the chart as a browser draws it: a line per policy, a point per retrain with a model to measure, a rule per change', { skip: chromiumSkip }, async () => {
+    const dom = await renderedDom(join(out, 'study.html'));
+    assert.equal(countMarks(dom, 'line mark'), 3);
+    assert.equal(countMarks(dom, 'point'), study.rows.reduce((s, r) => s + r.retrains, 0) - 3);
+    assert.equal(countMarks(dom, 'rule mark'), 2);
   });
 });
