@@ -409,8 +409,10 @@ export async function expApply(root: string, name: string, options: { force?: bo
     written.push(path);
   }
   const { runCheckout } = await import('./checkout.js');
-  const checkout = await runCheckout(root, { file: options.file });
-  if (checkout.failed > 0) throw new UserError(`exp apply ${name}: ${checkout.failed} out(s) could not be restored from the cache`, { exitCode: 1, details: checkout.lines });
+  const checkout = await runCheckout(root, { file: options.file, force: options.force });
+  if (checkout.failed > 0 || checkout.kept.length > 0) {
+    throw new UserError(`exp apply ${name}: ${checkout.failed + checkout.kept.length} out(s) could not be restored from the cache`, { exitCode: 1, details: checkout.lines });
+  }
   return { written, restored: checkout.restored };
 }
 
