@@ -78,6 +78,23 @@ interface DriftVerdict {
   model?: { performance?: { current?: { accuracy?: number } | null } } | null;
 }
 
+/**
+ * What the drift stage found: the whole report (with the champion's accuracy on the month) is
+ * `reports/drift.json` where the example keeps its headline verdicts apart in metrics/drift.json,
+ * else metrics/drift.json itself.
+ */
+async function readDriftReport(copy: string): Promise<DriftVerdict> {
+  let verdict: DriftVerdict | undefined;
+  for (const path of ['reports/drift.json', 'metrics/drift.json']) {
+    const text = await readFile(join(copy, path), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    verdict = JSON.parse(text) as DriftVerdict;
+    if (verdict.model !== undefined) return verdict;
+  }
+  if (!verdict) throw new Error('the drift stage wrote no report');
+  return verdict;
+}
+
 /** One policy over every month, in its own copy of the repository with a cache of its own. */
 export async function runPolicy(options: StudyOptions, policy: Policy): Promise<PolicyRun> {
   const pipeline = await loadPipeline(PROJECT_ROOT);
@@ -96,7 +113,7 @@ export async function runPolicy(options: StudyOptions, policy: Policy): Promise<
         throw new Error(`policy ${policy.name}, month ${t}: the pipeline failed\n${failed.join('\n')}`);
       }
       const status = (name: string) => summary.results.find((r) => r.name === name);
-      const drift = JSON.parse(await readFile(join(copy, 'metrics/drift.json'), 'utf8')) as DriftVerdict;
+      const drift = await readDriftReport(copy);
       const train = status('train');
       const record: MonthRecord = {
         month: t,
