@@ -62,8 +62,8 @@ export interface PolicyRow {
   label: string;
   /** Months from each event's onset to the first retrain at or after it; null when none came. */
   latency: Record<string, number | null>;
-  /** Sum over months of how far accuracy fell below the every-month policy's (never negative). */
-  accuracyLost: number;
+  /** Sum over months of how far accuracy fell below the every-month policy's (never negative); null when every-1 was not run. */
+  accuracyLost: number | null;
   meanAccuracy: number | null;
   retrains: number;
   promotions: number;
@@ -88,7 +88,7 @@ export function accuracyLost(run: readonly MonthRecord[], reference: readonly Mo
   return lost;
 }
 
-/** One row per policy, in the order run; accuracy lost is 0 throughout when every-1 was not run. */
+/** One row per policy, in the order run. */
 export function summarize(runs: readonly PolicyRun[], events: readonly StudyEvent[]): PolicyRow[] {
   const reference = runs.find((r) => r.policy.name === REFERENCE_POLICY)?.months;
   return runs.map(({ policy, months }) => {
@@ -97,7 +97,7 @@ export function summarize(runs: readonly PolicyRun[], events: readonly StudyEven
       policy: policy.name,
       label: policy.label,
       latency: Object.fromEntries(events.map((e) => [e.name, detectionLatency(months, e.month)])),
-      accuracyLost: reference ? accuracyLost(months, reference) : 0,
+      accuracyLost: reference ? accuracyLost(months, reference) : null,
       meanAccuracy: served.length ? served.reduce((a, b) => a + b, 0) / served.length : null,
       retrains: months.filter((m) => m.retrained).length,
       promotions: months.filter((m) => m.promoted).length,

@@ -143,10 +143,11 @@ export interface StudyResult {
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  // A change after the last simulated month is not in the study.
   const events: StudyEvent[] = [
     { name: 'seasonal change', month: options.season },
     { name: 'concept change', month: options.concept },
-  ];
+  ].filter((e) => e.month <= options.months);
   const runs: PolicyRun[] = new Array(options.policies.length);
   let next = 0;
   const worker = async () => {

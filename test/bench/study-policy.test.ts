@@ -42,6 +42,7 @@ describe('study calendar and policies (pure)', () => {
       ['every-1', 4, 0, 6],
       ['drift', 2, 2, 3],
     ]);
+    assert.equal(summarize([{ policy: policyByName('drift'), months: lazy }], [])[0]!.accuracyLost, null, 'nothing to compare with');
     const md = markdownTable(rows, [{ name: 'season', month: 2 }]).trim().split('\n');
     assert.equal(md.length, 4);
     assert.match(md[3]!, /^\| drift-triggered .* \| 2 mo \| 0\.400 \| 0\.790 \| 2 \| 2 \| 3\.0 \|$/);

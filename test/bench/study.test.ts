@@ -67,7 +67,7 @@ describe('the retrain-policy study (small size)', () => {
     for (const r of study.rows) {
       const ms = months(r.policy);
       const lost = ms.reduce((s, m) => (m.accuracy === null ? s : s + Math.max(0, reference.get(m.month)! - m.accuracy)), 0);
-      assert.ok(Math.abs(r.accuracyLost - lost) < 1e-12, r.policy);
+      assert.ok(r.accuracyLost !== null && Math.abs(r.accuracyLost - lost) < 1e-12, r.policy);
       assert.ok(r.promotions <= r.retrains && r.promotions >= 1, r.policy);
       for (const m of ms) assert.equal(m.trainSeconds > 0, m.retrained, `${r.policy} month ${m.month}: compute only when it trained`);
       assert.ok(Math.abs(r.trainSeconds - ms.reduce((s, m) => s + m.trainSeconds, 0)) < 1e-9);
