@@ -70,8 +70,8 @@ export function registerExp(program: Command): void {
       .option('--sort-by <metric>', 'sort by a metric (`key`, or `file:key` when several files have it)')
       .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc'))
       .option('--all-columns', 'every metric, not only the numbers and booleans that differ between rows (text and markdown)')
-      .option('--keep <regex>', 'only columns whose `file:key` matches (text and markdown)')
-      .option('--drop <regex>', 'leave out columns whose `file:key` matches (text and markdown)'),
+      .option('--keep <regex>', 'only metric columns whose `file:key` matches (text and markdown)')
+      .option('--drop <regex>', 'leave out metric columns whose `file:key` matches (text and markdown)'),
   ).action(async (opts: ShowCliOptions) => {
     const { expShow } = await import('../api/exp.js');
     const { experimentsTable, findMetricColumn } = await import('../exp/table.js');

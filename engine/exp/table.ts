@@ -103,9 +103,9 @@ function header(column: Column, all: readonly Column[]): string {
 export interface TableOptions {
   /** Every metric column, not only the numbers and booleans that differ between rows. */
   allColumns?: boolean;
-  /** Only columns whose `path:key` matches. */
+  /** Only metric columns whose `path:key` matches. */
   keep?: RegExp;
-  /** Leave out columns whose `path:key` matches. */
+  /** Leave out metric columns whose `path:key` matches. */
   drop?: RegExp;
   /** A column shown first whatever the filters (the one sorted by). */
   first?: Column;
@@ -127,7 +127,8 @@ export function experimentsTable(baseline: ExperimentRow | undefined, experiment
   const wanted = (c: Column) => (!options.keep || options.keep.test(`${c.path}:${c.key}`)) && !options.drop?.test(`${c.path}:${c.key}`);
   const metrics = metricColumns(all).filter((c) => same(c, options.first) || ((options.allColumns || differs(all, c)) && wanted(c)));
   if (options.first) metrics.sort((a, b) => Number(same(b, options.first)) - Number(same(a, options.first)));
-  const params = changedParamColumns(all).filter(wanted);
+  // The params that differ are what tells the experiments apart: always shown.
+  const params = changedParamColumns(all);
   const headers = ['Experiment', ...metrics.map((c) => header(c, metrics)), ...params.map((c) => header(c, params))];
   const rows = all.map((row) => {
     const deltas = row === baseline ? {} : metricDeltas(row, baseline);
