@@ -25,3 +25,4 @@ export { metricsShow, metricsDiff, formatMetricsShow, formatDiff, type MetricsSh
 export { paramsDiff } from './api/params.js';
 export { runGc, formatGc, type GcOptions, type GcReport } from './api/gc.js';
 export { runCommit, type RunCommitOptions } from './api/commit.js';
+export { expRun, expShow, expDiff, expApply, expBranch, expRemove, type ExpRunOptions, type ExpRunResult, type ExpShowReport, type ExpShowOptions, type ExpDiffReport } from './api/exp.js';

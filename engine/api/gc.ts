@@ -10,6 +10,7 @@ import { Snapshot } from '../git/snapshot.js';
 import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
 import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
+import { experimentRevisions } from '../exp/refs.js';
 
 export interface GcOptions {
   workspace?: boolean;
@@ -67,7 +68,8 @@ export async function runGc(root: string, options: GcOptions): Promise<GcReport>
 async function collect(root: string, scope: RevisionScope, dry: boolean, notes: string[]): Promise<GcReport> {
   const store = new ObjectStore(root);
   const history = await GitHistory.open(root);
-  const revisions = await selectRevisions(history, scope);
+  // Experiments (refs/exps/*) are always kept: their outs live only in the cache.
+  const revisions = [...(await selectRevisions(history, scope)), ...(await experimentRevisions(history))];
   const referenced = await referencedHashes(root, history, revisions);
   const manifests = await readManifests(store, referenced);
   const kept = expandKept(referenced, manifests);

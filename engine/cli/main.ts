@@ -14,6 +14,7 @@ import { registerParams } from './params.js';
 import { registerGc } from './gc.js';
 import { registerCommit } from './commit.js';
 import { registerCache } from './cache.js';
+import { registerExp } from './exp.js';
 import { VERSION } from '../version.js';
 
 /** Every command file registers itself; heavy modules are imported inside the actions only. */
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit]) {
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit, registerExp]) {
     register(program);
   }
   return program;

@@ -195,7 +195,7 @@ function dirnameOf(path: string): string {
   return slash < 0 ? '.' : path.slice(0, slash);
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
