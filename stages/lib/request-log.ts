@@ -16,10 +16,12 @@ export interface RequestLogRows {
   unfinishedLines: number;
 }
 
+/** `file:line[:column]: not valid JSON (why)`; V8 gives the column for some errors only. */
 function jsonErrorAt(message: string, file: string, line: number): string {
   const position = /at position (\d+)/.exec(message);
   const where = position ? `${file}:${line}:${Number(position[1]) + 1}` : `${file}:${line}`;
-  return `${where}: not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`;
+  const why = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '');
+  return `${where}: not valid JSON (${why})`;
 }
 
 export function parseRequestLog(text: string, file: string): RequestLogRows {
