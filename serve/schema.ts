@@ -27,6 +27,21 @@ export const predictBodySchema = {
   else: rowSchema,
 } as const;
 
+const prediction = { score: { type: 'number' }, occupied: { type: 'integer' } } as const;
+
+/** The answer's shape, so Fastify serialises it with a compiled stringifier: one row gives
+ *  {model_version, score, occupied}, a batch {model_version, predictions: [{score, occupied}]}. */
+export const predictResponseSchema = {
+  200: {
+    type: 'object',
+    properties: {
+      model_version: { type: 'string' },
+      ...prediction,
+      predictions: { type: 'array', items: { type: 'object', properties: prediction } },
+    },
+  },
+} as const;
+
 export interface AjvErrorLike {
   instancePath: string;
   keyword: string;

@@ -2,6 +2,7 @@
 // GET /health, GET /metrics. Every scored row is logged (JSON lines) before it is answered, and
 // feeds the PSI window; a newly packaged bundle is picked up without dropping a request.
 
+import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
 import { scoreDataset } from '../stages/lib/model.js';
@@ -9,8 +10,7 @@ import { BundleHolder } from './bundle.js';
 import { JsonLinesLog } from './log-writer.js';
 import { createMetrics } from './metrics.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
-import { describeSchemaError, predictBodySchema, type AjvErrorLike } from './schema.js';
-import { readFile } from 'node:fs/promises';
+import { describeSchemaError, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
 
 export interface ServiceOptions {
   /** The packaged bundle's folder (model.json + manifest.json). */
@@ -98,7 +98,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.post('/predict', { schema: { body: predictBodySchema } }, async (request) => {
+  app.post('/predict', { schema: { body: predictBodySchema, response: predictResponseSchema } }, async (request) => {
     const body = request.body as RequestRow | RequestRow[];
     const rows = Array.isArray(body) ? body : [body];
     const bundle = bundles.current;
