@@ -2,18 +2,18 @@
 // `npm run bench:serve`: load benchmark of the prediction service (serve/) next to the same
 // service written with FastAPI + uvicorn (fastapi_app.py, Debian's python3-fastapi), on one
 // machine in one run. Loopback only, bounded: N connections for D seconds per service after a
-// short warm-up, single-row POST /predict with request logging on; every answered request must
+// short warm-up, in alternating rounds, single-row POST /predict with request logging on; every answered request must
 // be in the service's log (counted after a clean shutdown). Progress goes to stderr.
 
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { execa, type ResultPromise } from 'execa';
 import { BUNDLE_DIR } from '../../stages/lib/layout.js';
-import { renderGoals, renderLoadTable, type LoadResult, type Row } from './report.js';
+import { renderGoals, renderLoadTable, type LoadResult, type Round, type Row } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PROJECT = resolve(HERE, '../../..');
@@ -22,10 +22,10 @@ const SERVE = join(PROJECT, 'dist/serve/main.js');
 const FASTAPI_DIR = join(PROJECT, 'bench/serve');
 const log = (line: string) => process.stderr.write(`bench:serve: ${line}\n`);
 
-interface Options { duration: number; connections: number; warmup: number; out?: string; fastapi: boolean }
+interface Options { duration: number; connections: number; warmup: number; rounds: number; out?: string; fastapi: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 10, connections: 50, warmup: 3, fastapi: true };
+  const o: Options = { duration: 10, connections: 50, warmup: 3, rounds: 3, fastapi: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (max: number) => {
@@ -36,9 +36,10 @@ function parseArgs(argv: string[]): Options {
     if (a === '--duration') o.duration = num(120);
     else if (a === '--connections') o.connections = num(200);
     else if (a === '--warmup') o.warmup = num(30);
+    else if (a === '--rounds') o.rounds = num(10);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--no-fastapi') o.fastapi = false;
-    else throw new Error(`unknown option ${a} (--duration S, --connections N, --warmup S, --out FILE, --no-fastapi)`);
+    else throw new Error(`unknown option ${a} (--duration S, --connections N, --warmup S, --rounds N, --out FILE, --no-fastapi)`);
   }
   return o;
 }
@@ -100,7 +101,7 @@ async function measure(name: string, detail: string, url: string, child: ResultP
   await child;
   return {
     service: name, detail,
-    requestsPerSecond: r['2xx'] / r.duration,
+    requestsPerSecond: r.requests.average,
     p50Ms: r.latency.p50, p99Ms: r.latency.p99,
     answered2xx: r['2xx'],
     sent: r.requests.sent,
@@ -122,51 +123,59 @@ async function findFastapiPython(): Promise<{ python: string; detail: string } |
   return { missing: 'apt-get install python3-fastapi python3-uvicorn' };
 }
 
+interface Setup { base: string; repo: string; bundle: string; body: string; fastapi: Awaited<ReturnType<typeof findFastapiPython>> }
+
+async function benchOurs(s: Setup, round: number, o: Options): Promise<LoadResult> {
+  const logs = join(s.base, `node-logs-${round}`);
+  const node = execa(process.execPath, [SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv')], { reject: false });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    node.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    void node.then((r) => rej(new Error(`serve exited: ${String(r.stderr)}`)));
+  });
+  return measure('dvc-ts serve', `Node ${process.version}, Fastify 5`, url, node, logs, s.body, o);
+}
+
+async function benchFastapi(s: Setup, round: number, o: Options): Promise<Row> {
+  if ('missing' in s.fastapi) return { service: 'FastAPI + uvicorn', missing: s.fastapi.missing };
+  const port = await freePort();
+  const logs = join(s.base, `fastapi-logs-${round}`);
+  await mkdir(logs);
+  const py = execa(s.fastapi.python, ['-m', 'uvicorn', 'fastapi_app:app', '--app-dir', FASTAPI_DIR, '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning'],
+    { reject: false, env: { BUNDLE_DIR: s.bundle, LOG_FILE: join(logs, 'requests.jsonl') } });
+  return measure('FastAPI + uvicorn', s.fastapi.detail, `http://127.0.0.1:${port}`, py, logs, s.body, o);
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const base = await mkdtemp(join(tmpdir(), 'dvc-ts-bench-serve-'));
-  const stop = () => void rm(base, { recursive: true, force: true }).finally(() => process.exit(130));
-  process.once('SIGINT', stop);
+  process.once('SIGINT', () => void rm(base, { recursive: true, force: true }).finally(() => process.exit(130)));
   try {
     log('running the pipeline for a bundle');
     const repo = await makeBundle(base);
-    const bundle = join(repo, BUNDLE_DIR);
-    const body = JSON.stringify({ temperature: 21.2, humidity: 27.1, light: 420, co2: 780, humidity_ratio: 0.0042, hour: 10, weekday: 2 });
-    const rows: Row[] = [];
-
-    const nodeLogs = join(base, 'node-logs');
-    const node = execa(process.execPath, [SERVE, '--port', '0', '--bundle', bundle, '--logs', nodeLogs, '--reference', join(repo, 'data/reference.csv')], { reject: false });
-    const nodeUrl = await new Promise<string>((res, rej) => {
-      node.stdout!.on('data', (c: Buffer) => { const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(c.toString()); if (m) res(m[1]!); });
-      void node.then((r) => rej(new Error(`serve exited: ${String(r.stderr)}`)));
-    });
-    const ours = await measure('dvc-ts serve', `Node ${process.version}, Fastify 5`, nodeUrl, node, nodeLogs, body, o);
-    rows.push(ours);
-
-    let peer: Row | undefined;
-    const fastapi = o.fastapi ? await findFastapiPython() : { missing: 'skipped (--no-fastapi)' };
-    if ('missing' in fastapi) {
-      peer = { service: 'FastAPI + uvicorn', missing: fastapi.missing };
-    } else {
-      const port = await freePort();
-      const pyLogs = join(base, 'fastapi-logs');
-      await mkdir(pyLogs);
-      const py = execa(fastapi.python, ['-m', 'uvicorn', 'fastapi_app:app', '--app-dir', FASTAPI_DIR, '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning'],
-        { reject: false, env: { BUNDLE_DIR: bundle, LOG_FILE: join(pyLogs, 'requests.jsonl') } });
-      peer = await measure('FastAPI + uvicorn', fastapi.detail, `http://127.0.0.1:${port}`, py, pyLogs, body, o);
+    const setup: Setup = {
+      base, repo, bundle: join(repo, BUNDLE_DIR),
+      body: JSON.stringify({ temperature: 21.2, humidity: 27.1, light: 420, co2: 780, humidity_ratio: 0.0042, hour: 10, weekday: 2 }),
+      fastapi: o.fastapi ? await findFastapiPython() : { missing: 'skipped (--no-fastapi)' },
+    };
+    const rounds: Round[] = [];
+    // Rounds alternate the services, so a change in the machine's load touches both.
+    for (let round = 1; round <= o.rounds; round++) {
+      log(`round ${round} of ${o.rounds}`);
+      const ours = await benchOurs(setup, round, o);
+      rounds.push({ round, ours, peer: await benchFastapi(setup, round, o) });
     }
-    rows.push(peer);
-
     const report = [
-      `Single-row POST /predict with request logging on, ${o.connections} connections, ${o.duration} s per service after a ${o.warmup} s warm-up, loopback;`,
-      `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; autocannon runs on the same machine.`, '',
-      renderLoadTable(rows), '', renderGoals(ours, peer), '',
+      `Single-row POST /predict with request logging on, ${o.connections} connections, ${o.duration} s per service after a ${o.warmup} s warm-up, loopback,`,
+      `${o.rounds} round(s) alternating the services; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}; autocannon runs on the same machine.`, '',
+      renderLoadTable(rounds), '', renderGoals(rounds), '',
     ].join('\n');
     process.stdout.write(report);
-    if (o.out) {
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(o.out, report);
-    }
+    if (o.out) await writeFile(o.out, report);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
