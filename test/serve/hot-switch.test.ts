@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flagshipRepo, monthRows, postJson, setMonth, startService } from './helpers.js';
+import { execa } from 'execa';
+import { TempRepo } from '../helpers/repo.js';
+import { SERVE, flagshipRepo, monthRows, postJson, setMonth, startService } from './helpers.js';
 
 test('a new bundle packaged while requests flow: none fails, the version served changes', async () => {
   const repo = await flagshipRepo();
@@ -48,6 +50,17 @@ test('a new bundle packaged while requests flow: none fails, the version served 
     assert.match(metrics, /occupancy_bundle_switches_total 1/);
   } finally {
     await service.stop();
+    await repo.remove();
+  }
+});
+
+test('no bundle yet: the service says how to make one and exits 1', async () => {
+  const repo = await TempRepo.create({}, { git: false });
+  try {
+    const r = await execa(process.execPath, [SERVE, '--port', '0'], { cwd: repo.root, reject: false });
+    assert.equal(r.exitCode, 1);
+    assert.match(String(r.stderr), /serve: bundle\/manifest\.json does not exist\nserve: run `dvc-ts repro` so that `package` builds the bundle, or pass --bundle <dir>/);
+  } finally {
     await repo.remove();
   }
 });
