@@ -93,6 +93,7 @@ export interface BundleSwitch {
 export class BundleHolder {
   private timer: NodeJS.Timeout | undefined;
   private seen: string | undefined;
+  private failed: string | undefined;
   private polling: Promise<void> | undefined;
 
   private constructor(
@@ -136,7 +137,9 @@ export class BundleHolder {
       this.current = next;
       this.onSwitch({ from, to: next.version });
     } catch (e) {
-      this.onError(`keeping model ${this.current.version}: ${(e as Error).message}`);
+      // Retried at every poll (files copied in one by one complete later), said once.
+      if (this.failed !== now) this.onError(`keeping model ${this.current.version}: ${(e as Error).message}`);
+      this.failed = now;
     }
   }
 }

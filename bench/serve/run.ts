@@ -22,10 +22,10 @@ const SERVE = join(PROJECT, 'dist/serve/main.js');
 const FASTAPI_DIR = join(PROJECT, 'bench/serve');
 const log = (line: string) => process.stderr.write(`bench:serve: ${line}\n`);
 
-interface Options { duration: number; connections: number; warmup: number; rounds: number; out?: string; fastapi: boolean }
+interface Options { duration: number; connections: number; warmup: number; rounds: number; out?: string; fastapi: boolean; floor: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 10, connections: 50, warmup: 3, rounds: 3, fastapi: true };
+  const o: Options = { duration: 10, connections: 50, warmup: 3, rounds: 3, fastapi: true, floor: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (max: number) => {
@@ -39,7 +39,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = num(10);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--no-fastapi') o.fastapi = false;
-    else throw new Error(`unknown option ${a} (--duration S, --connections N, --warmup S, --rounds N, --out FILE, --no-fastapi)`);
+    else if (a === '--no-floor') o.floor = false;
+    else throw new Error(`unknown option ${a} (--duration S, --connections N, --warmup S, --rounds N, --out FILE, --no-fastapi, --no-floor)`);
   }
   return o;
 }
@@ -83,7 +84,8 @@ async function countLines(dir: string): Promise<number> {
   return n;
 }
 
-async function linesAfterWarmup(logDir: string, warm: autocannon.Result): Promise<number> {
+async function linesAfterWarmup(logDir: string | null, warm: autocannon.Result): Promise<number | null> {
+  if (logDir === null) return null;
   const total = await countLines(logDir);
   if (warm.non2xx + warm.errors > 0) throw new Error(`the warm-up had ${warm.non2xx + warm.errors} failed requests`);
   // Warm-up requests in flight when it stopped are answered and logged, like those of the run.
@@ -91,7 +93,7 @@ async function linesAfterWarmup(logDir: string, warm: autocannon.Result): Promis
 }
 
 /** Warm up, measure, stop the service cleanly, count its log lines against the 2xx answers. */
-async function measure(name: string, detail: string, url: string, child: ResultPromise, logDir: string, body: string, o: Options): Promise<LoadResult> {
+async function measure(name: string, detail: string, url: string, child: ResultPromise, logDir: string | null, body: string, o: Options): Promise<LoadResult> {
   await waitHealthy(url, child);
   log(`${name}: warm-up ${o.warmup} s`);
   const warm = await load(url, body, o.connections, o.warmup);
@@ -125,19 +127,41 @@ async function findFastapiPython(): Promise<{ python: string; detail: string } |
 
 interface Setup { base: string; repo: string; bundle: string; body: string; fastapi: Awaited<ReturnType<typeof findFastapiPython>> }
 
-async function benchOurs(s: Setup, round: number, o: Options): Promise<LoadResult> {
-  const logs = join(s.base, `node-logs-${round}`);
-  const node = execa(process.execPath, [SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv')], { reject: false });
+/** The lowest a Node HTTP service can cost here: answer a constant, read nothing, log nothing. */
+const FLOOR_SERVER = `
+const http = require('node:http');
+const body = '{"model_version":"floor","score":0.5,"occupied":1}';
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); });
+});
+server.listen(0, '127.0.0.1', () => console.log('on http://127.0.0.1:' + server.address().port));
+`;
+
+/** Start a Node server that prints "on http://127.0.0.1:PORT" once listening. */
+async function startNode(args: string[]): Promise<{ child: ResultPromise; url: string }> {
+  const child = execa(process.execPath, args, { reject: false });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
-    node.stdout!.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) res(m[1]!);
     });
-    void node.then((r) => rej(new Error(`serve exited: ${String(r.stderr)}`)));
+    void child.then((r) => rej(new Error(`${args[0]} exited: ${String(r.stderr)}`)));
   });
-  return measure('dvc-ts serve', `Node ${process.version}, Fastify 5`, url, node, logs, s.body, o);
+  return { child, url };
+}
+
+async function benchOurs(s: Setup, round: number, o: Options): Promise<LoadResult> {
+  const logs = join(s.base, `node-logs-${round}`);
+  const { child, url } = await startNode([SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv')]);
+  return measure('dvc-ts serve', `Node ${process.version}, Fastify 5`, url, child, logs, s.body, o);
+}
+
+async function benchFloor(s: Setup, o: Options): Promise<LoadResult> {
+  const { child, url } = await startNode(['-e', FLOOR_SERVER]);
+  return measure('floor: node:http answering a constant', 'no parsing, scoring or logging', url, child, null, s.body, o);
 }
 
 async function benchFastapi(s: Setup, round: number, o: Options): Promise<Row> {
@@ -167,7 +191,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= o.rounds; round++) {
       log(`round ${round} of ${o.rounds}`);
       const ours = await benchOurs(setup, round, o);
-      rounds.push({ round, ours, peer: await benchFastapi(setup, round, o) });
+      const peer = await benchFastapi(setup, round, o);
+      rounds.push({ round, ours, peer, ...(o.floor ? { floor: await benchFloor(setup, o) } : {}) });
     }
     const report = [
       `Single-row POST /predict with request logging on, ${o.connections} connections, ${o.duration} s per service after a ${o.warmup} s warm-up, loopback,`,

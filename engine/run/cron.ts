@@ -20,9 +20,9 @@ export interface ScheduleReport {
 
 /** The pattern as croner reads it (5 fields, or 6 with seconds first, or @hourly…); a clear
  *  error naming the option when it is not one. */
-export function parseSchedule(pattern: string, timezone?: string): Cron {
+export function parseSchedule(pattern: string): Cron {
   try {
-    return new Cron(pattern, { paused: true, ...(timezone ? { timezone } : {}) });
+    return new Cron(pattern, { paused: true });
   } catch (e) {
     throw new UserError(`--schedule '${pattern}' is not a cron pattern: ${(e as Error).message}`);
   }
