@@ -5,7 +5,7 @@
 // short warm-up, in alternating rounds, single-row POST /predict with request logging on; every answered request must
 // be in the service's log (counted after a clean shutdown). Progress goes to stderr.
 
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { execa, type ResultPromise } from 'execa';
 import { BUNDLE_DIR } from '../../stages/lib/layout.js';
+import { copyFlagshipExample } from './example.js';
 import { renderGoals, renderLoadTable, type LoadResult, type Round, type Row } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,9 +49,7 @@ function parseArgs(argv: string[]): Options {
 /** A copy of the flagship example whose pipeline has run: the bundle and a sample row. */
 async function makeBundle(base: string): Promise<string> {
   const repo = join(base, 'repo');
-  for (const f of ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml']) await cp(join(PROJECT, f), join(repo, f), { recursive: true });
-  await mkdir(join(repo, 'dist'), { recursive: true });
-  await symlink(join(PROJECT, 'dist/stages'), join(repo, 'dist/stages'));
+  await copyFlagshipExample(PROJECT, repo);
   await execa('git', ['init', '-q'], { cwd: repo });
   await execa(process.execPath, [CLI, 'repro', '-q'], { cwd: repo, env: { CI: 'true' } });
   return repo;

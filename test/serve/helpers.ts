@@ -1,10 +1,10 @@
 // Helpers for the prediction-service tests: a temporary copy of the flagship example whose
 // pipeline has run (so it has a packaged bundle and a training reference), the real service
 // started as a child process on a free loopback port, and rows of a synthetic month.
-import { cp, mkdir, symlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { execa, type ResultPromise } from 'execa';
+import { copyFlagshipExample } from '../../bench/serve/example.js';
 import { FEATURE_NAMES, type FeatureName } from '../../stages/lib/dataset.js';
 import { BUNDLE_DIR } from '../../stages/lib/layout.js';
 import { generateMonth } from '../../stages/lib/synth.js';
@@ -16,12 +16,7 @@ export { BUNDLE_DIR };
 /** The flagship example in a temporary git repository, after a first `repro` (month 3). */
 export async function flagshipRepo(env: Record<string, string> = {}): Promise<TempRepo> {
   const repo = await TempRepo.create();
-  for (const f of ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore']) {
-    await cp(join(PROJECT_ROOT, f), repo.path(f), { recursive: true });
-  }
-  await mkdir(repo.path('dist'));
-  await symlink(join(PROJECT_ROOT, 'dist/stages'), repo.path('dist/stages'));
-  await symlink(join(PROJECT_ROOT, 'node_modules'), repo.path('node_modules'));
+  await copyFlagshipExample(PROJECT_ROOT, repo.root);
   const r = await repo.run(['repro', '-q'], { env });
   assert.equal(r.code, 0, r.all);
   return repo;
