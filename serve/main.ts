@@ -2,6 +2,7 @@
 // `npm run serve -- --port N`: the prediction service for the example's packaged bundle.
 
 import { Command, InvalidArgumentError } from 'commander';
+import { BUNDLE_DIR } from '../stages/lib/layout.js';
 import { BundleError } from './bundle.js';
 import { createService } from './server.js';
 
@@ -35,7 +36,7 @@ const program = new Command('serve')
   .description('Serve the packaged occupancy model: POST /predict, GET /health, GET /metrics')
   .option('-p, --port <n>', 'TCP port (0 = any free port)', wholeNumber(0), 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
-  .option('--bundle <dir>', 'the packaged bundle (model.json, manifest.json)', 'bundle')
+  .option('--bundle <dir>', 'the packaged bundle (model.json, manifest.json)', BUNDLE_DIR)
   .option('--logs <dir>', 'where request logs are written (JSON lines, one file per service)', 'data/logs')
   .option('--reference <csv>', 'training reference for the PSI gauges', 'data/reference.csv')
   .option('--window <rows>', 'recent requests the PSI gauges cover', wholeNumber(1), 1000)

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TempRepo } from '../helpers/repo.js';
-import { SERVE, flagshipRepo, monthRows, postJson, setMonth, startService } from './helpers.js';
+import { BUNDLE_DIR, SERVE, flagshipRepo, monthRows, postJson, setMonth, startService } from './helpers.js';
 
 test('a new bundle packaged while requests flow: none fails, the version served changes', async () => {
   const repo = await flagshipRepo();
@@ -59,7 +59,7 @@ test('no bundle yet: the service says how to make one and exits 1', async () => 
   try {
     const r = await execa(process.execPath, [SERVE, '--port', '0'], { cwd: repo.root, reject: false });
     assert.equal(r.exitCode, 1);
-    assert.match(String(r.stderr), /serve: bundle\/manifest\.json does not exist\nserve: run `dvc-ts repro` so that `package` builds the bundle, or pass --bundle <dir>/);
+    assert.ok(String(r.stderr).includes(`serve: ${BUNDLE_DIR}/manifest.json does not exist\nserve: run \`dvc-ts repro\` so that \`package\` builds the bundle, or pass --bundle <dir>`), String(r.stderr));
   } finally {
     await repo.remove();
   }
