@@ -1,7 +1,7 @@
 // The packaged bundle the service scores with, and its hot switch. `package` builds a new
 // bundle beside the old one and renames it into place, so for a moment the folder is missing
 // or new; the service keeps serving the bundle it has in memory and swaps only once a complete
-// new one is read (every file matching the manifest's sha256). A request takes the current
+// new one is read (model.json matching the manifest's sha256). A request takes the current
 // bundle once, so its score, its response and its log line name the same version.
 
 import { createHash } from 'node:crypto';
