@@ -1,10 +1,12 @@
 // Stage `ingest`: build the reference (training) window and the current batch from the
-// synthetic occupancy source, plus any logged production requests in data/logs/*.csv.
+// synthetic occupancy source, plus the logged production requests in data/logs: JSON lines the
+// prediction service writes (*.jsonl), and labelled or unlabelled rows in the CSV schema (*.csv).
 
 import { checkUsable, concatDatasets, emptyDataset, formatDataset, labelledIndices, parseDataset, rowCount, sortByTimestamp } from './lib/dataset.js';
 import { listCsvFiles, readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
 import { CURRENT_CSV, INGEST_METRICS, REFERENCE_CSV } from './lib/layout.js';
 import { dataParams, maxMissingFractionParam, readParams, seedParam } from './lib/params.js';
+import { listRequestLogs, parseRequestLog } from './lib/request-log.js';
 import { generateMonth } from './lib/synth.js';
 
 async function main(): Promise<void> {
@@ -23,6 +25,13 @@ async function main(): Promise<void> {
   let logs = emptyDataset();
   const logFiles = await listCsvFiles(data.logsDir);
   for (const file of logFiles) logs = concatDatasets(logs, parseDataset(await readTextInput(file), { file }));
+  const requestLogFiles = await listRequestLogs(data.logsDir);
+  let unfinishedLines = 0;
+  for (const file of requestLogFiles) {
+    const parsed = parseRequestLog(await readTextInput(file), file);
+    logs = concatDatasets(logs, parsed.rows);
+    unfinishedLines += parsed.unfinishedLines;
+  }
   const current = sortByTimestamp(concatDatasets(generated, logs));
 
   checkUsable(reference, REFERENCE_CSV, maxMissing);
@@ -39,7 +48,8 @@ async function main(): Promise<void> {
       rows: rowCount(current),
       generated_rows: rowCount(generated),
       log_rows: rowCount(logs),
-      log_files: logFiles,
+      log_files: [...logFiles, ...requestLogFiles],
+      log_unfinished_lines: unfinishedLines,
       labelled_rows: labelledIndices(current).length,
     },
   });

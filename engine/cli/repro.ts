@@ -11,6 +11,7 @@ interface ReproCliOptions extends RunReproOptions {
   branch?: string;
   check?: boolean;
   watch?: boolean;
+  schedule?: string;
   singleItem?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerRepro(program: Command): void {
     .option('-m, --message <text>', 'with --commit: the first line of the commit message')
     .option('-b, --branch <name>', 'with --commit: commit on a new branch created at HEAD')
     .option('-w, --watch', 'stay running: reproduce again whenever an input (dep, param, pipeline) changes')
+    .option('--schedule <cron>', 'stay running: reproduce at each tick of a cron pattern (e.g. "0 6 * * 1"; 6 fields = seconds first), one run at a time')
     .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
     .action(async (targets: string[], opts: ReproCliOptions) => {
       const { root, file } = await findProject();
@@ -48,6 +50,11 @@ export function registerRepro(program: Command): void {
         const report = await runStatus(root, { targets, file });
         process.stdout.write(report.upToDate ? 'Check passed: every stage is up to date with pipeline.lock.\n' : `Check failed:\n${formatStatus(report)}`);
         process.exitCode = report.upToDate ? 0 : 1;
+        return;
+      }
+      if (opts.schedule !== undefined) {
+        if (opts.watch || opts.check || opts.dry || opts.commit) throw new UserError('--schedule does not go with --watch, --check, --dry or --commit');
+        await reproOnSchedule(root, file, targets, opts);
         return;
       }
       if (opts.watch) {
@@ -68,4 +75,27 @@ export function registerRepro(program: Command): void {
         process.stdout.write(`Committed [${result.branch} ${result.oid.slice(0, 7)}] ${result.message.split('\n')[0]}\n`);
       }
     });
+}
+
+/** `repro --schedule`: each tick runs `runRepro` (waiting for another dvc-ts rather than failing);
+ *  Ctrl-C stops the schedule after the run in progress, which stops its own stages. */
+async function reproOnSchedule(root: string, file: string | undefined, targets: string[], opts: ReproCliOptions): Promise<void> {
+  const [{ runOnSchedule }, { runRepro }, { summarize }, { isUserError }] = await Promise.all([
+    import('../run/cron.js'), import('../api/repro.js'), import('../run/repro.js'), import('../errors.js'),
+  ]);
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const log = (line: string) => process.stdout.write(`[schedule] ${line}\n`);
+  const run = async () => {
+    try {
+      const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets, wait: true });
+      return { summary: summarize(summary), interrupted: summary.interrupted };
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      return { summary: `error: ${e.format()}`, interrupted: false };
+    }
+  };
+  const report = await runOnSchedule(opts.schedule!, run, stop.signal, log);
+  process.exitCode = report.interrupted ? 130 : 0;
 }

@@ -92,7 +92,7 @@ describe('the flagship pipeline', () => {
     const status = JSON.parse((await repo.run(['status', '--json'])).stdout) as { upToDate: boolean; stages: { name: string; state: string }[] };
     assert.deepEqual(
       status.stages.map((s) => [s.name, s.state]),
-      [['build', 'up-to-date'], ['ingest', 'up-to-date'], ['drift', 'up-to-date'], ['train', 'gated'], ['evaluate', 'gated'], ['package', 'gated']],
+      [['build', 'up-to-date'], ['ingest', 'up-to-date'], ['drift', 'up-to-date'], ['train', 'gated'], ['evaluate', 'gated'], ['package', 'gated'], ['alert', 'gated']],
     );
     assert.equal(status.upToDate, true);
   });

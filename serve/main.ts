@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// `npm run serve -- --port N`: the prediction service for the example's packaged bundle.
+
+import { Command, InvalidArgumentError } from 'commander';
+import { BUNDLE_DIR } from '../stages/lib/layout.js';
+import { BundleError } from './bundle.js';
+import { createService } from './server.js';
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+interface ServeCliOptions {
+  port: number;
+  host: string;
+  bundle: string;
+  logs: string;
+  reference: string;
+  window: number;
+  psiBins: number;
+  psiEpsilon: number;
+  reloadInterval: number;
+}
+
+const program = new Command('serve')
+  .description('Serve the packaged occupancy model: POST /predict, GET /health, GET /metrics')
+  .option('-p, --port <n>', 'TCP port (0 = any free port)', wholeNumber(0), 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--bundle <dir>', 'the packaged bundle (model.json, manifest.json)', BUNDLE_DIR)
+  .option('--logs <dir>', 'where request logs are written (JSON lines, one file per service)', 'data/logs')
+  .option('--reference <csv>', 'training reference for the PSI gauges', 'data/reference.csv')
+  .option('--window <rows>', 'recent requests the PSI gauges cover', wholeNumber(1), 1000)
+  .option('--psi-bins <n>', 'PSI bins for numerical features (params.yaml drift.psi_bins)', wholeNumber(2), 10)
+  .option('--psi-epsilon <x>', 'share given to empty PSI bins (params.yaml drift.psi_epsilon)', positiveNumber, 0.0001)
+  .option('--reload-interval <ms>', 'how often to look for a newly packaged bundle', wholeNumber(10), 1000)
+  .action(async (opts: ServeCliOptions) => {
+    const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
+    let service;
+    try {
+      service = await createService({
+        bundleDir: opts.bundle, logsDir: opts.logs, referenceCsv: opts.reference, window: opts.window,
+        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log,
+      });
+    } catch (e) {
+      if (!(e instanceof BundleError)) throw e;
+      log(`${e.message}\nserve: run \`dvc-ts repro\` so that \`package\` builds the bundle, or pass --bundle <dir>`);
+      process.exitCode = 1;
+      return;
+    }
+    const address = await service.app.listen({ port: opts.port, host: opts.host });
+    process.stdout.write(`Serving model ${service.bundles.current.version} on ${address} (log: ${service.requestLog.file})\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: finishing requests in flight and closing the log`);
+      void service.close().then(() => log(`stopped; ${service.requestLog.lines} lines in ${service.requestLog.file}`));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => void service.bundles.poll());
+  });
+
+await program.parseAsync(process.argv);

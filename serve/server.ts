@@ -1,0 +1,149 @@
+// The occupancy prediction service: POST /predict (one row or a batch, validated by JSON Schema),
+// GET /health, GET /metrics. Every scored row is logged (JSON lines) before it is answered, and
+// feeds the PSI window; a newly packaged bundle is picked up without dropping a request.
+
+import { readFile } from 'node:fs/promises';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
+import { scoreDataset } from '../stages/lib/model.js';
+import { BundleHolder } from './bundle.js';
+import { JsonLinesLog } from './log-writer.js';
+import { createMetrics } from './metrics.js';
+import { PsiWindow, type FeatureRow } from './psi-window.js';
+import { describeSchemaError, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
+
+export interface ServiceOptions {
+  /** The packaged bundle's folder (model.json + manifest.json). */
+  bundleDir: string;
+  /** Where request logs go (one new .jsonl file per service). */
+  logsDir: string;
+  /** The training reference (CSV of the occupancy schema) the PSI gauges compare against. */
+  referenceCsv: string;
+  /** Rows in the PSI window. */
+  window: number;
+  psiBins: number;
+  psiEpsilon: number;
+  /** How often to look for a new bundle (ms). */
+  reloadIntervalMs: number;
+  /** Messages for the operator (bundle switches, reference problems). */
+  log: (line: string) => void;
+}
+
+/** A row as the schema lets it through: null is a missing reading. */
+type RequestRow = Record<FeatureName, number | null>;
+
+export interface PredictionRecord {
+  timestamp: string;
+  model_version: string;
+  score: number;
+  prediction: 0 | 1;
+  features: RequestRow;
+}
+
+export interface Service {
+  app: FastifyInstance;
+  bundles: BundleHolder;
+  requestLog: JsonLinesLog;
+  /** Stop taking requests, finish those in flight, write every pending log line. */
+  close(): Promise<void>;
+}
+
+function toDataset(rows: readonly RequestRow[]): Dataset {
+  const ds = emptyDataset();
+  for (const row of rows) {
+    ds.timestamp.push('');
+    for (const f of FEATURES) ds.features[f.name].push(row[f.name] ?? Number.NaN);
+    ds.occupied.push(Number.NaN);
+  }
+  return ds;
+}
+
+async function readReference(file: string, log: (line: string) => void): Promise<Record<FeatureName, number[]> | undefined> {
+  try {
+    const ds = parseDataset(await readFile(file, 'utf8'), { file });
+    return Object.fromEntries(FEATURES.map((f) => [f.name, presentValues(ds, f.name)])) as Record<FeatureName, number[]>;
+  } catch (e) {
+    log(`PSI gauges off: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} does not exist` : (e as Error).message}`);
+    return undefined;
+  }
+}
+
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const window = new PsiWindow(options.window);
+  let reference = await readReference(options.referenceCsv, options.log);
+  const metrics = createMetrics({ window, reference: () => reference, options: { bins: options.psiBins, epsilon: options.psiEpsilon } });
+  const bundles = await BundleHolder.open(options.bundleDir, {
+    onSwitch: ({ from, to }) => {
+      options.log(`Switched to model ${to} (was ${from})`);
+      metrics.modelInfo.reset();
+      metrics.modelInfo.set({ model_version: to }, 1);
+      metrics.bundleSwitches.inc();
+      // A retrained model may come with a new training window.
+      void readReference(options.referenceCsv, options.log).then((r) => (reference = r));
+    },
+    onError: options.log,
+  });
+  metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
+  const requestLog = await JsonLinesLog.create(options.logsDir);
+
+  const app = Fastify({
+    logger: false,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaError(errors as AjvErrorLike[], dataVar)),
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.post('/predict', { schema: { body: predictBodySchema, response: predictResponseSchema } }, async (request) => {
+    const body = request.body as RequestRow | RequestRow[];
+    const rows = Array.isArray(body) ? body : [body];
+    const bundle = bundles.current;
+    const scores = scoreDataset(bundle.model, toDataset(rows));
+    const timestamp = new Date().toISOString();
+    const threshold = bundle.model.decision_threshold;
+    const records: PredictionRecord[] = rows.map((features, i) => ({
+      timestamp, model_version: bundle.version, score: scores[i]!, prediction: scores[i]! >= threshold ? 1 : 0, features,
+    }));
+    // Answer only once logged: an answered prediction is never missing from the log.
+    await requestLog.append(records);
+    metrics.logLines.inc(records.length);
+    metrics.predictions.inc({ model_version: bundle.version }, records.length);
+    for (const r of records) {
+      metrics.scores.observe(r.score);
+      window.push(Object.fromEntries(FEATURES.map((f) => [f.name, r.features[f.name] ?? Number.NaN])) as FeatureRow);
+    }
+    const predictions = records.map((r) => ({ score: r.score, occupied: r.prediction }));
+    return Array.isArray(body) ? { model_version: bundle.version, predictions } : { model_version: bundle.version, ...predictions[0] };
+  });
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    model_version: bundles.current.version,
+    model_loaded_at: bundles.current.loadedAt.toISOString(),
+    bundle: bundles.current.dir,
+    log_file: requestLog.file,
+    log_lines: requestLog.lines,
+    psi_window_rows: window.rows,
+  }));
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  bundles.start(options.reloadIntervalMs);
+  return {
+    app,
+    bundles,
+    requestLog,
+    async close() {
+      bundles.stop();
+      await app.close();
+      await requestLog.close();
+    },
+  };
+}
