@@ -66,7 +66,7 @@ export async function startSwift(): Promise<SwiftServer> {
   const [proxy, object, container, account, memcached] = await freePorts(5) as [number, number, number, number, number];
   await execa(join(SWIFT_DIR, 'setup.sh'), [state, String(proxy), String(object), String(container), String(account), String(memcached)]);
   try {
-    await execa(join(SWIFT_DIR, 'start.sh'), [state, String(proxy), String(memcached)], { timeout: 30_000 });
+    await execa(join(SWIFT_DIR, 'start.sh'), [state, String(proxy), String(memcached)], { timeout: 90_000 });
   } catch (e) {
     await execa(join(SWIFT_DIR, 'stop.sh'), [state], { reject: false });
     throw e;
@@ -121,7 +121,17 @@ export async function s3Remote(server: SwiftServer): Promise<TestRemote> {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const bucket = `dvc-ts-${Math.random().toString(36).slice(2, 10)}`;
-  await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+  // The proxy answers its healthcheck before the account and container servers may be ready
+  // (on a loaded machine): retry the first request for a while.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+      break;
+    } catch (e) {
+      if (attempt >= 40) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   const prefix = 'team/cache';
   const listKeys = async (): Promise<string[]> => {
     const keys: string[] = [];

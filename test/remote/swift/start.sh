@@ -9,7 +9,7 @@ memcached -u nobody -l 127.0.0.1 -p "$MEMCACHED" -U 0 -m 64 > memcached.log 2>&1
 for n in account container object proxy; do
   swift-$n-server "$S/etc/$n-server.conf" > $n.log 2>&1 & echo $! > $n.pid
 done
-for i in $(seq 150); do
+for i in $(seq 600); do
   if curl -sf "http://127.0.0.1:$PROXY/healthcheck" >/dev/null; then echo "swift up after ~$((i * 100)) ms"; exit 0; fi
   sleep 0.1
 done
