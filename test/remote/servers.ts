@@ -128,6 +128,7 @@ export async function s3Remote(server: SwiftServer): Promise<TestRemote> {
       await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
       break;
     } catch (e) {
+      if ((e as { name?: string }).name === 'BucketAlreadyOwnedByYou') break;
       if (attempt >= 40) throw e;
       await new Promise((r) => setTimeout(r, 500));
     }
