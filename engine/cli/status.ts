@@ -33,8 +33,10 @@ export function registerStatus(program: Command): void {
       const { runTrackedStatus } = await import('../api/tracked-status.js');
       const { findPipelineFile } = await import('../pipeline/load.js');
       const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+      // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
+      const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
       const tracked = await runTrackedStatus(root, targets);
-      const report = hasPipeline || tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] };
+      const report = stages ?? (tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] });
       if (opts.json) process.stdout.write(JSON.stringify({ ...report, tracked: tracked.entries }, null, 2) + '\n');
       else if (!opts.quiet) {
         const stagesText = formatStatus(report);
