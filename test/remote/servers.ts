@@ -69,6 +69,7 @@ export async function startSwift(): Promise<SwiftServer> {
     await execa(join(SWIFT_DIR, 'start.sh'), [state, String(proxy), String(memcached)], { timeout: 90_000 });
   } catch (e) {
     await execa(join(SWIFT_DIR, 'stop.sh'), [state], { reject: false });
+    await rm(state, { recursive: true, force: true });
     throw e;
   }
   return {
