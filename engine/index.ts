@@ -26,3 +26,10 @@ export { paramsDiff } from './api/params.js';
 export { runGc, formatGc, type GcOptions, type GcReport } from './api/gc.js';
 export { runCommit, type RunCommitOptions } from './api/commit.js';
 export { expRun, expShow, expDiff, expApply, expBranch, expRemove, type ExpRunOptions, type ExpRunResult, type ExpShowReport, type ExpShowOptions, type ExpDiffReport } from './api/exp.js';
+// Tracked data and remotes (issue 11).
+export { runAdd, type AddedPath } from './api/add.js';
+export { runPush, formatSyncReport, type SyncOptions, type SyncReport } from './api/push.js';
+export { runFetch } from './api/fetch.js';
+export { runPull, type PullReport } from './api/pull.js';
+export { runCloudStatus, formatCloudStatus, type CloudStatus } from './api/cloud-status.js';
+export { remoteAdd, remoteModify, remoteRemove, remoteDefault, remoteList } from './api/remote.js';

@@ -24,5 +24,7 @@ export async function runCommit(root: string, options: RunCommitOptions = {}): P
   } catch {
     // No parent commit yet (or unreadable history): the message simply has no metrics diff.
   }
-  return commitResults(root, pipeline, lock, { message: options.message, branch: options.branch, body });
+  const { trackedResultFiles } = await import('../tracked/tracked.js');
+  const extraFiles = await trackedResultFiles(root);
+  return commitResults(root, pipeline, lock, { message: options.message, branch: options.branch, body, extraFiles });
 }

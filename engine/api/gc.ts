@@ -71,6 +71,8 @@ async function collect(root: string, scope: RevisionScope, dry: boolean, notes: 
   // Experiments (refs/exps/*) are always kept: their outs live only in the cache.
   const revisions = [...(await selectRevisions(history, scope)), ...(await experimentRevisions(history))];
   const referenced = await referencedHashes(root, history, revisions);
+  // Tracked data (issue 11): what the kept revisions' `.dvc` files record is kept too.
+  await (await import('../tracked/gc.js')).trackedHashes(root, history, revisions, referenced);
   const manifests = await readManifests(store, referenced);
   const kept = expandKept(referenced, manifests);
   const objects = await store.list();

@@ -16,6 +16,12 @@ import { registerCommit } from './commit.js';
 import { registerCache } from './cache.js';
 import { registerExp } from './exp.js';
 import { VERSION } from '../version.js';
+// Tracked data and remotes (issue 11).
+import { registerAdd } from './add.js';
+import { registerRemote } from './remote.js';
+import { registerPush } from './push.js';
+import { registerPull } from './pull.js';
+import { registerFetch } from './fetch.js';
 
 /** Every command file registers itself; heavy modules are imported inside the actions only. */
 export function buildProgram(): Command {
@@ -24,7 +30,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit, registerExp]) {
+  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit, registerExp, registerAdd, registerRemote, registerPush, registerPull, registerFetch]) {
     register(program);
   }
   return program;

@@ -13,6 +13,7 @@ interface ReproCliOptions extends RunReproOptions {
   watch?: boolean;
   schedule?: string;
   singleItem?: boolean;
+  pull?: boolean;
 }
 
 export function parseJobs(value: string): number {
@@ -43,8 +44,14 @@ export function registerRepro(program: Command): void {
     .option('-w, --watch', 'stay running: reproduce again whenever an input (dep, param, pipeline) changes')
     .option('--schedule <cron>', 'stay running: reproduce at each tick of a cron pattern (e.g. "0 6 * * 1"; 6 fields = seconds first), one run at a time')
     .option('--check', 'run nothing: exit 1, saying why, when any stage is stale or the workspace disagrees with the lock (for CI)')
+    .option('--pull', 'first fetch from the default remote what the stages need (outs, tracked data, run-cache), so what was run elsewhere is restored, not rerun')
     .action(async (targets: string[], opts: ReproCliOptions) => {
       const { root, file } = await findProject();
+      if (opts.pull && !opts.dry) {
+        // Remotes (issue 11): engine/api/pull.ts.
+        const { pullForRepro } = await import('../api/pull.js');
+        for (const line of await pullForRepro(root, { file, wait: opts.wait })) process.stdout.write(line + '\n');
+      }
       if (opts.check) {
         const { runStatus, formatStatus } = await import('../api/status.js');
         const report = await runStatus(root, { targets, file });

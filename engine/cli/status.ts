@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { findProject } from './root.js';
 
+interface StatusCliOptions {
+  json?: boolean;
+  quiet?: boolean;
+  cloud?: boolean;
+  remote?: string;
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -8,12 +15,34 @@ export function registerStatus(program: Command): void {
     .argument('[targets...]', 'stage names (and what they depend on)')
     .option('--json', 'machine-readable output, gate decisions included')
     .option('-q, --quiet', 'print nothing; exit 1 when anything is stale (for CI)')
-    .action(async (targets: string[], opts: { json?: boolean; quiet?: boolean }) => {
-      const { runStatus, formatStatus } = await import('../api/status.js');
+    .option('-c, --cloud', 'compare the cache with a remote instead: what push and pull would move')
+    .option('-r, --remote <name>', 'with -c: the remote (default: core.remote)')
+    .action(async (targets: string[], opts: StatusCliOptions) => {
       const { root, file } = await findProject();
-      const report = await runStatus(root, { targets, file });
-      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else if (!opts.quiet) process.stdout.write(formatStatus(report));
-      if (opts.quiet && !report.upToDate) process.exitCode = 1;
+      if (opts.cloud) {
+        // Remotes (issue 11): engine/api/cloud-status.ts.
+        const { runCloudStatus, formatCloudStatus } = await import('../api/cloud-status.js');
+        const status = await runCloudStatus(root, { targets, file, remote: opts.remote });
+        if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+        else if (!opts.quiet) process.stdout.write(formatCloudStatus(status));
+        if (opts.quiet && status.notOnRemote.length + status.notInCache.length + status.nowhere.length > 0) process.exitCode = 1;
+        return;
+      }
+      const { runStatus, formatStatus } = await import('../api/status.js');
+      // Tracked data (issue 11): `.dvc` files are reported beside the stages.
+      const { runTrackedStatus } = await import('../api/tracked-status.js');
+      const { findPipelineFile } = await import('../pipeline/load.js');
+      const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+      // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
+      const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
+      const tracked = await runTrackedStatus(root, targets);
+      const report = stages ?? (tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] });
+      if (opts.json) process.stdout.write(JSON.stringify({ ...report, tracked: tracked.entries }, null, 2) + '\n');
+      else if (!opts.quiet) {
+        const stagesText = formatStatus(report);
+        const trackedText = tracked.lines.map((l) => l + '\n').join('');
+        process.stdout.write(tracked.lines.length === 0 ? stagesText : report.upToDate ? trackedText : stagesText + trackedText);
+      }
+      if (opts.quiet && !(report.upToDate && tracked.upToDate)) process.exitCode = 1;
     });
 }

@@ -34,6 +34,8 @@ export interface CommitOptions {
   branch?: string;
   /** Extra text for the message body (the metrics diff, from the report layer). */
   body?: string;
+  /** More result files, repository-relative: the `.dvc` files of tracked data and their .gitignore. */
+  extraFiles?: readonly string[];
 }
 
 export interface CommitResult {
@@ -53,7 +55,7 @@ export async function commitResults(root: string, pipeline: Pipeline, lock: Lock
   });
   const prefix = relative(dir, root).split(sep).join('/');
   const inGit = (p: string) => (prefix ? `${prefix}/${p}` : p);
-  const ours = new Set(resultFiles(pipeline).map(inGit));
+  const ours = new Set([...resultFiles(pipeline), ...(options.extraFiles ?? [])].map(inGit));
 
   const headOid = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined);
   const matrix = await git.statusMatrix({ fs, dir });

@@ -1,0 +1,108 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { buildGraph } from '../graph/dag.js';
+import { resolveTarget } from '../graph/select.js';
+import { lockPathFor, readLock } from '../lock/lockfile.js';
+import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
+import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
+import type { TrackedOut } from '../tracked/dvcfile.js';
+import { readTrackedOuts, selectTracked } from '../tracked/tracked.js';
+import type { LockPathEntry } from '../types.js';
+
+/** The cache objects a transfer is about, and how to name them to the user. */
+export interface WantedObjects {
+  /** Object hashes: outs as the lock and `.dvc` files record them (a directory by its manifest). */
+  hashes: Set<string>;
+  /** Hash → workspace path, for messages. */
+  labels: Map<string, string>;
+  /** Hash → size recorded, for progress. */
+  sizes: Map<string, number>;
+  /** Stages whose outs are included (all of them when there were no targets). */
+  stages: string[];
+  /** Tracked data included. */
+  tracked: TrackedOut[];
+  /** Tracked outs that cannot move: DVC md5 ones (their bytes are not in dvc-ts's cache). */
+  notTransferable: TrackedOut[];
+}
+
+export interface CollectOptions {
+  /** Stage names, tracked paths or `.dvc` files; everything when empty. */
+  targets?: readonly string[];
+  /** Pipeline file relative to root. */
+  file?: string;
+  /** For push: leave out outs declared `push: false`. */
+  forPush?: boolean;
+}
+
+/**
+ * What push, pull, fetch and `status -c` act on: the cached outs the workspace lock records for
+ * the selected stages, and the data the selected `.dvc` files track.
+ */
+export async function collectWanted(root: string, options: CollectOptions = {}): Promise<WantedObjects> {
+  const wanted: WantedObjects = { hashes: new Set(), labels: new Map(), sizes: new Map(), stages: [], tracked: [], notTransferable: [] };
+  const add = (e: { hash: string; size?: number }, label: string) => {
+    wanted.hashes.add(e.hash);
+    if (!wanted.labels.has(e.hash)) wanted.labels.set(e.hash, label);
+    if (e.size !== undefined) wanted.sizes.set(e.hash, e.size);
+  };
+  const targets = options.targets ?? [];
+  const allTracked = await readTrackedOuts(root);
+  const hasPipeline = options.file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+  const stageTargets: string[] = [];
+  const dataTargets: string[] = [];
+  let graph;
+  let pipeline;
+  if (hasPipeline) {
+    pipeline = await loadPipeline(root, { file: options.file, missingParams: 'omit' });
+    graph = buildGraph(pipeline.stages);
+  }
+  for (const t of targets) {
+    const norm = t.replace(/\/+$/, '');
+    if (selectTracked(allTracked, [norm]).length > 0) dataTargets.push(norm);
+    else if (graph) stageTargets.push(...resolveTarget(graph, t));
+    else throw new UserError(`${t} is neither a tracked path nor a .dvc file (and there is no pipeline)`);
+  }
+  if (graph && pipeline && (targets.length === 0 || stageTargets.length > 0)) {
+    const lock = await readLock(root, lockPathFor(pipeline.file));
+    const names = targets.length === 0 ? graph.order : [...new Set(stageTargets)];
+    wanted.stages = names;
+    for (const name of names) {
+      const stage = graph.byName.get(name)!;
+      const entry = lock.stages[name];
+      if (!entry) continue;
+      for (const out of entry.outs) {
+        const spec = stage.outs.find((o) => o.path === out.path);
+        if (!spec?.cache || (options.forPush && !spec.push)) continue;
+        add(out, out.path);
+      }
+    }
+  }
+  if (targets.length === 0 || dataTargets.length > 0) {
+    wanted.tracked = targets.length === 0 ? allTracked : selectTracked(allTracked, dataTargets);
+    for (const out of wanted.tracked) {
+      if (out.hash === undefined) wanted.notTransferable.push(out);
+      else add({ hash: out.hash, size: out.size }, out.path);
+    }
+  }
+  return wanted;
+}
+
+/** Run-cache entries in the local cache: run key → its outs. */
+export async function localRunEntries(root: string): Promise<Map<string, LockPathEntry[]>> {
+  const dir = join(root, RUNS_RELDIR);
+  const entries = new Map<string, LockPathEntry[]>();
+  const prefixes = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    prefixes
+      .filter((p) => /^[0-9a-f]{2}$/.test(p))
+      .map(async (prefix) => {
+        for (const name of await readdir(join(dir, prefix))) {
+          if (!/^[0-9a-f]{64}$/.test(name) || !name.startsWith(prefix)) continue;
+          const outs = parseRunEntry(await readFile(join(dir, prefix, name), 'utf8').catch(() => ''));
+          if (outs) entries.set(name, outs);
+        }
+      }),
+  );
+  return entries;
+}

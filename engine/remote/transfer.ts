@@ -1,0 +1,292 @@
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { newBlake3 } from '../hash/digest.js';
+import { DIR_SUFFIX, isDirHash, parseManifest } from '../hash/dir.js';
+import { createLimiter } from '../hash/limit.js';
+import type { ObjectStore } from '../cache/store.js';
+import { tempPathFor } from '../util/atomic.js';
+import { groupByShard, hashOfKey, objectKey, planExistence, sampleShard, SHARDS, uploadOrder, type ExistencePlan } from './plan.js';
+import { silentProgress, type TransferProgress } from './progress.js';
+import { RemoteObjectMissing, type Remote } from './types.js';
+
+/** Cache objects are read-only, as the store makes them. */
+const OBJECT_MODE = 0o444;
+
+export interface TransferOptions {
+  jobs?: number;
+  /** Known sizes of objects (from the lock or .dvc files), for the progress bar. */
+  sizes?: ReadonlyMap<string, number>;
+  progress?: TransferProgress;
+}
+
+/** An object that could not be moved, and why. */
+export interface TransferFailure {
+  hash: string;
+  /** What the user knows it as (a workspace path), when known. */
+  label?: string;
+  reason: string;
+}
+
+export interface TransferResult {
+  /** Objects moved. */
+  files: number;
+  bytes: number;
+  failures: TransferFailure[];
+  /** Objects to push that the local cache does not have (and the remote neither): a warning. */
+  missing: TransferFailure[];
+}
+
+/** How existence was decided, for the report line and the tests. */
+export interface ExistenceReport {
+  present: Set<string>;
+  /** The plan carried out after the sample (undefined when HEADs alone were used). */
+  plan?: ExistencePlan;
+}
+
+/**
+ * Which of `hashes` the remote holds, with few requests: list a sample shard (the one with most
+ * wanted objects) to learn how full the remote is, then carry out the plan of
+ * engine/remote/plan.ts (listings or HEADs per partition, whichever costs fewer requests).
+ */
+export async function remoteHas(remote: Remote, hashes: Iterable<string>, jobs: number): Promise<ExistenceReport> {
+  const groups = groupByShard(hashes);
+  const present = new Set<string>();
+  if (groups.size === 0) return { present };
+  const limit = createLimiter(Math.max(1, jobs));
+  const sample = sampleShard(groups);
+  const remaining: string[] = [];
+  let remoteKeys = 0;
+  if (sample === undefined) {
+    // No shard holds two wanted objects: a HEAD each costs no more than any listing could,
+    // and the remote's size is unknown (a listing of it might take many pages).
+    const all = [...groups.values()].flat();
+    await Promise.all(all.map((h) => limit(async () => (await remote.exists(objectKey(h))) && present.add(h))));
+    return { present };
+  } else {
+    // Page through the sample shard, but never spend more pages than HEADs would have cost.
+    const wanted = groups.get(sample)!;
+    const seen = new Set<string>();
+    let pages = 0;
+    let next: string | undefined;
+    do {
+      const page = await remote.listPage(sample, next);
+      pages++;
+      for (const k of page.keys) {
+        const h = hashOfKey(k);
+        if (h !== undefined) seen.add(h);
+      }
+      next = page.next;
+    } while (next !== undefined && pages < wanted.length);
+    const complete = next === undefined;
+    remoteKeys = SHARDS * (complete ? seen.size : Math.max(seen.size, pages * remote.listPageSize));
+    for (const h of wanted) {
+      if (seen.has(h)) present.add(h);
+      else if (!complete) remaining.push(h);
+    }
+    for (const [prefix, list] of groups) if (prefix !== sample) remaining.push(...list);
+  }
+  const plan = planExistence(remaining, remoteKeys, remote.listPageSize, jobs);
+  await Promise.all(
+    plan.parts.flatMap((part) => {
+      if (part.how === 'list') {
+        return [
+          limit(async () => {
+            const keys = new Set<string>();
+            let next: string | undefined;
+            do {
+              const page = await remote.listPage(part.prefix, next);
+              for (const k of page.keys) keys.add(k);
+              next = page.next;
+            } while (next !== undefined);
+            for (const h of part.hashes) if (keys.has(objectKey(h))) present.add(h);
+          }),
+        ];
+      }
+      return part.hashes.map((h) =>
+        limit(async () => {
+          if (await remote.exists(objectKey(h))) present.add(h);
+        }),
+      );
+    }),
+  );
+  return { present, plan };
+}
+
+/**
+ * Upload objects the remote lacks: files first, then manifests (so a manifest on the remote
+ * always has its files there). Objects missing from the local cache are reported, not fatal.
+ */
+export async function uploadObjects(
+  remote: Remote,
+  store: ObjectStore,
+  hashes: Iterable<string>,
+  labels: ReadonlyMap<string, string>,
+  options: TransferOptions = {},
+): Promise<TransferResult> {
+  const progress = options.progress ?? silentProgress;
+  const limit = createLimiter(Math.max(1, options.jobs ?? remote.defaultJobs));
+  const result: TransferResult = { files: 0, bytes: 0, failures: [], missing: [] };
+  const sized: { hash: string; size: number }[] = [];
+  await Promise.all(
+    [...hashes].map((hash) =>
+      limit(async () => {
+        try {
+          sized.push({ hash, size: (await stat(store.objectPath(hash))).size });
+        } catch {
+          result.missing.push({ hash, label: labels.get(hash), reason: 'neither in the local cache nor on the remote' });
+        }
+      }),
+    ),
+  );
+  const sizes = new Map(sized.map((s) => [s.hash, s.size]));
+  const order = uploadOrder(sizes.keys());
+  progress.start('push', sizes.size, sized.reduce((n, s) => n + s.size, 0));
+  const send = (hash: string) =>
+    limit(async () => {
+      const size = sizes.get(hash)!;
+      try {
+        await remote.write(objectKey(hash), store.objectPath(hash), size);
+        result.files++;
+        result.bytes += size;
+        progress.advance(1, size);
+      } catch (e) {
+        result.failures.push({ hash, label: labels.get(hash), reason: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  try {
+    await Promise.all(order.files.map(send));
+    // A manifest whose files failed to go up would promise what the remote cannot give.
+    const failedFiles = new Set([...result.failures, ...result.missing].map((f) => f.hash));
+    await Promise.all(
+      order.manifests.map(async (m) => {
+        if (failedFiles.size > 0 && (await manifestFileHashes(store, m)).some((h) => failedFiles.has(h))) {
+          result.failures.push({ hash: m, label: labels.get(m), reason: 'some of its files could not be pushed' });
+          return;
+        }
+        await send(m);
+      }),
+    );
+  } finally {
+    progress.stop();
+  }
+  return result;
+}
+
+async function manifestFileHashes(store: ObjectStore, hash: string): Promise<string[]> {
+  return (await store.readManifest(hash)).map((e) => e.hash);
+}
+
+/**
+ * Download one object into the cache: stream it to a temp file under `.dvc-ts/tmp` while hashing
+ * it, and rename it into the cache only when its bytes hash to its name. A damaged object on
+ * the remote is refused and never enters the cache; a download cut short leaves only a temp file.
+ */
+export async function downloadObject(remote: Remote, store: ObjectStore, hash: string): Promise<number> {
+  const tmpDir = join(store.root, '.dvc-ts', 'tmp', 'pull');
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = tempPathFor(join(tmpDir, hash));
+  const hasher = newBlake3();
+  let size = 0;
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hasher.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(await remote.read(objectKey(hash)), hashing, createWriteStream(tmp, { mode: OBJECT_MODE }));
+    const actual = hasher.digest('hex') + (isDirHash(hash) ? DIR_SUFFIX : '');
+    if (actual !== hash) {
+      throw new DamagedObject(`its bytes on the remote hash to ${actual.slice(0, 16)}…, not to its name: refused, not entered into the cache`);
+    }
+    await chmod(tmp, OBJECT_MODE);
+    const tmpStat = await stat(tmp, { bigint: true });
+    const dst = store.objectPath(hash);
+    await mkdir(dirname(dst), { recursive: true });
+    await rename(tmp, dst);
+    // These bytes were just hashed in a file only this process wrote: the checkout that
+    // follows (pull) need not read them again to verify them.
+    await store.state?.set(dst, tmpStat, hash, { exclusive: true });
+    return size;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+export class DamagedObject extends Error {}
+
+/**
+ * Download what the local cache lacks of `hashes` (and, for each manifest, of its files), in
+ * parallel. Manifests come first: their files are only known once one is here.
+ */
+export async function downloadObjects(
+  remote: Remote,
+  store: ObjectStore,
+  hashes: Iterable<string>,
+  labels: ReadonlyMap<string, string>,
+  options: TransferOptions = {},
+): Promise<TransferResult> {
+  const progress = options.progress ?? silentProgress;
+  const limit = createLimiter(Math.max(1, options.jobs ?? remote.defaultJobs));
+  const result: TransferResult = { files: 0, bytes: 0, failures: [], missing: [] };
+  const fetchOne = (hash: string) =>
+    limit(async () => {
+      try {
+        const size = await downloadObject(remote, store, hash);
+        result.files++;
+        result.bytes += size;
+        progress.advance(1, size);
+        return true;
+      } catch (e) {
+        // A full disk fails every download after it: stop rather than list them all.
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+        const reason = e instanceof RemoteObjectMissing ? 'not on the remote' : e instanceof Error ? e.message : String(e);
+        result.failures.push({ hash, label: labels.get(hash), reason });
+        return false;
+      }
+    });
+  const all = [...new Set(hashes)];
+  const missing = (list: string[]) => Promise.all(list.map(async (h) => ((await store.has(h)) ? undefined : h))).then((l) => l.filter((h): h is string => h !== undefined));
+  const wantedManifests = await missing(all.filter(isDirHash));
+  progress.start('fetch', wantedManifests.length, 0);
+  await Promise.all(wantedManifests.map(fetchOne));
+  // Files: of plain outs, and of every manifest now in the cache.
+  const fileHashes = new Map<string, string | undefined>();
+  const fileSizes = new Map<string, number>(options.sizes ?? []);
+  for (const h of all) {
+    if (!isDirHash(h)) fileHashes.set(h, labels.get(h));
+    else if (await store.has(h)) {
+      let manifest;
+      try {
+        manifest = parseManifest(await readFile(store.objectPath(h), 'utf8'), h);
+      } catch (e) {
+        result.failures.push({ hash: h, label: labels.get(h), reason: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+      const base = labels.get(h);
+      for (const e of manifest) {
+        fileSizes.set(e.hash, e.size);
+        if (!fileHashes.has(e.hash)) fileHashes.set(e.hash, base ? `${base}/${e.relpath}` : e.relpath);
+      }
+    }
+  }
+  const fileLabels = new Map(labels);
+  for (const [h, l] of fileHashes) if (l !== undefined && !fileLabels.has(h)) fileLabels.set(h, l);
+  const wantedFiles = await missing([...fileHashes.keys()]);
+  progress.start('fetch', wantedFiles.length, wantedFiles.reduce((n, h) => n + (fileSizes.get(h) ?? 0), 0));
+  const before = result.failures.length;
+  await Promise.all(wantedFiles.map(fetchOne));
+  for (const f of result.failures.slice(before)) f.label ??= fileLabels.get(f.hash);
+  progress.stop();
+  return result;
+}
+
+/** One line per failure, naming the object and what it is. */
+export function describeFailures(failures: readonly TransferFailure[]): string[] {
+  return failures.map((f) => `${f.label ? `${f.label} ` : ''}(object ${objectKey(f.hash)}): ${f.reason}`);
+}

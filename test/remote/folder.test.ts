@@ -1,0 +1,4 @@
+import { folderRemote } from './servers.js';
+import { remoteSuite } from './suite.js';
+
+remoteSuite('folder', folderRemote, false);

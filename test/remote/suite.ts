@@ -1,0 +1,255 @@
+// The remote integration suite, run against each kind of remote (folder.test.ts, s3.test.ts):
+// real repositories, the real CLI, a real server or folder; nothing mocked.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { CLI, TempRepo, waitFor } from '../helpers/repo.js';
+import { blake3Hex } from '../../engine/hash/digest.js';
+import { hashOfKey } from '../../engine/remote/plan.js';
+import type { TestRemote } from './servers.js';
+
+const PIPELINE = `stages:
+  prepare:
+    cmd: cat data/*.csv data/sub/*.csv | sort > prepared.txt && echo prepare >> runs.log
+    deps: [data]
+    outs: [prepared.txt]
+  train:
+    cmd: mkdir -p model && (cat prepared.txt; echo "factor=\${factor}") > model/weights.txt && echo train >> runs.log
+    deps: [prepared.txt]
+    params: [factor]
+    outs: [model]
+`;
+
+function dataFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 12; i++) files[`data/part-${i}.csv`] = `id,value\n${i},${i * i}\n`;
+  files['data/sub/extra.csv'] = 'id,value\n99,1\n';
+  return files;
+}
+
+/** Every file below `rel` in a repository, path → bytes (hex of blake3 to keep diffs short). */
+async function snapshot(repo: TempRepo, rels: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string): Promise<void> => {
+    const st = await stat(repo.path(rel));
+    if (st.isDirectory()) for (const name of (await readdir(repo.path(rel))).sort()) await walk(`${rel}/${name}`);
+    else out[rel] = blake3Hex(await readFile(repo.path(rel)));
+  };
+  for (const r of rels) await walk(r);
+  return out;
+}
+
+async function cloneOf(src: TempRepo): Promise<TempRepo> {
+  const repo = await TempRepo.create({}, { git: false });
+  await execa('git', ['clone', '-q', src.root, '.'], { cwd: repo.root });
+  await execa('git', ['config', 'user.email', 'test@dvc-ts.invalid'], { cwd: repo.root });
+  await execa('git', ['config', 'user.name', 'dvc-ts test'], { cwd: repo.root });
+  return repo;
+}
+
+function ok(r: { code: number; all: string }, what: string): void {
+  assert.equal(r.code, 0, `${what} failed:\n${r.all}`);
+}
+
+/** Every object on the remote must hash to its name: nothing partial, nothing foreign. */
+async function assertRemoteSound(remote: TestRemote): Promise<string[]> {
+  const keys = await remote.keys();
+  const objects: string[] = [];
+  for (const key of keys) {
+    if (key.startsWith('runs/')) continue;
+    const hash = hashOfKey(key);
+    assert.ok(hash, `unexpected key on the remote: ${key}`);
+    const bytes = await remote.read(key);
+    const actual = blake3Hex(bytes) + (hash.endsWith('.dir') ? '.dir' : '');
+    assert.equal(actual, hash, `object ${key} on the remote is damaged or partial`);
+    objects.push(hash);
+  }
+  assert.deepEqual(await remote.leftovers(), [], 'temp files or unfinished uploads left on the remote');
+  return objects;
+}
+
+export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>, skip: string | false): void {
+  describe(`remote suite: ${name}`, { skip }, () => {
+    let remote: TestRemote;
+    let origin: TempRepo;
+    const cleanup: TempRepo[] = [];
+    const cli = (repo: TempRepo, args: string[]) => repo.run(args, { env: remote.env });
+
+    before(async () => {
+      remote = await makeRemote();
+      origin = await TempRepo.create({ ...dataFiles(), 'pipeline.yaml': PIPELINE, 'params.yaml': 'factor: 1\n', '.gitignore': '/runs.log\n' });
+      cleanup.push(origin);
+      ok(await cli(origin, ['add', 'data']), 'add');
+      ok(await cli(origin, ['repro']), 'repro');
+      ok(await cli(origin, ['remote', 'add', '-d', 'shared', remote.url]), 'remote add');
+      for (const [k, v] of Object.entries(remote.options)) ok(await cli(origin, ['remote', 'modify', 'shared', k, v]), 'remote modify');
+      await origin.git('add', '-A');
+      await origin.git('commit', '-qm', 'data, pipeline, remote');
+    });
+
+    after(async () => {
+      for (const r of cleanup) await r.remove();
+      await remote?.close();
+    });
+
+    test('push --run-cache; a fresh clone pulls byte-identical data and outputs, and repro runs nothing', async () => {
+      const pushed = await cli(origin, ['push', '--run-cache']);
+      ok(pushed, 'push');
+      assert.match(pushed.stdout, /17 objects pushed/); // 13 data files + manifest, prepared.txt, model manifest + file
+      assert.match(pushed.stdout, /2 run-cache entries/);
+      const objects = await assertRemoteSound(remote);
+      assert.equal(objects.length, 17);
+
+      const again = await cli(origin, ['push', '--run-cache']);
+      ok(again, 'no-op push');
+      assert.match(again.stdout, /^0 objects pushed .*17 of 17 already on the remote/m);
+      // The outs are checked, not each file: a manifest on the remote vouches for its files.
+      const requests = Number(/ (\d+) requests/.exec(again.stdout)?.[1]);
+      assert.ok(requests <= 5, `a no-op push made ${requests} requests`);
+
+      const clone = await cloneOf(origin);
+      cleanup.push(clone);
+      assert.equal(await clone.exists('data/part-0.csv'), false);
+      ok(await cli(clone, ['pull', '--run-cache']), 'pull');
+      const paths = ['data', 'prepared.txt', 'model'];
+      assert.deepEqual(await snapshot(clone, paths), await snapshot(origin, paths));
+      const repro = await cli(clone, ['repro']);
+      ok(repro, 'repro in the clone');
+      assert.match(repro.stdout, /0 ran, 0 restored, 2 up to date/);
+      assert.equal(await clone.count('runs.log'), 0, 'a stage ran in the clone');
+    });
+
+    test('a clone that sets a param back to a value run elsewhere restores from the shared run-cache', async () => {
+      // Elsewhere: factor 2 is run and pushed, then committed.
+      await origin.write({ 'params.yaml': 'factor: 2\n' });
+      ok(await cli(origin, ['repro']), 'repro factor 2');
+      ok(await cli(origin, ['push', '--run-cache']), 'push factor 2');
+      await origin.git('commit', '-qam', 'factor 2');
+      const weights1 = 'factor=1';
+
+      const clone = await cloneOf(origin);
+      cleanup.push(clone);
+      ok(await cli(clone, ['pull', '--run-cache']), 'pull');
+      assert.match(await clone.read('model/weights.txt'), /factor=2/);
+      await clone.write({ 'params.yaml': 'factor: 1\n' });
+      const repro = await cli(clone, ['repro']);
+      ok(repro, 'repro factor 1');
+      assert.match(repro.stdout, /Stage 'train' restored from the run-cache/);
+      assert.equal(await clone.count('runs.log'), 0, 'train ran instead of being restored');
+      assert.match(await clone.read('model/weights.txt'), new RegExp(weights1));
+
+      // repro --pull in a clone that pulled nothing: every stage comes from the remote.
+      const bare = await cloneOf(origin);
+      cleanup.push(bare);
+      await bare.write({ 'params.yaml': 'factor: 1\n' });
+      const pulled = await cli(bare, ['repro', '--pull']);
+      ok(pulled, 'repro --pull');
+      assert.equal(await bare.count('runs.log'), 0, `a stage ran despite --pull:\n${pulled.all}`);
+      assert.match(await bare.read('model/weights.txt'), /factor=1/);
+    });
+
+    test('status -c lists exactly what is missing on each side', async () => {
+      const clone = await cloneOf(origin);
+      cleanup.push(clone);
+      const remoteObjects = new Set((await remote.keys()).map(hashOfKey).filter((h) => h !== undefined));
+      const before = await cli(clone, ['status', '-c', '--json']);
+      ok(before, 'status -c in a fresh clone');
+      const s1 = JSON.parse(before.stdout) as { notOnRemote: unknown[]; notInCache: { hash: string; path: string }[]; nowhere: unknown[] };
+      assert.deepEqual(s1.notOnRemote, []);
+      assert.deepEqual(s1.nowhere, []);
+      // The clone's lock and data.dvc need 17 objects; status fetched the 2 directory manifests
+      // (to compare the files they list), so 15 are left to pull, each of them on the remote.
+      assert.equal(s1.notInCache.length, 15);
+      for (const o of s1.notInCache) assert.ok(remoteObjects.has(o.hash), `${o.path} said to be on the remote but is not`);
+      assert.ok(s1.notInCache.some((o) => o.path === 'data/sub/extra.csv'));
+
+      ok(await cli(clone, ['pull']), 'pull');
+      await clone.write({ 'notes/extra.txt': 'new data\n' });
+      ok(await cli(clone, ['add', 'notes/extra.txt']), 'add extra');
+      const after = await cli(clone, ['status', '-c', '--json']);
+      ok(after, 'status -c after add');
+      const s2 = JSON.parse(after.stdout) as { notOnRemote: { path: string; hash: string }[]; notInCache: unknown[]; nowhere: unknown[] };
+      assert.deepEqual(s2.notOnRemote.map((o) => o.path), ['notes/extra.txt']);
+      assert.equal(s2.notOnRemote[0]!.hash, blake3Hex('new data\n'));
+      assert.deepEqual(s2.notInCache, []);
+      assert.deepEqual(s2.nowhere, []);
+      const text = await cli(clone, ['status', '-c']);
+      assert.match(text.stdout, /not on remote: +notes\/extra\.txt/);
+    });
+
+    test('a push killed midway and run again completes with no partial or duplicate object', async () => {
+      const repo = await TempRepo.create({ 'README.md': 'kill test\n' });
+      cleanup.push(repo);
+      await mkdir(repo.path('big'), { recursive: true });
+      for (let i = 0; i < 300; i++) await writeFile(repo.path(`big/small-${i}.bin`), randomBytes(4096));
+      // Large enough to go up in parts on S3 (and to take a while through a folder).
+      await writeFile(repo.path('big/large.bin'), randomBytes(70 * 1024 * 1024));
+      ok(await cli(repo, ['add', 'big']), 'add big');
+      ok(await cli(repo, ['remote', 'add', '-d', 'shared', remote.url]), 'remote add');
+      for (const [k, v] of Object.entries(remote.options)) ok(await cli(repo, ['remote', 'modify', 'shared', k, v]), 'remote modify');
+      const before = new Set(await remote.keys());
+      const child = execa(process.execPath, [CLI, 'push', '-j', '2'], { cwd: repo.root, env: { CI: 'true', ...remote.env }, reject: false });
+      let partialSeen = false;
+      await waitFor(async () => {
+        const fresh = (await remote.keys()).filter((k) => !before.has(k)).length;
+        partialSeen ||= (await remote.leftovers()).length > 0;
+        return partialSeen || fresh >= 60;
+      }, 'the push to be under way', 60_000);
+      child.kill('SIGKILL');
+      const killed = await child;
+      assert.equal(killed.signal, 'SIGKILL', `the push finished before it could be killed:\n${killed.all ?? killed.stdout}`);
+      // Requests the killed process had fully sent may still complete on the server: count once
+      // the remote has settled.
+      let landed = -1;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = (await remote.keys()).filter((k) => !before.has(k)).length;
+        if (now === landed) break;
+        landed = now;
+      }
+      assert.ok(landed < 302, `every object was already there (${landed})`);
+
+      const rerun = await cli(repo, ['push']);
+      process.stdout.write(`# after the kill (${landed} had landed): ${rerun.stdout.trim()}\n`);
+      ok(rerun, 'push after the kill');
+      assert.match(rerun.stdout, new RegExp(`^${302 - landed} objects pushed`, 'm'));
+      const objects = await assertRemoteSound(remote);
+      assert.equal(new Set(objects).size, objects.length);
+      // 300 small files, the large one and the manifest, each exactly once.
+      const fresh = (await remote.keys()).filter((k) => !before.has(k));
+      assert.equal(fresh.length, 302);
+      await repo.git('add', '-A');
+      await repo.git('commit', '-qm', 'big');
+      const c2 = await cloneOf(repo);
+      cleanup.push(c2);
+      ok(await cli(c2, ['pull']), 'pull after the interrupted push');
+      assert.deepEqual(await snapshot(c2, ['big']), await snapshot(repo, ['big']));
+    });
+
+    test('an object altered on the remote is refused on pull, named, and kept out of the cache', async () => {
+      const clone = await cloneOf(origin);
+      cleanup.push(clone);
+      const target = blake3Hex('id,value\n3,9\n');
+      const key = `files/b3/${target.slice(0, 2)}/${target.slice(2)}`;
+      const original = await remote.read(key);
+      await remote.tamper(key, Buffer.from('id,value\n3,10\n'));
+      try {
+        const pulled = await cli(clone, ['pull']);
+        assert.equal(pulled.code, 1, pulled.all);
+        assert.match(pulled.stderr, new RegExp(`data/part-3\\.csv \\(object ${key.replace(/[/.]/g, '\\$&')}\\): .*refused, not entered into the cache`));
+        assert.equal(await clone.exists(`.dvc-ts/cache/files/b3/${target.slice(0, 2)}/${target.slice(2)}`), false);
+        assert.deepEqual(await readdir(clone.path('.dvc-ts/tmp/pull')).catch(() => []), [], 'a temp file was left behind');
+        // Everything else arrived in the cache; the directory is not checked out half-made.
+        const other = blake3Hex('id,value\n4,16\n');
+        assert.equal(await clone.exists(`.dvc-ts/cache/files/b3/${other.slice(0, 2)}/${other.slice(2)}`), true);
+        assert.equal(await clone.exists('data/part-3.csv'), false);
+      } finally {
+        await remote.tamper(key, original);
+      }
+      ok(await cli(clone, ['pull']), 'pull once the object is repaired');
+      assert.equal(await clone.read('data/part-3.csv'), 'id,value\n3,9\n');
+    });
+  });
+}
