@@ -98,7 +98,7 @@ export class Hasher {
     const st = statOrUndefined(abs);
     if (st === undefined) return undefined;
     if (!st.isFile()) return NOT_KNOWN;
-    const hash = this.inFlight.has(abs) ? undefined : this.state.getLoaded(abs, st);
+    const hash = this.inFlight.has(abs) ? undefined : this.state.getLoaded(abs, st, false);
     return hash === undefined ? NOT_KNOWN : { hash, size: Number(st.size) };
   }
 
@@ -107,7 +107,7 @@ export class Hasher {
     if (this.inFlight.has(absPath)) return undefined;
     const st = statOrUndefined(absPath);
     if (st === undefined || !st.isFile()) return undefined;
-    const hash = this.state.getLoaded(absPath, st);
+    const hash = this.state.getLoaded(absPath, st, false);
     return hash === undefined ? undefined : { hash, size: Number(st.size) };
   }
 

@@ -88,16 +88,17 @@ export class StateCache {
 
   /**
    * `get` without a promise, for the warm path of a no-op check (thousands of files): undefined
-   * also when the state file is not loaded yet (call `load()` first).
+   * also when the state file is not loaded yet (call `load()` first). `countMiss: false` when a
+   * miss is followed by `get` (which counts it).
    */
-  getLoaded(absPath: string, st: StateStat): string | undefined {
+  getLoaded(absPath: string, st: StateStat, countMiss = true): string | undefined {
     if (!this.loaded) return undefined;
     const e = this.entries.get(this.keyOf(absPath));
     if (e && e.size === Number(st.size) && e.mtimeNs === String(st.mtimeNs) && e.ino === String(st.ino)) {
       this.hits++;
       return e.hash;
     }
-    this.misses++;
+    if (countMiss) this.misses++;
     return undefined;
   }
 
