@@ -55,7 +55,7 @@ export function resolvePipeline(input: ResolveInput): Pipeline {
   const dir = posix.dirname(file.replace(/\\/g, '/'));
   const files = new ParamsFiles(input.readFile);
   const ctx = Context.empty();
-  loadDefaultParams(ctx, dir, files);
+  loadDefaultParams(ctx, dir, files, input.text.includes('${'));
   const vars = entryOf(top, 'vars')?.value;
   if (vars) loadVars(ctx, vars, dir, 'vars', files);
 
