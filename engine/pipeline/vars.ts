@@ -14,7 +14,7 @@ export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
 /**
  * Merge `<dir>/params.yaml` whole, when it exists (as DVC does for interpolation). With
- * `interpolates: false` (the pipeline has no `${`) its values cannot be used, so the file is
+ * `interpolates: false` (the pipeline has no `${` and no `vars`) its values cannot be used, so the file is
  * not parsed whole, only marked as imported: a large params file costs only the keys stages read.
  */
 export function loadDefaultParams(ctx: Context, dir: string, files: ParamsFiles, interpolates = true): void {
