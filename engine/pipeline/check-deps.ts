@@ -2,7 +2,7 @@
 // pipeline is loaded for a command that runs or checks stages (repro, repro --dry, status), with
 // the dep's file:line:col, instead of as a stage failure after its upstream stages have run.
 // Read-only commands (stage list, dag) do not call this: they stay usable on a half-made repo.
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, UserErrors } from '../errors.js';
 import type { Pipeline, StageDef } from '../types.js';
@@ -47,6 +47,8 @@ export function unproducedDeps(pipeline: Pipeline): UnproducedDep[] {
 
 /** A synchronous lstat: thousands of deps are checked, and no promise per file is needed. */
 function exists(path: string): boolean {
+  // access(2) first: no Stats object for the common case; lstat for a dangling symlink.
+  if (existsSync(path)) return true;
   try {
     return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch (e) {
