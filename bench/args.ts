@@ -29,7 +29,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --scale S        workload size factor (default 1; CI uses 0.01 or less)
   --runs N         timed runs per row after one warm-up (default 5)
-  --only W1,W2     run only these workloads (W1 wide, W2 chain, W3 big)
+  --only W1,W4     run only these workloads (W1 wide, W2 chain, W3 big, W4 many files, W5 large params)
   --out FILE       also write the markdown report (with CPU, cores, Node version) to FILE
   --no-peers       dvc-ts only: skip make, Snakemake, DVC and the b3sum/sha256sum/cat/find rows
   --linearity      also run W1 at 10× the scale and report the growth ratio (slow)

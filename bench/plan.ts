@@ -47,6 +47,9 @@ interface Workspaces {
   dvc: string;
 }
 
+/** More files than this are given to the physical tools through `find | xargs`, not argv. */
+const FILES_ON_COMMAND_LINE = 20_000;
+
 export function planWorkload(workload: Workload, baseDir: string, programs: Programs, options: PlanOptions): WorkloadPlan {
   const ws: Workspaces = {
     data: join(baseDir, 'data'),
@@ -57,9 +60,12 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
     dvc: join(baseDir, 'dvc'),
   };
   const peers = options.peers && !options.minimal;
-  const make = peers ? programs.make : undefined;
-  const snakemake = peers ? programs.snakemake : undefined;
-  const dvc = peers ? programs.dvc : undefined;
+  const canRun = (tool: 'make' | 'snakemake' | 'dvc') => peers && (workload.peers ?? [tool]).includes(tool);
+  const make = canRun('make') ? programs.make : undefined;
+  // On W4 plain make tries its built-in rules on 100,000 files (minutes a run): -r for every row.
+  const makeBuild = workload.id === 'W4' ? ['-r'] : [];
+  const snakemake = canRun('snakemake') ? programs.snakemake : undefined;
+  const dvc = canRun('dvc') ? programs.dvc : undefined;
   const withCommands = !options.minimal;
   const dvcTs = (...args: string[]): CommandSpec => ({ argv: [programs.node, programs.cli, ...args], cwd: ws.dvcTs });
   const stages = workload.stages.length;
@@ -102,7 +108,7 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
   const cold: PlannedRow[] = [];
   if (withCommands) cold.push(row('cold', 'commands', 'commands alone', 'sh', 'sh run-commands.sh', { argv: ['sh', 'run-commands.sh'], cwd: ws.commands }, { prepare: () => removeOuts(ws.commands, workload) }));
   cold.push(row('cold', 'dvc-ts:repro', 'cold repro', 'dvc-ts', 'dvc-ts repro', dvcTs('repro'), { prepare: () => resetDvcTs(ws.dvcTs, workload) }));
-  if (make) cold.push(row('cold', 'make:build', 'cold build', 'make', 'make', { argv: [make], cwd: ws.make }, { prepare: () => removeOuts(ws.make, workload) }));
+  if (make) cold.push(row('cold', 'make:build', 'cold build', 'make', ['make', ...makeBuild].join(' '), { argv: [make, ...makeBuild], cwd: ws.make }, { prepare: () => removeOuts(ws.make, workload) }));
   if (snakemake) {
     cold.push(row('cold', 'snakemake:build', 'cold build', 'snakemake', 'snakemake --cores 1', { argv: [snakemake, '--cores', '1'], cwd: ws.snakemake }, {
       prepare: async () => {
@@ -121,15 +127,24 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
     }));
   }
 
-  // No-op: nothing changed since the last build; the floor is node's own start-up and make -q.
+  // No-op: nothing changed since the last build. The floors are node's own start-up and
+  // `make -r -q`, which stats the same files; plain `make -q` is shown but is no floor: it tries
+  // make's built-in implicit rules on every data file (seconds on W1).
   const noop: PlannedRow[] = [];
-  if (withCommands) noop.push(row('noop', 'node:start', 'node start-up', 'node', 'node -e 0', { argv: [programs.node, '-e', '0'], cwd: ws.dvcTs }));
+  if (withCommands) {
+    noop.push(row('noop', 'node:start', 'node start-up', 'node', 'node -e 0', { argv: [programs.node, '-e', '0'], cwd: ws.dvcTs }));
+    if (workload.id === 'W1') {
+      noop.push(row('noop', 'dvc-ts:version', 'start-up', 'dvc-ts', 'dvc-ts --version', dvcTs('--version')));
+      noop.push(row('noop', 'dvc-ts:help', 'start-up', 'dvc-ts', 'dvc-ts --help', dvcTs('--help')));
+    }
+  }
   if (make) {
-    noop.push(row('noop', 'make:q', 'no-op check', 'make', 'make -q', { argv: [make, '-q'], cwd: ws.make }));
-    // -r drops make's built-in implicit rules, which it otherwise tries on every data file:
-    // the true floor of an mtime check.
-    noop.push(row('noop', 'make:rq', 'no-op check', 'make', 'make -r -q', { argv: [make, '-r', '-q'], cwd: ws.make }));
-    noop.push(row('noop', 'make:noop', 'no-op build', 'make', 'make', { argv: [make], cwd: ws.make }));
+    // -r drops make's built-in implicit rules: the true floor of an mtime check.
+    noop.push(row('noop', 'make:rq', 'no-op check (floor)', 'make', 'make -r -q', { argv: [make, '-r', '-q'], cwd: ws.make }));
+    if (makeBuild.length === 0) {
+      noop.push(row('noop', 'make:q', 'no-op check (built-in rules tried)', 'make', 'make -q', { argv: [make, '-q'], cwd: ws.make }));
+      noop.push(row('noop', 'make:noop', 'no-op build', 'make', 'make', { argv: [make], cwd: ws.make }));
+    }
   }
   noop.push(row('noop', 'dvc-ts:status', 'no-op status (warm re-check)', 'dvc-ts', 'dvc-ts status', dvcTs('status')));
   noop.push(row('noop', 'dvc-ts:repro', 'no-op repro', 'dvc-ts', 'dvc-ts repro', dvcTs('repro')));
@@ -169,13 +184,17 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
       const files = t.files;
       const phys = (key: string, tool: string, label: string, argv: string[], bytes: number | undefined) =>
         rows.push(row(group, key, figure, tool, label, { argv, cwd: ws.data }, bytes !== undefined ? { bytes } : {}));
+      // Past the kernel's argument limit the files are listed by find (its cost is in the figure).
+      const viaFind = files.length > FILES_ON_COMMAND_LINE;
       const list = files.length === 1 ? files[0]! : `${t.walkDir}/… (${files.length} files)`;
+      const over = (argv: string[]): string[] => (viaFind ? ['sh', '-c', `find ${t.walkDir} -type f -print0 | xargs -0 ${argv.join(' ')} > /dev/null`] : [...argv, ...files]);
+      const shown = (cmd: string) => (viaFind ? `find ${t.walkDir} -type f -print0 | xargs -0 ${cmd}` : `${cmd} ${list}`);
       if (programs.b3sum) {
-        phys('b3sum:1', 'b3sum', `b3sum --num-threads 1 ${list}`, [programs.b3sum, '--num-threads', '1', ...files], t.bytes);
-        phys('b3sum:all', 'b3sum', `b3sum ${list}`, [programs.b3sum, ...files], t.bytes);
+        phys('b3sum:1', 'b3sum', shown('b3sum --num-threads 1'), over([programs.b3sum, '--num-threads', '1']), t.bytes);
+        phys('b3sum:all', 'b3sum', shown('b3sum'), over([programs.b3sum]), t.bytes);
       }
-      if (programs.sha256sum) phys('sha256sum', 'sha256sum', `sha256sum ${list}`, [programs.sha256sum, ...files], t.bytes);
-      phys('cat', 'cat', `cat ${list} > /dev/null`, ['cat', ...files], t.bytes);
+      if (programs.sha256sum) phys('sha256sum', 'sha256sum', shown('sha256sum'), over([programs.sha256sum]), t.bytes);
+      phys('cat', 'cat', `${shown('cat')} > /dev/null`, over(['cat']), t.bytes);
       phys('find-stat', 'find', `find ${t.walkDir} -type f | xargs stat`, ['sh', '-c', `find ${t.walkDir} -type f | xargs stat > /dev/null`], undefined);
     }
     groups.push(rows);
@@ -206,12 +225,18 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
 
   // One dep changed: new bytes each run (so no cache of an earlier run can answer).
   const changed: PlannedRow[] = [row('changed', 'dvc-ts:repro', 'repro after one dep changed', 'dvc-ts', 'dvc-ts repro', dvcTs('repro'), { prepare: (r) => changeDepFile(ws.dvcTs, workload, r + 1) })];
-  if (make) changed.push(row('changed', 'make:build', 'build after one dep changed', 'make', 'make', { argv: [make], cwd: ws.make }, { prepare: (r) => changeDepFile(ws.make, workload, r + 1) }));
+  if (make) changed.push(row('changed', 'make:build', 'build after one dep changed', 'make', ['make', ...makeBuild].join(' '), { argv: [make, ...makeBuild], cwd: ws.make }, { prepare: (r) => changeDepFile(ws.make, workload, r + 1) }));
   if (snakemake) changed.push(row('changed', 'snakemake:build', 'build after one dep changed', 'snakemake', 'snakemake --cores 1', { argv: [snakemake, '--cores', '1'], cwd: ws.snakemake }, { prepare: (r) => changeDepFile(ws.snakemake, workload, r + 1) }));
   if (dvc) changed.push(row('changed', 'dvc:repro', 'repro after one dep changed', 'dvc', 'dvc repro', { argv: [dvc, 'repro'], cwd: ws.dvc }, { prepare: (r) => changeDepFile(ws.dvc, workload, r + 1) }));
   groups.push(changed);
 
   const notes: string[] = [];
+  if (workload.id === 'W4') {
+    notes.push('Snakemake has no rows: a rule with 100,000 inputs takes it minutes to plan. make lists every file as a prerequisite of the one out and runs with -r (its built-in rules, tried on every file, would take minutes).');
+  }
+  if (workload.id === 'W5') {
+    notes.push('Only dvc-ts (and DVC) read params: make and Snakemake have no rows. The figure that matters is peak RSS.');
+  }
   if (workload.id === 'W2') {
     notes.push(`After the change dvc-ts reruns ${workload.rerunsAfterChange} stage (its out is unchanged, so early cutoff stops there); make and Snakemake go by mtimes and rerun all ${stages}.`);
   }

@@ -25,6 +25,10 @@ export function renderPipelineYaml(workload: Workload): string {
     for (const d of s.deps) lines.push(`      - ${q(d)}`);
     lines.push('    outs:');
     for (const o of s.outs) lines.push(`      - ${q(o)}`);
+    if (s.params?.length) {
+      lines.push('    params:');
+      for (const p of s.params) lines.push(`      - ${q(p)}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -2,8 +2,11 @@
 // which file one "change" rewrites. Everything on disk (data, pipeline files for each tool) is
 // derived from these specs, so every tool runs exactly the same work.
 
-export type WorkloadId = 'W1' | 'W2' | 'W3';
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3'];
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+
+/** Peer tools that can express a workload (make and Snakemake have no params, and 100,000 inputs make Snakemake's DAG take minutes). */
+export type PeerTool = 'make' | 'snakemake' | 'dvc';
 
 /** A file the generator writes before any tool runs. */
 export interface DataFile {
@@ -22,6 +25,8 @@ export interface BenchStage {
   /** Workspace-relative paths; a directory dep is listed once, as the directory. */
   deps: string[];
   outs: string[];
+  /** `params.yaml` keys the stage reads (dvc-ts and DVC only). */
+  params?: string[];
 }
 
 /** A set of stages whose deps are hashed together in the cold-hashing figure. */
@@ -58,6 +63,8 @@ export interface Workload {
   hashTargets: HashTarget[];
   /** Total bytes of all data files. */
   bytes: number;
+  /** Peers that can run this workload (default: all). */
+  peers?: readonly PeerTool[];
 }
 
 const KB = 1000;
@@ -189,6 +196,78 @@ export function bigWorkload(scale: number): Workload {
   };
 }
 
+/** W4 at scale 1: one stage over a directory of 100,000 files of 1 KB. */
+export const W4_FILES = 100_000;
+export const W4_FILE_BYTES = 1 * KB;
+const W4_FILES_PER_SUBDIR = 1000;
+
+/**
+ * W4 many: a dataset of many small files as one directory dep (in 1,000-file subdirectories, as
+ * datasets usually are). The file count scales; the no-op check is a stat per file.
+ */
+export function manyFilesWorkload(scale: number): Workload {
+  const count = Math.max(1, Math.round(W4_FILES * scale));
+  const files: DataFile[] = [];
+  for (let f = 0; f < count; f++) {
+    files.push({ path: `many/d${pad(Math.floor(f / W4_FILES_PER_SUBDIR), 3)}/f${pad(f % W4_FILES_PER_SUBDIR, 3)}.bin`, bytes: W4_FILE_BYTES });
+  }
+  const bytes = sumBytes(files);
+  return {
+    id: 'W4',
+    title: 'W4 many files',
+    shape: `one stage over a directory of ${files.length} files of ${W4_FILE_BYTES / KB} KB (${formatBytes(bytes)})`,
+    files,
+    dirs: ['out'],
+    stages: [{ name: 'count', cmd: 'ls many | wc -l > out/count.txt', deps: ['many'], outs: ['out/count.txt'] }],
+    changeFile: files[0]!.path,
+    changeKind: 'replace',
+    rerunsAfterChange: 1,
+    hashTargets: [{ label: 'dir', stages: ['count'], files: files.map((f) => f.path), walkDir: 'many', bytes }],
+    bytes,
+    peers: ['make', 'dvc'],
+  };
+}
+
+/** W5 at scale 1: a params file of 50 MB. */
+export const W5_PARAMS_BYTES = 50_000_000;
+
+/**
+ * The text of a large `params.yaml` (pure): the few keys a stage reads, then `bulk`, a mapping of
+ * many small records (a grid, a vocabulary, per-class weights) that no stage reads.
+ */
+export function largeParamsText(bytes: number): string {
+  const head = 'train:\n  lr: 0.01\n  epochs: 10\nbulk:\n';
+  const parts = [head];
+  let size = head.length;
+  for (let i = 0; size < bytes; i++) {
+    const rec = `  k${pad(i, 7)}:\n    name: "record ${i} of the bulk table"\n    weight: ${(i % 997) / 997}\n    tags: [a, b, c]\n`;
+    parts.push(rec);
+    size += rec.length;
+  }
+  return parts.join('');
+}
+
+/** W5 params: one stage reads two keys of a large params file. */
+export function largeParamsWorkload(scale: number): Workload {
+  const text = largeParamsText(Math.max(1000, Math.round(W5_PARAMS_BYTES * scale)));
+  const input = 'w5/input.txt';
+  const files: DataFile[] = [{ path: 'params.yaml', bytes: text.length, text }, { path: input, bytes: 10 * KB }];
+  return {
+    id: 'W5',
+    title: 'W5 large params',
+    shape: `one stage reading 2 keys of a ${formatBytes(text.length)} params.yaml`,
+    files,
+    dirs: ['out'],
+    stages: [{ name: 'train', cmd: 'wc -c w5/input.txt > out/train.txt', deps: [input], outs: ['out/train.txt'], params: ['train.lr', 'train.epochs'] }],
+    changeFile: input,
+    changeKind: 'replace',
+    rerunsAfterChange: 1,
+    hashTargets: [],
+    bytes: sumBytes(files),
+    peers: ['dvc'],
+  };
+}
+
 export function buildWorkload(id: WorkloadId, scale: number): Workload {
   switch (id) {
     case 'W1':
@@ -197,6 +276,10 @@ export function buildWorkload(id: WorkloadId, scale: number): Workload {
       return chainWorkload(scale);
     case 'W3':
       return bigWorkload(scale);
+    case 'W4':
+      return manyFilesWorkload(scale);
+    case 'W5':
+      return largeParamsWorkload(scale);
   }
 }
 

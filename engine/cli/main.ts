@@ -1,44 +1,58 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { environmentError, isUserError } from '../errors.js';
-import { stopWritingWhenClosed } from '../run/output.js';
-import { registerInit } from './init.js';
-import { registerRepro } from './repro.js';
-import { registerStatus } from './status.js';
-import { registerStage } from './stage.js';
-import { registerDag } from './dag.js';
-import { registerCheckout } from './checkout.js';
-import { registerPlots } from './plots.js';
-import { registerMetrics } from './metrics.js';
-import { registerParams } from './params.js';
-import { registerGc } from './gc.js';
-import { registerCommit } from './commit.js';
-import { registerCache } from './cache.js';
-import { registerExp } from './exp.js';
+// The CLI's entry. Start-up is paid on every command, so nothing heavy is imported here:
+// `--version` is answered before commander loads, a known command loads only its own module
+// (each of which imports its heavy modules inside its action), and `--help` or an unknown word
+// loads every command module so help and suggestions are complete.
+import type { Command } from 'commander';
 import { VERSION } from '../version.js';
-// Tracked data and remotes (issue 11).
-import { registerAdd } from './add.js';
-import { registerRemote } from './remote.js';
-import { registerPush } from './push.js';
-import { registerPull } from './pull.js';
-import { registerFetch } from './fetch.js';
 
-/** Every command file registers itself; heavy modules are imported inside the actions only. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Every top-level command and the module that registers it (one command per file). */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./init.js')).registerInit,
+  repro: async () => (await import('./repro.js')).registerRepro,
+  status: async () => (await import('./status.js')).registerStatus,
+  stage: async () => (await import('./stage.js')).registerStage,
+  dag: async () => (await import('./dag.js')).registerDag,
+  checkout: async () => (await import('./checkout.js')).registerCheckout,
+  plots: async () => (await import('./plots.js')).registerPlots,
+  metrics: async () => (await import('./metrics.js')).registerMetrics,
+  params: async () => (await import('./params.js')).registerParams,
+  gc: async () => (await import('./gc.js')).registerGc,
+  cache: async () => (await import('./cache.js')).registerCache,
+  commit: async () => (await import('./commit.js')).registerCommit,
+  exp: async () => (await import('./exp.js')).registerExp,
+  // Tracked data and remotes.
+  add: async () => (await import('./add.js')).registerAdd,
+  remote: async () => (await import('./remote.js')).registerRemote,
+  push: async () => (await import('./push.js')).registerPush,
+  pull: async () => (await import('./pull.js')).registerPull,
+  fetch: async () => (await import('./fetch.js')).registerFetch,
+};
+
+/**
+ * The program with the commands `argv` can reach: only the named command when the first word
+ * is one (its options and subcommands are its own), else all of them.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('dvc-ts')
     .description('Declarative, content-hashed ML pipelines with gated stages (dvc.yaml-compatible)')
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerInit, registerRepro, registerStatus, registerStage, registerDag, registerCheckout, registerPlots, registerMetrics, registerParams, registerGc, registerCache, registerCommit, registerExp, registerAdd, registerRemote, registerPush, registerPull, registerFetch]) {
-    register(program);
-  }
+  const first = argv[2];
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((n) => COMMANDS[n]!()));
+  for (const register of registers) register(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const [{ CommanderError }, { environmentError, isUserError }] = await Promise.all([import('commander'), import('../errors.js')]);
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
@@ -54,23 +68,35 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const stdoutFailure = stopWritingWhenClosed(process.stdout);
-stopWritingWhenClosed(process.stderr);
-// Output lost to a full disk or the like is a failure; a reader that left (EPIPE) is not. Checked
-// on exit, since a write error is reported after the write that failed.
-process.once('exit', (code) => {
-  const lost = stdoutFailure();
-  if (!lost || lost.code === 'EPIPE') return;
-  const why = environmentError(lost, { action: 'write to', path: 'the standard output' });
-  process.stderr.write(`error: ${why ? why.format() : `cannot write to the standard output: ${lost.message}`}\n`);
-  if (code === 0) process.exitCode = 1;
-});
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`dvc-ts: ${String(e)}\n`);
-    process.exitCode = 3;
-  },
-);
+async function guardOutput(): Promise<void> {
+  const { stopWritingWhenClosed } = await import('../run/output.js');
+  const stdoutFailure = stopWritingWhenClosed(process.stdout);
+  stopWritingWhenClosed(process.stderr);
+  // Output lost to a full disk or the like is a failure; a reader that left (EPIPE) is not.
+  // Checked on exit, since a write error is reported after the write that failed.
+  const { environmentError } = await import('../errors.js');
+  process.once('exit', (code) => {
+    const lost = stdoutFailure();
+    if (!lost || lost.code === 'EPIPE') return;
+    const why = environmentError(lost, { action: 'write to', path: 'the standard output' });
+    process.stderr.write(`error: ${why ? why.format() : `cannot write to the standard output: ${lost.message}`}\n`);
+    if (code === 0) process.exitCode = 1;
+  });
+}
+
+const argv = process.argv;
+if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  guardOutput()
+    .then(() => main(argv))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => {
+        process.stderr.write(`dvc-ts: ${String(e)}\n`);
+        process.exitCode = 3;
+      },
+    );
+}

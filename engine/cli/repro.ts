@@ -74,7 +74,8 @@ export function registerRepro(program: Command): void {
       }
       const { runRepro } = await import('../api/repro.js');
       if ((opts.message || opts.branch) && !opts.commit) throw new UserError('--message and --branch go with --commit');
-      const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets });
+      // "in N ms" covers the whole command: performance.now() counts from the process's start.
+      const summary = await runRepro(root, { ...opts, file, single: opts.singleItem, targets, startedAt: 0 });
       process.exitCode = summary.interrupted ? 130 : summary.failed ? 1 : 0;
       if (opts.commit && !opts.dry && process.exitCode === 0) {
         const { runCommit } = await import('../api/commit.js');

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { PIPELINE_FILES } from '../pipeline/load.js';
+import { PIPELINE_FILES } from '../pipeline/files.js';
 
 export interface Project {
   /** The repository root: where `.dvc-ts/` (the cache, the config) lives. */

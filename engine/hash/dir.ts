@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
 import { blake3Hex, isHexDigest } from './digest.js';
@@ -135,6 +135,8 @@ export async function listFiles(absDir: string): Promise<string[]> {
 export interface HashDirOptions {
   /** How each file is hashed; the Hasher passes its state-cached, concurrency-bounded one. */
   hashFile?: (absPath: string, relpath: string) => Promise<FileDigest>;
+  /** Tried first: a digest known without reading (the state cache), or undefined. */
+  hashFileSync?: (absPath: string) => FileDigest | undefined;
   /** Files hashed at once when `hashFile` is not given. */
   concurrency?: number;
 }
@@ -153,11 +155,17 @@ export async function hashDir(absDir: string, options: HashDirOptions = {}): Pro
     digestOf = (abs) => limit(() => hashFile(abs));
   }
   const fileHash = digestOf;
-  const manifest = await Promise.all(
-    relpaths.map(async (relpath): Promise<ManifestEntry> => {
-      const d = await fileHash(join(absDir, ...relpath.split('/')), relpath);
-      return { relpath, hash: d.hash, size: d.size };
-    }),
-  );
+  const known = options.hashFileSync;
+  const base = absDir.endsWith(sep) ? absDir : absDir + sep;
+  const manifest: ManifestEntry[] = new Array(relpaths.length);
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < relpaths.length; i++) {
+    const relpath = relpaths[i]!;
+    const abs = base + (sep === '/' ? relpath : relpath.split('/').join(sep));
+    const d = known?.(abs);
+    if (d) manifest[i] = { relpath, hash: d.hash, size: d.size };
+    else pending.push(fileHash(abs, relpath).then((x) => void (manifest[i] = { relpath, hash: x.hash, size: x.size })));
+  }
+  await Promise.all(pending);
   return { info: manifestHashInfo(manifest), manifest };
 }

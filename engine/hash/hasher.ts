@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
@@ -67,17 +67,17 @@ export class Hasher {
    * For a directory the manifest is kept: see `lastDirSnapshot`.
    */
   async hashPath(relPath: string): Promise<HashInfo | undefined> {
+    await this.state.load();
+    const quick = this.hashPathSync(relPath);
+    if (quick !== NOT_KNOWN) return quick;
     const abs = this.absPath(relPath);
-    let st: BigIntStats;
-    try {
-      st = await stat(abs, { bigint: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw e;
-    }
+    const st = statOrUndefined(abs);
+    if (st === undefined) return undefined;
     if (st.isDirectory()) {
-      const { info, manifest } = await hashDir(abs, { hashFile: (fileAbs) => this.hashFileCached(fileAbs) });
+      const { info, manifest } = await hashDir(abs, {
+        hashFile: (fileAbs) => this.hashFileCached(fileAbs),
+        hashFileSync: (fileAbs) => this.cachedDigestSync(fileAbs),
+      });
       this.dirSnapshots.set(relPath, { info, manifest });
       return info;
     }
@@ -86,6 +86,29 @@ export class Hasher {
       return { hash: d.hash, size: d.size };
     }
     throw new UserError(`${relPath} is neither a file nor a directory and cannot be hashed`);
+  }
+
+  /**
+   * The warm path of a no-op check, without a promise: a missing path (undefined) or a file the
+   * state cache answers; NOT_KNOWN when the file must be read or the path is a directory. The
+   * state must be loaded (`state.load()`), else every file is NOT_KNOWN.
+   */
+  hashPathSync(relPath: string): HashInfo | undefined | typeof NOT_KNOWN {
+    const abs = this.absPath(relPath);
+    const st = statOrUndefined(abs);
+    if (st === undefined) return undefined;
+    if (!st.isFile()) return NOT_KNOWN;
+    const hash = this.inFlight.has(abs) ? undefined : this.state.getLoaded(abs, st, false);
+    return hash === undefined ? NOT_KNOWN : { hash, size: Number(st.size) };
+  }
+
+  /** A file's digest when the state cache answers it (one synchronous stat), else undefined. */
+  cachedDigestSync(absPath: string): FileDigest | undefined {
+    if (this.inFlight.has(absPath)) return undefined;
+    const st = statOrUndefined(absPath);
+    if (st === undefined || !st.isFile()) return undefined;
+    const hash = this.state.getLoaded(absPath, st, false);
+    return hash === undefined ? undefined : { hash, size: Number(st.size) };
   }
 
   /** The manifest from the most recent `hashPath` of this directory in this process. */
@@ -123,6 +146,19 @@ export class Hasher {
       await this.state.set(abs, after, digest.hash, { hashedSinceMs: since });
     }
     return digest;
+  }
+}
+
+/** Returned by `hashPathSync` when only the asynchronous path can answer. */
+export const NOT_KNOWN: unique symbol = Symbol('not known');
+
+/** A synchronous stat (following symlinks): no promise and no thread-pool round trip per file. */
+function statOrUndefined(abs: string): BigIntStats | undefined {
+  try {
+    return statSync(abs, { bigint: true, throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
   }
 }
 

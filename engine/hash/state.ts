@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { environmentErrorCode, isUserError } from '../errors.js';
@@ -57,10 +57,13 @@ export class StateCache {
 
   private readonly entries = new Map<string, StateEntry>();
   private loading: Promise<void> | undefined;
+  private loaded = false;
   private dirty = false;
+  private readonly rootPrefix: string;
 
   constructor(root: string, options: { file?: string } = {}) {
     this.root = resolve(root);
+    this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
     this.file = options.file ?? join(this.root, STATE_RELPATH);
   }
 
@@ -71,19 +74,31 @@ export class StateCache {
 
   /** Read the state file once; later calls share the same promise. Never rejects. */
   load(): Promise<void> {
-    this.loading ??= this.readStateFile();
+    this.loading ??= this.readStateFile().finally(() => {
+      this.loaded = true;
+    });
     return this.loading;
   }
 
   /** The recorded hash when `st` still matches what was hashed, else undefined. */
   async get(absPath: string, st: StateStat): Promise<string | undefined> {
     await this.load();
+    return this.getLoaded(absPath, st);
+  }
+
+  /**
+   * `get` without a promise, for the warm path of a no-op check (thousands of files): undefined
+   * also when the state file is not loaded yet (call `load()` first). `countMiss: false` when a
+   * miss is followed by `get` (which counts it).
+   */
+  getLoaded(absPath: string, st: StateStat, countMiss = true): string | undefined {
+    if (!this.loaded) return undefined;
     const e = this.entries.get(this.keyOf(absPath));
     if (e && e.size === Number(st.size) && e.mtimeNs === String(st.mtimeNs) && e.ino === String(st.ino)) {
       this.hits++;
       return e.hash;
     }
-    this.misses++;
+    if (countMiss) this.misses++;
     return undefined;
   }
 
@@ -131,6 +146,8 @@ export class StateCache {
 
   /** Keys are relative to the root so the state survives moving the repository. */
   private keyOf(absPath: string): string {
+    // The common case, a normalized path below the root, without path.resolve's cost.
+    if (absPath.startsWith(this.rootPrefix) && isNormalTail(absPath, this.rootPrefix.length)) return absPath.slice(this.rootPrefix.length);
     return relative(this.root, resolve(absPath));
   }
 
@@ -150,6 +167,12 @@ export class StateCache {
     // Entries set before the load finished (none in practice: every method awaits load) win.
     for (const [k, e] of parsed) if (!this.entries.has(k)) this.entries.set(k, e);
   }
+}
+
+/** True when `p` from `start` on has no empty, `.` or `..` segment and no trailing separator. */
+function isNormalTail(p: string, start: number): boolean {
+  if (p.length === start || p.endsWith(sep)) return false;
+  return !p.includes(`${sep}${sep}`, start - 1) && !p.includes(`${sep}.`, start - 1) && !p.startsWith('.', start);
 }
 
 /** True when an mtime is within the file system's stamp granularity of `sinceMs` or later. */

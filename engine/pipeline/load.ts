@@ -9,9 +9,10 @@ import { toRepoPath } from '../util/paths.js';
 import type { ReadFile } from './params-files.js';
 import { cachedPipeline, digestText, rememberPipeline } from './load-cache.js';
 import type { MissingParamsPolicy } from './stage.js';
+import { PIPELINE_FILES } from './files.js';
 
 /** Pipeline file names, in order of preference. */
-export const PIPELINE_FILES = ['pipeline.yaml', 'dvc.yaml'] as const;
+export { PIPELINE_FILES };
 
 export interface LoadOptions {
   /** Pipeline file (relative to root, or absolute inside it) instead of pipeline.yaml / dvc.yaml. */

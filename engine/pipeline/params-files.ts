@@ -4,7 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { UserError } from '../errors.js';
 import type { ParamSource, ParamValues } from '../types.js';
 import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
-import type { YMap, YNode } from './yaml-tree.js';
+import type { YEntry, YMap, YNode } from './yaml-tree.js';
 
 /** Reads a repository-relative file; undefined when there is no such file. */
 export type ReadFile = (repoPath: string) => string | undefined;
@@ -12,18 +12,115 @@ export type ReadFile = (repoPath: string) => string | undefined;
 /** One loaded params file: its top-level mapping. */
 export type ParamsTree = YMap;
 
+/**
+ * YAML params files from this size on are parsed by top-level section, only the sections stages
+ * read: a 50 MB file parsed whole takes gigabytes (the yaml package's document model).
+ */
+export const SECTIONED_PARSE_BYTES = 1_000_000;
+
 export class ParamsFiles {
   private readonly cache = new Map<string, ParamsTree | undefined>();
+  private readonly texts = new Map<string, string | undefined>();
+  private readonly sectioned = new Map<string, SectionedYaml | undefined>();
 
   constructor(private readonly read: ReadFile) {}
 
-  /** The file's tree, or undefined when it does not exist. Throws UserError when unreadable. */
-  load(repoPath: string): ParamsTree | undefined {
+  /** True when the file exists (read once, not parsed). */
+  exists(repoPath: string): boolean {
+    return this.text(repoPath) !== undefined;
+  }
+
+  /**
+   * The file's tree, or undefined when it does not exist. Throws UserError when unreadable.
+   * `topKeys`: the top-level keys the caller will look into; a large YAML file is then parsed
+   * only there (the tree holds only those entries).
+   */
+  load(repoPath: string, topKeys?: readonly string[]): ParamsTree | undefined {
     if (this.cache.has(repoPath)) return this.cache.get(repoPath);
-    const text = this.read(repoPath);
-    const tree = text === undefined ? undefined : parseParamsText(repoPath, text);
+    const text = this.text(repoPath);
+    if (text === undefined) return undefined;
+    if (topKeys && text.length >= SECTIONED_PARSE_BYTES && isYamlPath(repoPath)) {
+      if (!this.sectioned.has(repoPath)) this.sectioned.set(repoPath, SectionedYaml.index(repoPath, text));
+      const sections = this.sectioned.get(repoPath);
+      if (sections) return sections.tree(topKeys);
+    }
+    const tree = parseParamsText(repoPath, text);
     this.cache.set(repoPath, tree);
     return tree;
+  }
+
+  private text(repoPath: string): string | undefined {
+    if (!this.texts.has(repoPath)) this.texts.set(repoPath, this.read(repoPath));
+    return this.texts.get(repoPath);
+  }
+}
+
+function isYamlPath(repoPath: string): boolean {
+  const lower = repoPath.toLowerCase();
+  return !lower.endsWith('.json') && !lower.endsWith('.toml') && !lower.endsWith('.py');
+}
+
+/** A top-level key line a section parse can trust: a plain key that YAML reads as a string. */
+const SECTION_KEY = /^([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]|\r?$)/;
+const NOT_A_STRING_KEY = /^(?:true|false|null|True|False|Null|TRUE|FALSE|NULL)$/;
+/** Anchors, aliases and merges may cross sections: such a file is parsed whole. */
+const CROSS_SECTION = /(?:^|[\s[{,:-])[&*][^\s,\]}]|<<\s*:/m;
+
+/** A large YAML mapping split at its top-level keys; each section is parsed when first asked for. */
+class SectionedYaml {
+  private readonly parsed = new Map<string, YEntry | undefined>();
+
+  private constructor(
+    private readonly file: string,
+    private readonly text: string,
+    private readonly sections: Map<string, { start: number; end: number; line: number }>,
+  ) {}
+
+  /** The sections of `text`, or undefined when its shape is not a plain top-level mapping. */
+  static index(file: string, text: string): SectionedYaml | undefined {
+    if (CROSS_SECTION.test(text)) return undefined;
+    const sections = new Map<string, { start: number; end: number; line: number }>();
+    let last: { start: number; end: number; line: number } | undefined;
+    let line = 1;
+    for (let at = text.charCodeAt(0) === 0xfeff ? 1 : 0; at < text.length; line++) {
+      const nl = text.indexOf('\n', at);
+      const end = nl < 0 ? text.length : nl + 1;
+      const c = text[at];
+      if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== '#') {
+        const m = SECTION_KEY.exec(text.slice(at, Math.min(nl < 0 ? text.length : nl, at + 256)));
+        // Anything else at column 0 (a document marker, a list, a flow mapping, a quoted key):
+        // the whole-file parser must see it.
+        if (!m || NOT_A_STRING_KEY.test(m[1]!) || sections.has(m[1]!)) return undefined;
+        if (last) last.end = at;
+        last = { start: at, end: text.length, line };
+        sections.set(m[1]!, last);
+      }
+      at = end;
+    }
+    return new SectionedYaml(file, text, sections);
+  }
+
+  /** A mapping of the asked keys that exist, in file order. */
+  tree(keys: readonly string[]): ParamsTree {
+    const entries: YEntry[] = [];
+    for (const key of new Set(keys)) {
+      const e = this.entry(key);
+      if (e) entries.push(e);
+    }
+    entries.sort((a, b) => a.keyPos.line - b.keyPos.line);
+    return { kind: 'map', entries, pos: { file: this.file, line: 1, col: 1 } };
+  }
+
+  private entry(key: string): YEntry | undefined {
+    if (this.parsed.has(key)) return this.parsed.get(key);
+    const s = this.sections.get(key);
+    let entry: YEntry | undefined;
+    if (s) {
+      const node = parseYamlTree(this.text.slice(s.start, s.end), { file: this.file, firstLine: s.line });
+      entry = node?.kind === 'map' ? node.entries.find((e) => e.key === key) : undefined;
+    }
+    this.parsed.set(key, entry);
+    return entry;
   }
 }
 
@@ -88,6 +185,12 @@ export function lookupParam(tree: YNode, dottedKey: string): YNode | undefined {
   return node;
 }
 
+/** The top-level key a dotted key starts with. */
+export function topKeyOf(dottedKey: string): string {
+  const dot = dottedKey.indexOf('.');
+  return dot < 0 ? dottedKey : dottedKey.slice(0, dot);
+}
+
 export interface ParamsRead {
   values: ParamValues;
   /** Params files that do not exist. */
@@ -103,7 +206,7 @@ export interface ParamsRead {
 export function readParamSources(files: ParamsFiles, sources: readonly ParamSource[]): ParamsRead {
   const read: ParamsRead = { values: {}, missingFiles: [], missingKeys: [] };
   for (const { file, keys } of sources) {
-    const tree = files.load(file);
+    const tree = files.load(file, keys === null ? undefined : keys.map(topKeyOf));
     if (tree === undefined) {
       read.missingFiles.push(file);
       continue;

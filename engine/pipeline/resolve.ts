@@ -55,8 +55,10 @@ export function resolvePipeline(input: ResolveInput): Pipeline {
   const dir = posix.dirname(file.replace(/\\/g, '/'));
   const files = new ParamsFiles(input.readFile);
   const ctx = Context.empty();
-  loadDefaultParams(ctx, dir, files);
   const vars = entryOf(top, 'vars')?.value;
+  // Without `${` nor `vars` nothing can read params.yaml's values as a whole (a `vars` entry may
+  // not redefine one of its keys, so vars need them too).
+  loadDefaultParams(ctx, dir, files, vars !== undefined || input.text.includes('${'));
   if (vars) loadVars(ctx, vars, dir, 'vars', files);
 
   const resolver = new StageResolver(ctx, dir, files, sink, input.missingParams ?? 'error', input.maxGenerated ?? DEFAULT_MAX_GENERATED);

@@ -5,7 +5,7 @@ import type { DepSpec, GateSpec, OutKind, OutSpec, ParamSource, ParamValues, Plo
 import { isSameOrInside, isUrlPath, toPipelinePath } from '../util/paths.js';
 export { isUrlPath };
 import type { ErrorSink } from './error-sink.js';
-import { lookupParam } from './params-files.js';
+import { lookupParam, topKeyOf } from './params-files.js';
 import type { ParamsFiles } from './params-files.js';
 import { scalarToString } from './python-str.js';
 import type { Tracker } from './substitute.js';
@@ -225,7 +225,7 @@ function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
   const missing: string[] = [];
   const into = (file: string): Record<string, unknown> => values[file] ?? (values[file] = {});
   for (const [file, req] of requests) {
-    const tree = sc.sink.attempt(() => sc.files.load(file));
+    const tree = sc.sink.attempt(() => sc.files.load(file, req.whole ? undefined : req.keys.map((k) => topKeyOf(k.key))));
     if (tree === undefined) {
       // Not an error here: a stage may produce it (a tuning stage writing best.yaml). The stage
       // is stale until it exists, and running it without it fails (engine/run/decide.ts).

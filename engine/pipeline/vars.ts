@@ -12,9 +12,17 @@ import type { YEntry, YNode } from './yaml-tree.js';
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
-/** Merge `<dir>/params.yaml` whole, when it exists (as DVC does for interpolation). */
-export function loadDefaultParams(ctx: Context, dir: string, files: ParamsFiles): void {
+/**
+ * Merge `<dir>/params.yaml` whole, when it exists (as DVC does for interpolation). With
+ * `interpolates: false` (the pipeline has no `${` and no `vars`) its values cannot be used, so the file is
+ * not parsed whole, only marked as imported: a large params file costs only the keys stages read.
+ */
+export function loadDefaultParams(ctx: Context, dir: string, files: ParamsFiles, interpolates = true): void {
   const repoPath = toRepoPath(dir, DEFAULT_PARAMS_FILE)!;
+  if (!interpolates) {
+    if (files.exists(repoPath)) ctx.imports.set(repoPath, null);
+    return;
+  }
   const tree = files.load(repoPath);
   if (!tree) return;
   ctx.merge(ctxFromYMap(tree, { file: repoPath, label: repoPath, path: '' }));

@@ -48,6 +48,8 @@ export interface ParseYamlOptions {
   maxNodes?: number;
   /** Deepest nesting accepted. */
   maxDepth?: number;
+  /** Line of the file where `text` starts (a slice of a larger file); default 1. */
+  firstLine?: number;
 }
 
 const DEFAULT_MAX_NODES = 1_000_000;
@@ -79,9 +81,10 @@ export function parseYamlTree(text: string, options: ParseYamlOptions): YNode | 
     if (e instanceof RangeError) throw new UserError('YAML nesting is too deep to parse', { pos: { file, line: 1, col: 1 } });
     throw e;
   }
+  const lineShift = (options.firstLine ?? 1) - 1;
   const posAt = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
-    return { file, line, col };
+    return { file, line: line + lineShift, col };
   };
   if (doc.errors.length > 0) {
     throw collected(

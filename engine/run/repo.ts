@@ -5,7 +5,7 @@ import { ensureDvcTsIgnored } from './dvc-ts-dir.js';
 import { isUserError, UserError } from '../errors.js';
 import { buildGraph, type StageGraph } from '../graph/dag.js';
 import { availableParallelism } from 'node:os';
-import { Hasher } from '../hash/hasher.js';
+import { Hasher, NOT_KNOWN } from '../hash/hasher.js';
 import { WorkerPoolDigester } from '../hash/worker-pool.js';
 import { StateCache } from '../hash/state.js';
 import { ObjectStore } from '../cache/store.js';
@@ -61,8 +61,11 @@ export class Repo {
 
   /** Hash what a stage reads and writes now, check which locked outs the cache holds, read its params. */
   async observe(stage: StageDef, entry: LockEntry | undefined = this.lock.stages[stage.name]): Promise<Observation & { inCache: Set<string> }> {
+    // Files the state cache answers cost one synchronous stat and no promise; the rest go async.
     const hashAll = async (paths: string[]) => {
-      const infos = await Promise.all(paths.map((p) => this.hasher.hashPath(p)));
+      await this.hasher.state.load();
+      const known = paths.map((p) => this.hasher.hashPathSync(p));
+      const infos = await Promise.all(known.map((k, i) => (k === NOT_KNOWN ? this.hasher.hashPath(paths[i]!) : k)));
       return new Map(paths.map((p, i) => [p, infos[i]]));
     };
     const lockedCached = (entry?.outs ?? []).filter((o) => stage.outs.some((s) => s.path === o.path && s.cache));

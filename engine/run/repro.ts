@@ -12,6 +12,11 @@ import { Commands, executeStage } from './execute.js';
 import { schedule } from './schedule.js';
 
 export interface ReproOptions {
+  /**
+   * When the command began, as a `performance.now()` reading: the summary's "in N ms" counts
+   * from there. The CLI passes 0, the process's start (load and checks included); default: now.
+   */
+  startedAt?: number;
   targets?: string[];
   /** Run the selected stages even when they are up to date. */
   force?: boolean;
@@ -71,7 +76,7 @@ interface Run {
  * decisions and acts on none of them.
  */
 export async function reproduce(repo: Repo, options: ReproOptions): Promise<ReproSummary> {
-  const started = performance.now();
+  const started = options.startedAt ?? performance.now();
   const { graph } = repo;
   const selected = selectStages(graph, { targets: options.targets ?? [], downstream: options.downstream, single: options.single });
   const run: Run = {

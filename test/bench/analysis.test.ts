@@ -43,7 +43,7 @@ describe('comparisons', () => {
     // Per round: 3, 2, 5: the median of the ratios, not the ratio of the medians (40/10 = 4).
     assert.deepEqual(findComparison(w, 'noop', 'dvc-ts:repro', 'make:q', 'ratio'), { median: 3, min: 2, max: 5, n: 3 });
     const titles = comparisons(w).map((c) => c.title);
-    assert.ok(titles.includes('no-op: dvc-ts repro ÷ make -q'));
+    assert.ok(titles.includes('no-op: dvc-ts repro ÷ make -q (built-in rules tried: no floor)'));
     assert.ok(!titles.some((t) => t.includes('snakemake')), 'no comparison without both rows');
   });
 
@@ -80,7 +80,7 @@ function report(workloads: WorkloadResult[]): BenchReport {
 describe('targets', () => {
   test('each target is met, not met, or not measured from the rows present', () => {
     const W1 = workload('W1', 100, [
-      row('noop', 'make:q', 'make', [10, 10, 10]),
+      row('noop', 'make:rq', 'make', [10, 10, 10]),
       row('noop', 'dvc-ts:repro', 'dvc-ts', [25, 29, 35], { rssKb: 150_000 }),
       row('noop', 'snakemake:n', 'snakemake', [200, 200, 200]),
     ]);
@@ -90,13 +90,16 @@ describe('targets', () => {
     ]);
     const checks = checkTargets(report([W1, W3]));
     const status = (prefix: string) => checks.find((c) => c.target.startsWith(prefix))?.status;
-    assert.equal(status('W1 no-op repro within 3×'), 'met'); // 2.9× median
+    assert.equal(status('W1 no-op repro ≤ 3× make -r -q'), 'met'); // 2.9× median
+    assert.equal(status('W1 no-op status ≤ 3×'), 'not measured');
     assert.equal(status('W1 no-op repro ≥ 10×'), 'not met'); // 200/29 ≈ 6.9
     assert.equal(status('W3 warm re-check'), 'not met'); // 60 ms
     assert.equal(status('W2 per-stage'), 'not measured');
     assert.equal(status('W1 peak RSS'), 'met');
     assert.equal(status('W3 peak RSS'), 'not met'); // 256 MB
-    assert.equal(status('W1 cost linear'), 'not measured');
+    assert.equal(status('W1 cost at scale 10'), 'not measured');
+    assert.equal(status('W4 (100,000-file dep dir) no-op repro ≤ 1 s'), 'not measured');
+    assert.equal(status('W5 (50 MB params file) peak RSS'), 'not measured');
   });
 
   test('linearity is judged on the ×10 ÷ ×1 ratio', () => {
@@ -116,7 +119,7 @@ describe('targets', () => {
 describe('renderReport', () => {
   test('machine, tools, per-workload table with ratios, targets and notes', () => {
     const W1 = workload('W1', 100, [
-      row('noop', 'make:q', 'make', [10, 12], { label: 'make -q' }),
+      row('noop', 'make:rq', 'make', [10, 12], { label: 'make -r -q' }),
       row('noop', 'dvc-ts:repro', 'dvc-ts', [30, 36], { label: 'dvc-ts repro', figure: 'no-op repro', rssKb: 80_000 }),
       row('noop', 'dvc:repro', 'dvc', [undefined], { label: 'dvc repro', error: 'exit 1: boom | bang' }),
     ]);
@@ -125,7 +128,7 @@ describe('renderReport', () => {
     assert.match(text, /\| dvc \| not installed \|/);
     assert.match(text, /\| no-op repro \| dvc-ts \| `dvc-ts repro` \| 33\.0 \| 30\.0 \| 36\.0 \| 2 \| 81\.9 \|  \|/);
     assert.match(text, /\| failed: exit 1: boom \\\| bang \|/, 'a pipe inside a cell is escaped');
-    assert.match(text, /\| no-op: dvc-ts repro ÷ make -q \| 3\.00 \| 3\.00 \| 3\.00 \|/);
+    assert.match(text, /\| no-op: dvc-ts repro ÷ make -r -q \(the floor\) \| 3\.00 \| 3\.00 \| 3\.00 \|/);
     assert.match(text, /## Targets/);
     assert.match(text, /- a note\n$/);
   });

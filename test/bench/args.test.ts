@@ -5,7 +5,7 @@ import { UserError } from '../../engine/errors.js';
 
 test('defaults: scale 1, 5 runs, every workload, peers on', () => {
   const o = parseBenchArgs([]);
-  assert.deepEqual([o.scale, o.runs, o.only, o.peers, o.linearity, o.out], [1, 5, ['W1', 'W2', 'W3'], true, false, undefined]);
+  assert.deepEqual([o.scale, o.runs, o.only, o.peers, o.linearity, o.out], [1, 5, ['W1', 'W2', 'W3', 'W4', 'W5'], true, false, undefined]);
 });
 
 test('every flag, in both --flag value and --flag=value forms', () => {
@@ -21,7 +21,7 @@ test('bad values are user errors that say what was expected', () => {
     [['--scale', '-1'], /--scale: expected a number > 0, got '-1'/],
     [['--runs', '2.5'], /--runs: expected a whole number ≥ 1/],
     [['--runs', '0'], /--runs: expected a whole number ≥ 1/],
-    [['--only', 'W4'], /--only: unknown workload W4/],
+    [['--only', 'W6'], /--only: unknown workload W6/],
     [['--out'], /--out needs a value/],
     [['--timeout', '0'], /--timeout: expected seconds > 0/],
     [['--fast'], /unknown option '--fast'/],

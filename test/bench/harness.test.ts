@@ -50,7 +50,7 @@ test('a tiny run prints and writes a report with every workload, row and target'
   assert.match(text, /- CPU: .+; cores: \d+/);
   assert.match(text, new RegExp(`- Node: ${process.version.replace(/\./g, '\\.')}`));
 
-  for (const [id, hashGroups] of [['W1', ['all']], ['W2', ['all']], ['W3', ['dir', 'file']]] as const) {
+  for (const [id, hashGroups] of [['W1', ['all']], ['W2', ['all']], ['W3', ['dir', 'file']], ['W4', ['dir']], ['W5', []]] as const) {
     const rows = tableAfter(text, `## ${id} `);
     const figures = rows.filter((c) => c[1] === 'dvc-ts').map((c) => c[0]);
     for (const f of ['cold repro', 'no-op status (warm re-check)', 'no-op repro', 'repro after one dep changed', ...hashGroups.map((g) => `cold hashing (${g})`)]) {
@@ -73,11 +73,15 @@ test('a tiny run prints and writes a report with every workload, row and target'
   }
 
   const targets = tableAfter(text, '## Targets');
-  assert.equal(targets.length, 11, targets.map((t) => t[0]).join('\n'));
+  assert.equal(targets.length, 19, targets.map((t) => t[0]).join('\n'));
   for (const t of targets) assert.ok(['met', 'not met', 'not measured'].includes(t[3]!), `status of ${t[0]}: ${t[3]}`);
   const recheck = targets.find((t) => t[0]!.startsWith('W3 warm re-check'))!;
   assert.notEqual(recheck[3], 'not measured', 'the warm re-check needs only dvc-ts and node');
   assert.match(recheck[2]!, /^-?\d+\.\d ms \(/);
+  for (const prefix of ['start-up: dvc-ts --version', 'W4 (100,000-file dep dir) no-op repro ≤ 1 s', 'W4 (100,000-file dep dir) no-op repro peak RSS', 'W5 (50 MB params file) peak RSS']) {
+    const t = targets.find((c) => c[0]!.startsWith(prefix));
+    assert.ok(t && t[3] !== 'not measured', `target '${prefix}' measured without peers: ${JSON.stringify(t)}`);
+  }
 
   assert.deepEqual(await readdir(scratch), [], 'the temporary directory is removed');
 });
