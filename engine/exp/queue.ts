@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
-import { pidAlive } from '../run/orphans.js';
+import { pidAlive } from '../util/pid.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ParamOverrides } from './params-set.js';

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { emptyCounts, RemoteObjectMissing, type ListPage, type Remote, type RequestCounts } from './types.js';
+import { pidAlive } from '../util/pid.js';
 
 /** Temp files live here, beside the objects (one file system, so the rename is atomic). */
 export const FOLDER_TMP_DIR = 'tmp';
@@ -97,20 +98,11 @@ export class FolderRemote implements Remote {
     let removed = 0;
     for (const name of names) {
       const m = /^(.*)\.(\d+)\.[0-9a-f]{12}$/.exec(name);
-      if (!m || m[1] !== host || processAlive(Number(m[2]))) continue;
+      if (!m || m[1] !== host || pidAlive(Number(m[2]))) continue;
       await unlink(join(this.dir, FOLDER_TMP_DIR, name)).then(() => removed++, () => undefined);
     }
     return removed;
   }
 
   async close(): Promise<void> {}
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

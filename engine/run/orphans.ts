@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { IGNORED_DIR_NAMES } from '../hash/dir.js';
 import { LOCK_FILE, parseLock } from '../lock/lockfile.js';
+import { pidAlive } from '../util/pid.js';
 
 /**
  * Stage process groups that outlived a dvc-ts killed with SIGKILL. Each running stage's group
@@ -195,11 +196,3 @@ function dirnameOf(path: string): string {
   return slash < 0 ? '.' : path.slice(0, slash);
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
