@@ -28,7 +28,9 @@ function parseLabels(text: string, line: number): Record<string, string> {
 function parseValue(text: string, line: number): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return Number.NaN;
+  // Values are read as Go's ParseFloat reads them, which takes NaN in any case: prom-client writes
+  // 'Nan' (its default event-loop gauges are NaN before the first sample lands).
+  if (/^nan$/i.test(text)) return Number.NaN;
   const v = Number(text);
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || Number.isNaN(v)) throw new Error(`line ${line}: bad value '${text}'`);
   return v;
