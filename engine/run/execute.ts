@@ -6,6 +6,7 @@ import type { RunningCommand } from './process.js';
 import type { RunReporter } from './output.js';
 import type { Repo } from './repo.js';
 import { forgetStageGroup, recordStageGroup } from './orphans.js';
+import { LineTail } from './line-tail.js';
 
 const STDERR_TAIL_LINES = 20;
 /** Grace between SIGTERM and SIGKILL for a stage's process group. */
@@ -49,7 +50,7 @@ interface CommandContext {
 }
 
 async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
-  const stderrTail: string[] = [];
+  const stderrTail = new LineTail(STDERR_TAIL_LINES);
   // execa loads only when a stage really runs: a no-op repro never pays for it.
   const { startCommand } = await import('./process.js');
   const child = startCommand(cmd, {
@@ -59,10 +60,7 @@ async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: Command
       ctx.reporter.stageOutput(stage.name, stream, chunk);
       // A log the disk has no room for must not end the run (an unhandled rejection would).
       ctx.log.write(chunk).catch(() => undefined);
-      if (stream === 'stderr') {
-        stderrTail.push(...chunk.toString('utf8').split('\n'));
-        if (stderrTail.length > STDERR_TAIL_LINES * 4) stderrTail.splice(0, stderrTail.length - STDERR_TAIL_LINES);
-      }
+      if (stream === 'stderr') stderrTail.push(chunk);
     },
   });
   ctx.commands.running.add(child);
@@ -74,7 +72,7 @@ async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: Command
   if (ctx.commands.interrupted) return 'interrupted';
   if (outcome.spawnError) return `could not start: ${outcome.spawnError}`;
   if (outcome.exitCode === 0) return undefined;
-  const tail = stderrTail.filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
+  const tail = stderrTail.lastLines();
   const why = outcome.signal ? `killed by ${outcome.signal}` : `exit code ${outcome.exitCode}`;
   return `'${cmd}' ended with ${why}` + (tail.length ? `\n${tail.map((l) => `  | ${l}`).join('\n')}` : '');
 }
