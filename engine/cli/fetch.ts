@@ -1,17 +1,14 @@
 import type { Command } from 'commander';
 import { findProject } from './root.js';
-import { reportFailures, syncOptions, type SyncCliOptions } from './sync-options.js';
+import { printSyncReport, syncOptions, type SyncCliOptions } from './sync-options.js';
 
 export function registerFetch(program: Command): void {
   syncOptions(program.command('fetch').description('Download into the cache what it lacks (verified by hash); the workspace is not touched'))
     .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')
     .action(async (targets: string[], opts: SyncCliOptions) => {
-      const { runFetch, formatSyncReport } = await import('../api/fetch.js');
-      const { describeFailures } = await import('../remote/transfer.js');
+      const { runFetch } = await import('../api/fetch.js');
       const { root, file } = await findProject();
       const report = await runFetch(root, { ...opts, targets, file, progress: true });
-      for (const n of report.notes) process.stderr.write(`warning: ${n}\n`);
-      reportFailures(describeFailures(report.failures));
-      process.stdout.write(formatSyncReport('fetched', report) + '\n');
+      await printSyncReport('fetched', report);
     });
 }

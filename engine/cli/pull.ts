@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findProject } from './root.js';
-import { reportFailures, syncOptions, type SyncCliOptions } from './sync-options.js';
+import { printSyncReport, reportFailures, syncOptions, type SyncCliOptions } from './sync-options.js';
 
 export function registerPull(program: Command): void {
   syncOptions(program.command('pull').description('fetch, then check out the outs and tracked data into the workspace'))
@@ -8,13 +8,9 @@ export function registerPull(program: Command): void {
     .option('-f, --force', 'overwrite tracked data that was modified and is not in the cache')
     .action(async (targets: string[], opts: SyncCliOptions & { force?: boolean }) => {
       const { runPull } = await import('../api/pull.js');
-      const { formatSyncReport } = await import('../remote/sync.js');
-      const { describeFailures } = await import('../remote/transfer.js');
       const { root, file } = await findProject();
       const report = await runPull(root, { ...opts, targets, file, progress: true });
-      for (const n of report.notes) process.stderr.write(`warning: ${n}\n`);
-      reportFailures(describeFailures(report.failures));
-      process.stdout.write(formatSyncReport('fetched', report) + '\n');
+      await printSyncReport('fetched', report);
       for (const line of report.checkout) process.stdout.write(line + '\n');
       for (const p of report.tracked.restored) process.stdout.write(`A       ${p}\n`);
       reportFailures(report.tracked.failed);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SyncReport } from '../remote/sync.js';
 import { parseJobs } from './repro.js';
 
 /** The options push, pull and fetch share. */
@@ -25,4 +26,13 @@ export function reportFailures(lines: string[]): void {
   for (const l of lines.slice(0, MAX_FAILURE_LINES)) process.stderr.write(`error: ${l}\n`);
   if (lines.length > MAX_FAILURE_LINES) process.stderr.write(`error: … and ${lines.length - MAX_FAILURE_LINES} more objects failed the same way or otherwise\n`);
   if (lines.length) process.exitCode = 1;
+}
+
+/** What push, pull and fetch print about a transfer: warnings, failures, then the summary line. */
+export async function printSyncReport(verb: 'pushed' | 'fetched', report: SyncReport): Promise<void> {
+  const { formatSyncReport } = await import('../remote/sync.js');
+  const { describeFailures } = await import('../remote/transfer.js');
+  for (const n of report.notes) process.stderr.write(`warning: ${n}\n`);
+  reportFailures(describeFailures(report.failures));
+  process.stdout.write(formatSyncReport(verb, report) + '\n');
 }
