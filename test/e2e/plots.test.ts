@@ -1,12 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
+import { cp, readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PROJECT_ROOT, TempRepo } from '../helpers/repo.js';
+import { chromiumSkip, renderedDom } from '../helpers/chromium.js';
 
 // A stage writes a loss curve scaled by a param (a cached plot out, so at old revisions it is
 // read through the lock and the cache); another writes an uncached JSON file in git that a
@@ -40,49 +37,6 @@ const MAKE_LOSS = `mkdir -p logs
 awk -v s="$1" 'BEGIN { print "step,loss"; for (i = 0; i < 4; i++) print i "," s / (i + 1) }' > logs/loss.csv
 `;
 
-async function findChromium(): Promise<string | undefined> {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-      const candidate = join(dir, name);
-      try {
-        await access(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Load the page in headless Chromium and return the DOM after the charts have rendered. */
-async function renderedDom(chromium: string, htmlFile: string): Promise<string> {
-  const profile = await mkdtemp(join(tmpdir(), 'dvc-ts-chromium-'));
-  try {
-    const r = await execa(
-      chromium,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        '--virtual-time-budget=5000',
-        '--dump-dom',
-        pathToFileURL(htmlFile).href,
-      ],
-      { timeout: 120_000, reject: false, stdin: 'ignore' },
-    );
-    assert.equal(r.exitCode, 0, String(r.stderr));
-    return String(r.stdout);
-  } finally {
-    await rm(profile, { recursive: true, force: true });
-  }
-}
-
 /** Marks drawn in each chart section: one per bar or point, one per line (Vega's SVG mark groups). */
 function marksPerChart(dom: string): { title: string; marks: number; byKind: Record<string, number> }[] {
   const sections = dom.split('<section class="plot').slice(1);
@@ -104,10 +58,8 @@ function chartTexts(dom: string): string[][] {
 
 describe('plots diff between two commits', () => {
   let repo: TempRepo;
-  let chromium: string | undefined;
 
   before(async () => {
-    chromium = await findChromium();
     repo = await TempRepo.create({
       'pipeline.yaml': PIPELINE,
       'params.yaml': 'train:\n  scale: 10\n  acc: 0.6\n',
@@ -178,11 +130,11 @@ describe('plots diff between two commits', () => {
     const html = await readFile(repo.path('out.html'), 'utf8');
     assert.doesNotMatch(html, /<script[^>]+src=/i);
     assert.doesNotMatch(html, /<link[^>]+href=/i);
-    if (!chromium) {
-      t.skip('chromium not found on PATH: install it (apt-get install -y chromium) to run this check');
+    if (chromiumSkip) {
+      t.skip(chromiumSkip);
       return;
     }
-    const dom = await renderedDom(chromium, repo.path('out.html'));
+    const dom = await renderedDom(repo.path('out.html'));
     assert.doesNotMatch(dom, /class="chart render-error"/);
     const svgs = dom.match(/<svg[^>]*class="marks"/g) ?? [];
     assert.equal(svgs.length, 2, 'one rendered chart per plot');
@@ -228,9 +180,7 @@ describe('plots in a repository without commits', () => {
 
 describe('plots of the flagship example, as a person sees them', () => {
   let repo: TempRepo;
-  let chromium: string | undefined;
   before(async () => {
-    chromium = await findChromium();
     repo = await TempRepo.create();
     for (const f of ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore']) {
       await cp(join(PROJECT_ROOT, f), repo.path(f), { recursive: true });
@@ -246,11 +196,11 @@ describe('plots of the flagship example, as a person sees them', () => {
     assert.equal(r.code, 0, r.all);
     assert.equal(r.stderr, '', 'no warnings');
     assert.equal(await repo.git('status', '--porcelain', '--untracked-files=all', '--', 'dvc_plots'), '', 'dvc_plots/ is ignored');
-    if (!chromium) {
-      t.skip('chromium not found on PATH: install it (apt-get install -y chromium) to run this check');
+    if (chromiumSkip) {
+      t.skip(chromiumSkip);
       return;
     }
-    const dom = await renderedDom(chromium, repo.path('dvc_plots/index.html'));
+    const dom = await renderedDom(repo.path('dvc_plots/index.html'));
     assert.doesNotMatch(dom, /class="chart render-error"/);
     const charts = marksPerChart(dom);
     assert.equal(charts.length, 3, charts.map((c) => c.title).join(', '));
@@ -270,11 +220,11 @@ describe('plots of the flagship example, as a person sees them', () => {
       assert.match(r.stderr, /warning: plots\/roc\.csv: .*no field 'true_positive_rate' in the data/);
       const html = await repo.read('wrong.html');
       assert.match(html, /<ul class="problems"><li>workspace: plots\/drift_features\.csv: field &#39;method&#39; \(x\) is not a number/);
-      if (!chromium) {
-        t.skip('chromium not found on PATH: install it (apt-get install -y chromium) to run this check');
+      if (chromiumSkip) {
+        t.skip(chromiumSkip);
         return;
       }
-      const dom = await renderedDom(chromium, repo.path('wrong.html'));
+      const dom = await renderedDom(repo.path('wrong.html'));
       assert.match(dom, /<ul class="problems"><li>workspace: plots\/drift_features\.csv: field 'method' \(x\) is not a number/);
       assert.match(dom, /no field 'true_positive_rate' in the data/);
     } finally {

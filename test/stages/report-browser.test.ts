@@ -3,28 +3,12 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { chromiumSkip, renderedDom } from '../helpers/chromium.js';
 import { makeWorkdir, mustRun, readJsonFile, removeDir } from './helpers.js';
 
-const chromiumAvailable = spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
-const skip = chromiumAvailable ? false : 'chromium is not installed (apt-get install -y chromium); CI installs it';
-
-function dumpDom(file: string, profile: string): string {
-  const r = spawnSync('chromium', [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', pathToFileURL(file).href,
-  ], { encoding: 'utf8', timeout: 90_000 });
-  if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-describe('drift report in headless Chromium', { skip }, () => {
+describe('drift report in headless Chromium', { skip: chromiumSkip }, () => {
   let dir = '';
-  let profile = '';
   let dom = '';
   let drift: Record<string, unknown> = {};
   before(async () => {
@@ -32,12 +16,10 @@ describe('drift report in headless Chromium', { skip }, () => {
     mustRun(dir, 'ingest');
     mustRun(dir, 'drift');
     drift = await readJsonFile(dir, 'reports/drift.json');
-    profile = await mkdtemp(join(tmpdir(), 'dvc-ts-chromium-'));
-    dom = dumpDom(join(dir, 'reports/drift.html'), profile);
+    dom = await renderedDom(join(dir, 'reports/drift.html'));
   });
   after(async () => {
     await removeDir(dir);
-    await removeDir(profile);
   });
 
   test('the verdict shown is the verdict in metrics/drift.json', () => {
