@@ -1,7 +1,7 @@
 // `dvc-ts exp …`: experiments. Each runs in its own temporary copy of the workspace with its
 // params set there (the user's params file and HEAD never change), through the public
 // `runRepro`, sharing the repository's cache; its results are saved as `refs/exps/<name>`.
-import fs from 'node:fs';
+import fs, { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +21,7 @@ import { Repo } from '../run/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReporter, StageStatus } from '../run/output.js';
 import { addableKeys, applyOverrides, describeOverrides, expandGrid, parseSetOption } from '../exp/params-set.js';
-import { claim, dequeue, enqueue, readQueue, unclaim, type QueueEntry, type QueuedExperiment } from '../exp/queue.js';
+import { claim, dequeue, enqueue, readQueue, unclaim, type QueueEntry, type QueuedExperiment, type QueuedSnapshot } from '../exp/queue.js';
 import {
   branchFromExperiment,
   checkExperimentName,
@@ -33,7 +33,7 @@ import {
 } from '../exp/refs.js';
 import { nextRunnable, stageSignatures } from '../exp/schedule.js';
 import { findMetricColumn, metricDeltas, sortByMetric, type ExperimentRow } from '../exp/table.js';
-import { createWorkspace, removeWorkspace } from '../exp/workspace.js';
+import { createWorkspace, pruneSnapshots, removeWorkspace, snapshotDir, snapshotWorkspace } from '../exp/workspace.js';
 
 export interface ExpRunOptions {
   /** `-S [file:]key=value[,value…]`, one per option; several values make a grid. */
@@ -120,7 +120,13 @@ export async function expRun(root: string, options: ExpRunOptions = {}): Promise
     });
     // A typo in a key fails now, not after the queue has waited for hours.
     for (const e of experiments) await applyToFiles(root, e, false);
-    added = await enqueue(root, experiments);
+    const snapshot = options.queue ? await queueSnapshot(root, history, options.file) : undefined;
+    try {
+      added = await enqueue(root, experiments.map((e) => (snapshot ? { ...e, snapshot } : e)));
+    } catch (e) {
+      if (snapshot) await pruneQueueSnapshots(root, [snapshot.id]);
+      throw e;
+    }
     const verb = options.queue ? 'Queued' : 'Experiment';
     for (const e of added) log(`${verb} ${e.name}${describeOverrides(e.overrides).length ? `: ${describeOverrides(e.overrides).join(' ')}` : ''}`);
   }
@@ -128,6 +134,26 @@ export async function expRun(root: string, options: ExpRunOptions = {}): Promise
   const entries = options.runAll ? (await readQueue(root)).filter((e) => !e.running) : added;
   const run = await runQueued(root, history, entries, options);
   return { queued: added.map((e) => e.name), ...run };
+}
+
+/** Cached outs of the pipeline in `dir`: a workspace copy skips them (the run restores them from the cache). */
+async function cachedOutsOf(dir: string, file: string | undefined): Promise<Set<string>> {
+  const pipeline = await loadPipeline(dir, { file });
+  return new Set(pipeline.stages.flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path)));
+}
+
+/** The workspace as it is now, kept for experiments queued now (DVC's queue does the same). */
+async function queueSnapshot(root: string, history: GitHistory, file: string | undefined): Promise<QueuedSnapshot> {
+  const baseline = await headCommit(history);
+  const changedTracked = await changedTrackedFiles(history);
+  const id = await snapshotWorkspace(root, await cachedOutsOf(root, file));
+  return { id, baseline, changedTracked };
+}
+
+/** Remove the snapshots among `ids` (and long-abandoned ones) that no queued experiment uses now. */
+async function pruneQueueSnapshots(root: string, ids: Iterable<string>): Promise<void> {
+  const inUse = new Set((await readQueue(root)).flatMap((e) => (e.snapshot ? [e.snapshot.id] : [])));
+  await pruneSnapshots(root, new Set(ids), inUse);
 }
 
 /** A reporter that prints each stage's result as one line prefixed with the experiment's name. */
@@ -152,8 +178,13 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   const pipeline = await loadPipeline(root, { file: options.file });
   const graph = buildGraph(pipeline.stages);
   const stages = pipeline.stages.map((s) => ({ name: s.name, params: s.params, upstream: graph.upstream.get(s.name) ?? [] }));
-  const cachedOuts = new Set(pipeline.stages.flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path)));
   const changedTracked = await changedTrackedFiles(history);
+  // Each source (the workspace, or a queued snapshot) is copied without its cached outs.
+  const cachedOutsBySource = new Map<string, Promise<Set<string>>>();
+  const cachedOutsIn = (dir: string) => {
+    if (!cachedOutsBySource.has(dir)) cachedOutsBySource.set(dir, cachedOutsOf(dir, options.file));
+    return cachedOutsBySource.get(dir)!;
+  };
 
   const waiting = entries.map((entry) => ({ entry, signatures: stageSignatures(stages, entry.overrides) }));
   const running: { signatures: Map<string, string> }[] = [];
@@ -171,10 +202,17 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
     const entry = await claim(root, queued);
     if (!entry) return { name: queued.name, skipped: true, stages: statuses };
     let saved = false;
-    const workspace = await createWorkspace(root, cachedOuts).catch(async (e: unknown) => {
+    const from = entry.snapshot ? snapshotDir(root, entry.snapshot.id) : root;
+    if (entry.snapshot && !existsSync(from)) {
       await unclaim(root, entry);
-      throw e;
-    });
+      return { name: entry.name, error: `its snapshot of the workspace (${from}) is gone: 'dvc-ts exp remove ${entry.name}' and queue it again`, stages: statuses };
+    }
+    const workspace = await cachedOutsIn(from)
+      .then((skip) => createWorkspace(root, skip, { from }))
+      .catch(async (e: unknown) => {
+        await unclaim(root, entry);
+        throw e;
+      });
     try {
       // Cached outs come from the cache as the lock names them (linked where the config allows),
       // before anything runs: a `previous: true` dep (the champion) must be there for its readers.
@@ -192,9 +230,9 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
       const stageSeconds: Record<string, number> = {};
       for (const r of summary.results) if (r.status === 'ran') stageSeconds[r.name] = Math.round(r.durationMs) / 1000;
       const ran = await loadPipeline(workspace, { file: options.file });
-      const files = await filesOf(workspace, [...new Set([...resultFiles(ran), ...changedTracked])]);
+      const files = await filesOf(workspace, [...new Set([...resultFiles(ran), ...(entry.snapshot?.changedTracked ?? changedTracked)])]);
       const record = { name: entry.name, overrides: describeOverrides(entry.overrides), files: [...files.keys()], stageSeconds };
-      const commit = await saveExperiment(history, baseline, record, files);
+      const commit = await saveExperiment(history, entry.snapshot?.baseline ?? baseline, record, files);
       await dequeue(root, entry);
       saved = true;
       log(`[${entry.name}] Saved as ${experimentRef(entry.name)} (${commit.slice(0, 7)})`);
@@ -235,6 +273,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await pruneQueueSnapshots(root, entries.flatMap((e) => (e.snapshot ? [e.snapshot.id] : [])));
   }
   const order = new Map(entries.map((e, i) => [e.name, i]));
   outcomes.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
@@ -446,11 +485,14 @@ export async function expRemove(root: string, names: string[], options: ExpRemov
   }
   const busy = queued.filter((q) => q.running && names.includes(q.name));
   if (busy.length) throw new UserError(`${busy.map((q) => `'${q.name}'`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} running now: remove ${busy.length === 1 ? 'it' : 'them'} when the run ends`);
+  const dropped: string[] = [];
   for (const q of queued.filter((e) => !e.running)) {
     if (options.queue || options.all || names.includes(q.name)) {
       await dequeue(root, q);
       removed.push(q.name);
+      if (q.snapshot) dropped.push(q.snapshot.id);
     }
   }
+  await pruneQueueSnapshots(root, dropped);
   return removed;
 }

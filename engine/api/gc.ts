@@ -11,6 +11,7 @@ import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
 import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
 import { experimentRevisions } from '../exp/refs.js';
+import { listSnapshots, snapshotDir } from '../exp/workspace.js';
 
 export interface GcOptions {
   workspace?: boolean;
@@ -71,6 +72,10 @@ async function collect(root: string, scope: RevisionScope, dry: boolean, notes: 
   // Experiments (refs/exps/*) are always kept: their outs live only in the cache.
   const revisions = [...(await selectRevisions(history, scope)), ...(await experimentRevisions(history))];
   const referenced = await referencedHashes(root, history, revisions);
+  // Experiments queued with --queue run later from a snapshot of the workspace: keep what its locks name.
+  for (const id of await listSnapshots(root)) {
+    for (const hash of await referencedHashes(snapshotDir(root, id), undefined, [{ label: `queued snapshot ${id}`, commit: undefined }])) referenced.add(hash);
+  }
   // Tracked data (issue 11): what the kept revisions' `.dvc` files record is kept too.
   await (await import('../tracked/gc.js')).trackedHashes(root, history, revisions, referenced);
   const manifests = await readManifests(store, referenced);

@@ -16,6 +16,17 @@ export interface QueuedExperiment {
   /** `file:key` that may be new to their file (`-S +key=…`). */
   addable: string[];
   queuedAt: string;
+  /** Queued with `--queue`: the workspace as it was then, and the commit it was based on. */
+  snapshot?: QueuedSnapshot;
+}
+
+export interface QueuedSnapshot {
+  /** Directory name under `.dvc-ts/exps/snapshots/`. */
+  id: string;
+  /** HEAD when queued: the experiment's baseline. */
+  baseline: string;
+  /** Files git tracks that differed from HEAD when queued (saved with the experiment). */
+  changedTracked: string[];
 }
 
 export interface QueueEntry extends QueuedExperiment {

@@ -2,7 +2,8 @@
 // (never inside) it, sharing the repository's cache through a symlink, so what one experiment
 // computes every other one can restore.
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
@@ -10,16 +11,25 @@ import { DVC_TS_DIR } from '../config.js';
 /** dvc-ts's own folders that are local to one workspace (the cache is linked, not copied). */
 const LOCAL_DIRS = new Set(['cache', 'state', 'tmp', 'logs', 'lock', 'exps']);
 
+/** Where queued experiments' snapshots of the workspace wait for their run (local, never committed). */
+export const SNAPSHOTS_RELDIR = `${DVC_TS_DIR}/exps/snapshots`;
+
+export interface WorkspaceOptions {
+  /** false: the workspace starts with a cache of its own (a study that must not reuse earlier runs). */
+  shareCache?: boolean;
+  /** Copy this directory (a queued experiment's snapshot) instead of `root`; the cache is still `root`'s. */
+  from?: string;
+}
+
 /**
  * Copy `root` into a new temporary directory for an experiment. Skipped: `.git`, dvc-ts's local
  * folders, and `skip` (cached outs: the run restores them from the cache by link or reflink).
- * `node_modules` folders are linked, not copied. With `shareCache: false` the workspace starts
- * with a cache of its own (a study that must not reuse earlier runs). Returns the workspace's absolute path.
+ * `node_modules` folders are linked, not copied. Returns the workspace's absolute path.
  */
-export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: { shareCache?: boolean } = {}): Promise<string> {
+export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-'));
   try {
-    await copyTree(root, workspace, '', skip);
+    await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');
     await mkdir(cache, { recursive: true });
@@ -51,4 +61,50 @@ async function copyTree(from: string, to: string, rel: string, skip: ReadonlySet
 
 export async function removeWorkspace(workspace: string): Promise<void> {
   await rm(workspace, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Absolute path of a queued experiment's snapshot. */
+export function snapshotDir(root: string, id: string): string {
+  return join(root, SNAPSHOTS_RELDIR, id);
+}
+
+/**
+ * Copy the workspace as it is now (what `createWorkspace` would copy) for experiments queued now,
+ * so they run on the code and data of the moment they were queued, as DVC's queue does, however
+ * the workspace changes before the queue runs. Written under a temporary name and renamed: a
+ * snapshot that exists is whole. Returns its id.
+ */
+export async function snapshotWorkspace(root: string, skip: ReadonlySet<string>): Promise<string> {
+  const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const temp = snapshotDir(root, `.tmp-${id}`);
+  try {
+    await copyTree(root, temp, '', skip);
+    await rename(temp, snapshotDir(root, id));
+  } catch (e) {
+    await removeWorkspace(temp);
+    throw e;
+  }
+  return id;
+}
+
+/** Ids of the snapshots kept now (temporary ones of a queueing in progress are not listed). */
+export async function listSnapshots(root: string): Promise<string[]> {
+  const names = await readdir(join(root, SNAPSHOTS_RELDIR)).catch(() => [] as string[]);
+  return names.filter((n) => !n.startsWith('.'));
+}
+
+/** A snapshot no queue entry names for this long was left by a queueing that failed midway. */
+const ABANDONED_MS = 60 * 60 * 1000;
+
+/**
+ * Remove the snapshots in `done` and those abandoned, unless a queued experiment uses them
+ * (`inUse`). A young snapshot nobody names yet may be one a concurrent `exp run --queue` is
+ * about to enqueue: it is left alone.
+ */
+export async function pruneSnapshots(root: string, done: ReadonlySet<string>, inUse: ReadonlySet<string>): Promise<void> {
+  for (const id of await listSnapshots(root)) {
+    if (inUse.has(id)) continue;
+    const createdAt = parseInt(id.split('-')[0] ?? '', 36);
+    if (done.has(id) || !(Date.now() - createdAt < ABANDONED_MS)) await removeWorkspace(snapshotDir(root, id));
+  }
 }

@@ -253,3 +253,50 @@ describe('exp: interrupted', () => {
     }
   });
 });
+
+describe('exp: a queued experiment runs on the workspace as it was when queued', () => {
+  test('edits after queueing do not reach it; gc keeps what its snapshot needs; the snapshot goes once it ran', async () => {
+    const markDir = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-snap-'));
+    const env = { MARK: join(markDir, 'marks') };
+    const script = (n: number) => `echo $(( $1 * 10 + ${n} ))\n`;
+    const repo = await TempRepo.create({
+      'pipeline.yaml': 'stages:\n  s:\n    cmd: echo s >> "$MARK" && sh run.sh ${x} > o.txt\n    deps: [run.sh]\n    params: [x]\n    outs: [o.txt]\n  m:\n    cmd: sh m.sh\n    deps: [m.sh, o.txt]\n    metrics:\n      - m.json:\n          cache: false\n',
+      'params.yaml': 'x: 1\n',
+      'run.sh': script(1),
+      'm.sh': `printf '{"v": %s}\\n' "$(cat o.txt)" > m.json\n`,
+    });
+    const runs = async () => (await readFile(env.MARK, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    try {
+      assert.equal((await repo.run(['init'], { env })).code, 0);
+      assert.equal((await repo.run(['repro'], { env })).code, 0);
+      await repo.git('add', '-A');
+      await repo.git('commit', '-q', '-m', 'baseline');
+      const baseline = await repo.git('rev-parse', 'HEAD');
+      // An uncommitted edit, then queue: the experiment must run with this version of run.sh.
+      await repo.write({ 'run.sh': script(2) });
+      assert.equal((await repo.run(['repro'], { env })).code, 0);
+      const queued = await repo.run(['exp', 'run', '--queue', '-n', 'q'], { env });
+      assert.equal(queued.code, 0, queued.all);
+      // Later edits and a repro: the workspace lock now names other bytes for o.txt, and gc
+      // (workspace scope) must still keep the o.txt the queued experiment's lock names.
+      await repo.write({ 'run.sh': script(3) });
+      assert.equal((await repo.run(['repro'], { env })).code, 0);
+      assert.equal(await runs(), 3);
+      const gc = await repo.run(['gc', '--workspace'], { env });
+      assert.equal(gc.code, 0, gc.all);
+
+      const ran = await repo.run(['exp', 'run', '--run-all'], { env });
+      assert.equal(ran.code, 0, ran.all);
+      assert.equal(await runs(), 3, 's was restored from the cache for the experiment, not run again');
+      const [exp] = (JSON.parse((await repo.run(['exp', 'show', '--json'])).stdout) as ShowJson).experiments;
+      assert.equal(exp!.metrics['m.json']!['v'], 12, 'run.sh as it was when queued (13 would be the later edit)');
+      assert.equal(await repo.git('show', `${exp!.commit}:run.sh`), script(2).trimEnd());
+      assert.equal(await repo.git('rev-parse', `${exp!.commit}^`), baseline);
+      assert.equal(await repo.read('run.sh'), script(3), 'the workspace keeps its own edit');
+      assert.deepEqual(await readdir(repo.path('.dvc-ts/exps/snapshots')), [], 'the snapshot is removed once its experiment ran');
+    } finally {
+      await repo.remove();
+      await rm(markDir, { recursive: true, force: true });
+    }
+  });
+});
