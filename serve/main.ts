@@ -25,6 +25,7 @@ interface ServeCliOptions {
   host: string;
   bundle: string;
   logs: string;
+  logMaxMb: number;
   reference: string;
   window: number;
   psiBins: number;
@@ -37,7 +38,8 @@ const program = new Command('serve')
   .option('-p, --port <n>', 'TCP port (0 = any free port)', wholeNumber(0), 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--bundle <dir>', 'the packaged bundle (model.json, manifest.json)', BUNDLE_DIR)
-  .option('--logs <dir>', 'where request logs are written (JSON lines, one file per service)', 'data/logs')
+  .option('--logs <dir>', 'where request logs are written (JSON lines; files of one service each)', 'data/logs')
+  .option('--log-max-mb <n>', 'start a new log file when the current one would pass this size', positiveNumber, 64)
   .option('--reference <csv>', 'training reference for the PSI gauges', 'data/reference.csv')
   .option('--window <rows>', 'recent requests the PSI gauges cover', wholeNumber(1), 1000)
   .option('--psi-bins <n>', 'PSI bins for numerical features (params.yaml drift.psi_bins)', wholeNumber(2), 10)
@@ -48,7 +50,7 @@ const program = new Command('serve')
     let service;
     try {
       service = await createService({
-        bundleDir: opts.bundle, logsDir: opts.logs, referenceCsv: opts.reference, window: opts.window,
+        bundleDir: opts.bundle, logsDir: opts.logs, logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024), referenceCsv: opts.reference, window: opts.window,
         psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log,
       });
     } catch (e) {
@@ -64,7 +66,7 @@ const program = new Command('serve')
       if (stopping) return;
       stopping = true;
       log(`${signal}: finishing requests in flight and closing the log`);
-      void service.close().then(() => log(`stopped; ${service.requestLog.lines} lines in ${service.requestLog.file}`));
+      void service.close().then(() => log(`stopped; ${service.requestLog.lines} lines in ${service.requestLog.files.join(', ')}`));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

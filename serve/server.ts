@@ -15,8 +15,10 @@ import { describeSchemaError, predictBodySchema, predictResponseSchema, type Ajv
 export interface ServiceOptions {
   /** The packaged bundle's folder (model.json + manifest.json). */
   bundleDir: string;
-  /** Where request logs go (one new .jsonl file per service). */
+  /** Where request logs go (.jsonl files of this service only). */
   logsDir: string;
+  /** A log file reaching this size is closed for a new one (default 64 MiB). */
+  logMaxBytes?: number;
   /** The training reference (CSV of the occupancy schema) the PSI gauges compare against. */
   referenceCsv: string;
   /** Rows in the PSI window. */
@@ -84,7 +86,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     onError: options.log,
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
-  const requestLog = await JsonLinesLog.create(options.logsDir);
+  const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
 
   const app = Fastify({
     logger: false,

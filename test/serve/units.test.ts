@@ -34,6 +34,32 @@ test('log writer: 5,000 concurrent appends become 5,000 whole lines; close write
   }
 });
 
+test('log writer: a file that would pass its size limit is closed and the next opened; no line is split or lost', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dvc-ts-log-'));
+  try {
+    const fixed = new Date('2026-12-01T10:00:00.000Z');
+    const log = await JsonLinesLog.create(dir, { maxBytes: 4096, now: () => fixed });
+    // 300 lines of ~100 bytes written one event-loop turn apart: about 7 files of ≤ 4 KiB.
+    for (let i = 0; i < 300; i++) await log.append([{ i, pad: 'y'.repeat(80) }]);
+    await log.close();
+    const names = (await readdir(dir)).sort();
+    assert.ok(names.length >= 7, names.join(' '));
+    assert.deepEqual(names.map((n) => join(dir, n)).sort(), [...log.files].sort());
+    for (const n of names) assert.match(n, new RegExp(`^requests-20261201T100000Z-${process.pid}(-\\d+)?\\.jsonl$`));
+    const seen: number[] = [];
+    for (const file of log.files) {
+      const text = await readFile(file, 'utf8');
+      assert.ok(Buffer.byteLength(text) <= 4096, `${file}: ${Buffer.byteLength(text)} bytes`);
+      assert.ok(text.endsWith('\n'));
+      for (const line of text.split('\n').filter(Boolean)) seen.push((JSON.parse(line) as { i: number }).i);
+    }
+    assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i), 'every line once, in order, across the files');
+    assert.equal(log.lines, 300);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('PSI window: the last N rows, and the same PSI the drift stage computes on them', () => {
   const reference = generateMonth({ seed: 1, year: 2024, month: 1, days: 28, intervalMinutes: 20 });
   const current = generateMonth({ seed: 2, year: 2024, month: 7, days: 28, intervalMinutes: 20 });
