@@ -2,10 +2,21 @@ import type { LockEntry, LockFile } from '../types.js';
 import { StageBlocks, writeLock } from '../lock/lockfile.js';
 import { rememberLock } from '../lock/lock-cache.js';
 
+/** Lock writes take at most about this share of a run's time (see LockWriter). */
+const LOCK_WRITE_SHARE = 0.1;
+/** …and a finished stage waits at most this long to be recorded. */
+const MAX_LOCK_DELAY_MS = 2000;
+
 /**
  * Writes pipeline.lock after every stage that finishes, atomically, one write at a time. When
  * stages finish faster than the lock can be written, the pending changes are folded into the
- * next write, so a run of many quick stages does not write the lock once per stage.
+ * next write. After each write the writer rests for nine times as long as the write took
+ * (at most MAX_LOCK_DELAY_MS), so writing stays near a tenth of the run: a lock of 100,000
+ * entries takes tens of milliseconds to write, and rewriting it after each of 1,000 quick stages
+ * made a run quadratic in its size. The delay only ever leaves the lock behind, never ahead: a
+ * killed run loses the record of stages that finished in the last moments (their outputs and
+ * run-cache entries are saved, so the next run restores them), and no stage is recorded before
+ * it succeeded. `close` writes what is pending at once.
  */
 export class LockWriter {
   private writing: Promise<void> | undefined;
@@ -13,6 +24,8 @@ export class LockWriter {
   private failure: unknown;
   private readonly blocks = new StageBlocks();
   private lastText: string | undefined;
+  private closing = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly root: string,
@@ -31,7 +44,10 @@ export class LockWriter {
     try {
       while (this.dirty) {
         this.dirty = false;
+        const started = performance.now();
         this.lastText = await writeLock(this.root, this.lock, this.order, this.file, this.blocks);
+        const took = performance.now() - started;
+        if (!this.closing) await this.rest(Math.min(MAX_LOCK_DELAY_MS, (took * (1 - LOCK_WRITE_SHARE)) / LOCK_WRITE_SHARE));
       }
     } catch (e) {
       this.failure = e;
@@ -40,8 +56,26 @@ export class LockWriter {
     }
   }
 
+  /** Wait `ms`, or less if `close` is called meanwhile. */
+  private rest(ms: number): Promise<void> {
+    if (ms < 1) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
   /** Wait for every pending write; rethrows a write failure (disk full, permissions). */
   async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
     while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
     if (this.lastText !== undefined) await rememberLock(this.root, this.file, this.lastText, this.lock);
