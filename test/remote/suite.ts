@@ -335,5 +335,37 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
       const synced = await cli(clone, ['status', '-c']);
       assert.match(synced.stdout, /are in sync/);
     });
+
+    // Last: concurrent pushers may each store an object both send (correct, not deduplicated).
+    test('two clones pushing at once do not corrupt each other: every pack whole, both pull back', async () => {
+      const shared: Record<string, string> = {};
+      for (let i = 0; i < 120; i++) shared[`set/shared-${i}.txt`] = `shared ${i} ${'x'.repeat(i * 37)}\n`;
+      const repos: TempRepo[] = [];
+      for (const side of ['left', 'right']) {
+        const files: Record<string, string> = { ...shared };
+        for (let i = 0; i < 80; i++) files[`set/${side}-${i}.txt`] = `${side} ${i}\n`;
+        const repo = await TempRepo.create(files);
+        cleanup.push(repo);
+        ok(await cli(repo, ['add', 'set']), `add ${side}`);
+        ok(await cli(repo, ['remote', 'add', '-d', 'shared', remote.url]), 'remote add');
+        for (const [k, v] of Object.entries(remote.options)) ok(await cli(repo, ['remote', 'modify', 'shared', k, v]), 'remote modify');
+        ok(await cli(repo, ['remote', 'modify', 'shared', 'pack_size', '8192']), 'pack_size');
+        await repo.git('add', '-A');
+        await repo.git('commit', '-qm', side);
+        repos.push(repo);
+      }
+      const pushes = await Promise.all(repos.map((r) => cli(r, ['push', '-j', '4'])));
+      pushes.forEach((p, i) => ok(p, `concurrent push ${i}`));
+      await assertRemoteSound(remote);
+      for (const repo of repos) {
+        const clone = await cloneOf(repo);
+        cleanup.push(clone);
+        const status = JSON.parse((await cli(clone, ['status', '-c', '--json'])).stdout) as { notOnRemote: unknown[]; nowhere: unknown[]; notInCache: unknown[] };
+        assert.deepEqual([status.notOnRemote, status.nowhere], [[], []]);
+        assert.equal(status.notInCache.length, 200);
+        ok(await cli(clone, ['pull']), 'pull');
+        assert.deepEqual(await snapshot(clone, ['set']), await snapshot(repo, ['set']));
+      }
+    });
   });
 }
