@@ -49,7 +49,7 @@ export async function runCloudStatus(root: string, options: CollectOptions & { r
       const base = wanted.labels.get(h) ?? '';
       for (const e of await ws.store.readManifest(h)) if (!all.has(e.hash)) all.set(e.hash, `${base}/${e.relpath}`);
     }
-    const index = await PackIndex.open(root, remote);
+    const index = PackIndex.open(root, remote);
     const [present, localFlags] = await Promise.all([
       locateOnRemote(remote, index, all.keys(), jobs, { refresh: true }),
       Promise.all([...all.keys()].map((h) => ws.store.has(h))),

@@ -28,25 +28,35 @@ export class PackIndex {
   /** Packs listed without an index: a push killed between the two, or one under way elsewhere. */
   orphans: string[] = [];
 
+  private loaded = false;
+
   private constructor(readonly dir: string) {}
 
-  /** The cached indexes of `remote` for the repository at `root`. */
-  static async open(root: string, remote: Remote): Promise<PackIndex> {
-    const index = new PackIndex(join(root, '.dvc-ts', 'tmp', 'remote-packs', blake3Hex(remote.identity).slice(0, 16)));
-    const names = await readdir(index.dir).catch(() => [] as string[]);
+  /** The index of `remote`'s packs as cached for the repository at `root` (read on first use). */
+  static open(root: string, remote: Remote): PackIndex {
+    return new PackIndex(join(root, '.dvc-ts', 'tmp', 'remote-packs', blake3Hex(remote.identity).slice(0, 16)));
+  }
+
+  /**
+   * Read the cached indexes (once). Lazy: a no-op push whose outs are found loose by one HEAD
+   * never reads them, which matters when a remote holds a million packed objects.
+   */
+  async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    const names = await readdir(this.dir).catch(() => [] as string[]);
     await Promise.all(
       names.map(async (name) => {
         const m = /^([0-9a-f]{64})\.idx$/.exec(name);
         if (!m) return;
         try {
-          index.addPack(m[1]!, parseIndex(await readFile(join(index.dir, name), 'utf8'), m[1]!));
+          this.addPack(m[1]!, parseIndex(await readFile(join(this.dir, name), 'utf8'), m[1]!));
         } catch {
           // A damaged cache entry is forgotten; the next refresh downloads the index again.
-          await unlink(join(index.dir, name)).catch(() => undefined);
+          await unlink(join(this.dir, name)).catch(() => undefined);
         }
       }),
     );
-    return index;
   }
 
   private addPack(id: string, members: PackMember[]): void {
@@ -54,6 +64,7 @@ export class PackIndex {
     for (const member of members) if (!this.byHash.has(member.hash)) this.byHash.set(member.hash, { pack: id, member });
   }
 
+  /** True when a loaded index names `hash` (call load first). */
   has(hash: string): boolean {
     return this.byHash.has(hash);
   }
@@ -78,6 +89,7 @@ export class PackIndex {
    * skipped: its objects count as absent, so they are pushed again rather than trusted.
    */
   async refresh(remote: Remote, jobs: number): Promise<void> {
+    await this.load();
     const listed = new Set<string>();
     const packsSeen = new Set<string>();
     for (const key of await listAll(remote, PACKS_PREFIX)) {

@@ -20,6 +20,13 @@ export const PACK_OBJECT_LIMIT = 1024 * 1024;
  */
 export const PACK_TARGET_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A push with fewer small objects than this sends them loose: packing saves at most a few
+ * requests there, while every pack adds an index each fresh machine downloads once and a key
+ * to every listing of packs/. A CI run pushing its three changed outs stays loose.
+ */
+export const MIN_PACKED_OBJECTS = 32;
+
 export const PACKS_PREFIX = 'packs/';
 const INDEX_HEADER = 'dvc-ts pack index 1';
 
@@ -91,6 +98,18 @@ export function groupIntoPacks(objects: Iterable<{ hash: string; size: number }>
   }
   if (members.length) close();
   return packs;
+}
+
+/**
+ * The packs a push forms from its small objects: all of them when there are at least
+ * MIN_PACKED_OBJECTS; fewer go loose, except groups that re-form a pack already on the remote
+ * without its index (`orphans`: a push killed between the two), which are completed so that
+ * no pack is left without an index and nothing is stored twice.
+ */
+export function planPacks(objects: readonly { hash: string; size: number }[], target: number, orphans: ReadonlySet<string>): PackPlan[] {
+  if (target <= 0 || objects.length === 0) return [];
+  const packs = groupIntoPacks(objects, target);
+  return objects.length >= MIN_PACKED_OBJECTS ? packs : packs.filter((p) => orphans.has(p.id));
 }
 
 /** The index object's text: a header, then `hash offset length` per member, in pack order. */

@@ -93,7 +93,7 @@ export async function push(root: string, options: SyncOptions = {}): Promise<Syn
       for (const objs of runs.objects.values()) for (const h of objs) hashes.add(h);
     }
     report.considered = hashes.size;
-    const index = await PackIndex.open(root, remote);
+    const index = PackIndex.open(root, remote);
     const present = await presentOnRemote(remote, index, ws.store, hashes, wanted, runs, jobs);
     const toSend = [...hashes].filter((h) => !present.has(h));
     report.alreadyThere = hashes.size - toSend.length;
@@ -166,7 +166,7 @@ export async function fetch(root: string, options: SyncOptions = {}): Promise<Sy
     wanted = await collectWanted(root, options);
     report.notes.push(...md5Notes(wanted));
     const progress = options.progress ? await terminalProgress() : undefined;
-    const index = await PackIndex.open(root, remote);
+    const index = PackIndex.open(root, remote);
     const got = await downloadObjects(remote, ws.store, wanted.hashes, wanted.labels, { index, jobs, progress, sizes: wanted.sizes });
     report.files += got.files;
     report.bytes += got.bytes;

@@ -10,7 +10,7 @@ import type { ObjectStore } from '../cache/store.js';
 import { tempPathFor } from '../util/atomic.js';
 import { groupByShard, hashOfKey, objectKey, planExistence, sampleShard, SHARDS, uploadOrder, type ExistencePlan } from './plan.js';
 import { silentProgress, type TransferProgress } from './progress.js';
-import { coalesceRanges, formatIndex, groupIntoPacks, indexKey, isPackable, packKey, type PackMember, type PackPlan } from './pack.js';
+import { coalesceRanges, formatIndex, indexKey, isPackable, packKey, planPacks, type PackMember, type PackPlan } from './pack.js';
 import type { PackIndex } from './pack-index.js';
 import { RemoteObjectMissing, type Remote } from './types.js';
 
@@ -19,6 +19,8 @@ const OBJECT_MODE = 0o444;
 
 /** Packs built and sent at once: each is held in memory (< 9 MiB) while it goes up. */
 const PACKS_IN_FLIGHT = 8;
+/** Verified members of one downloaded range written to the cache at once. */
+const MEMBER_WRITES_IN_FLIGHT = 16;
 
 export interface TransferOptions {
   /** The remote's pack indexes: where packed objects are, and where new packs are recorded. */
@@ -149,8 +151,11 @@ export async function locateOnRemote(
     for (const h of loose) present.add(h);
     rest = rest.filter((h) => !loose.has(h));
   };
-  takePacked();
   if (options.looseFirst) await takeLoose();
+  if (rest.length > 0) {
+    await index.load();
+    takePacked();
+  }
   if (rest.length > 0 && !index.refreshed) {
     await index.refresh(remote, jobs);
     takePacked();
@@ -187,9 +192,9 @@ export async function uploadObjects(
   );
   const sizes = new Map(sized.map((s) => [s.hash, s.size]));
   const order = uploadOrder(sizes.keys());
-  const packed = remote.packSize > 0 ? order.files.filter((h) => isPackable(h, sizes.get(h)!)) : [];
-  const packedSet = new Set(packed);
-  const packs = groupIntoPacks(packed.map((hash) => ({ hash, size: sizes.get(hash)! })), remote.packSize);
+  const small = order.files.filter((h) => isPackable(h, sizes.get(h)!)).map((hash) => ({ hash, size: sizes.get(hash)! }));
+  const packs = planPacks(small, remote.packSize, new Set(options.index.orphans));
+  const packedSet = new Set(packs.flatMap((p) => p.members.map((m) => m.hash)));
   progress.start('push', sizes.size, sized.reduce((n, s) => n + s.size, 0));
   const packLimit = createLimiter(Math.min(PACKS_IN_FLIGHT, Math.max(1, options.jobs ?? remote.defaultJobs)));
   // The pack first, its index last: a reader never sees a pack's objects before all of them are there.
@@ -330,7 +335,9 @@ async function downloadPackRange(
   }
   const tmpDir = join(store.root, '.dvc-ts', 'tmp', 'pull');
   await mkdir(tmpDir, { recursive: true });
-  for (const m of range.members) {
+  // Members are written to the cache a few at a time: a pack of 8 MiB holds ~2,000 small files.
+  const limit = createLimiter(MEMBER_WRITES_IN_FLIGHT);
+  const storeMember = async (m: PackMember) => {
     const tmp = tempPathFor(join(tmpDir, m.hash));
     try {
       const body = bytes.subarray(m.offset - range.start, m.offset - range.start + m.length);
@@ -344,7 +351,8 @@ async function downloadPackRange(
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
       onFailed(m, where(m), e);
     }
-  }
+  };
+  await Promise.all(range.members.map((m) => limit(() => storeMember(m))));
 }
 
 export class DamagedObject extends Error {}
@@ -412,6 +420,7 @@ export async function downloadObjects(
   const before = result.failures.length;
   // Packed objects by pack, read in coalesced ranges; the rest one GET each.
   const { index } = options;
+  if (wantedFiles.length > 0) await index.load();
   if (wantedFiles.some((h) => !index.has(h)) && !index.refreshed) await index.refresh(remote, jobs);
   const byPack = new Map<string, PackMember[]>();
   const loose: string[] = [];

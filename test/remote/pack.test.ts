@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { blake3Hex } from '../../engine/hash/digest.js';
-import { coalesceRanges, formatIndex, groupIntoPacks, isPackable, packId, parseIndex, parsePackKey, PACK_OBJECT_LIMIT } from '../../engine/remote/pack.js';
+import { coalesceRanges, formatIndex, groupIntoPacks, isPackable, MIN_PACKED_OBJECTS, packId, parseIndex, parsePackKey, planPacks, PACK_OBJECT_LIMIT } from '../../engine/remote/pack.js';
 
 const objects = (n: number, size: number) => Array.from({ length: n }, (_, i) => ({ hash: blake3Hex(`object ${i}`), size }));
 
@@ -55,4 +55,14 @@ test('wanted members are read in coalesced ranges: near ones together, far ones 
     [1_000_000, 1_000_100, 1],
   ]);
   assert.equal(coalesceRanges([m(0), m(5000)], 1 << 20).length, 1);
+});
+
+test('a push of a few small objects sends them loose, unless they complete a pack left without its index', () => {
+  const few = objects(MIN_PACKED_OBJECTS - 1, 100);
+  assert.deepEqual(planPacks(few, 1000, new Set()), []);
+  const groups = groupIntoPacks(few, 1000);
+  const orphan = groups[1]!.id;
+  assert.deepEqual(planPacks(few, 1000, new Set([orphan])).map((p) => p.id), [orphan]);
+  assert.equal(planPacks(objects(MIN_PACKED_OBJECTS, 100), 1000, new Set()).length, 4);
+  assert.deepEqual(planPacks(objects(100, 100), 0, new Set()), [], 'pack_size 0: everything loose');
 });

@@ -25,7 +25,8 @@ const PIPELINE = `stages:
 
 function dataFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  for (let i = 0; i < 12; i++) files[`data/part-${i}.csv`] = `id,value\n${i},${i * i}\n`;
+  // 40 parts: enough small files for a push to pack them (MIN_PACKED_OBJECTS).
+  for (let i = 0; i < 40; i++) files[`data/part-${i}.csv`] = `id,value\n${i},${i * i}\n`;
   files['data/sub/extra.csv'] = 'id,value\n99,1\n';
   return files;
 }
@@ -128,14 +129,19 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
     test('push --run-cache; a fresh clone pulls byte-identical data and outputs, and repro runs nothing', async () => {
       const pushed = await cli(origin, ['push', '--run-cache']);
       ok(pushed, 'push');
-      assert.match(pushed.stdout, /17 objects pushed/); // 13 data files + manifest, prepared.txt, model manifest + file
+      assert.match(pushed.stdout, /45 objects pushed/); // 41 data files + manifest, prepared.txt, model manifest + file
       assert.match(pushed.stdout, /2 run-cache entries/);
       const objects = await assertRemoteSound(remote);
-      assert.equal(objects.length, 17);
+      assert.equal(objects.length, 45);
+      // The 43 small files went up in one pack (written before its index), the manifests alone.
+      const contents = await remoteContents(remote);
+      assert.equal(contents.packs.size, 1);
+      assert.equal([...contents.packs.values()][0]!.length, 43);
+      assert.equal(contents.loose.filter((h) => h.endsWith('.dir')).length, 2);
 
       const again = await cli(origin, ['push', '--run-cache']);
       ok(again, 'no-op push');
-      assert.match(again.stdout, /^0 objects pushed .*17 of 17 already on the remote/m);
+      assert.match(again.stdout, /^0 objects pushed .*45 of 45 already on the remote/m);
       // The outs are checked, not each file: a manifest on the remote vouches for its files.
       const requests = Number(/ (\d+) requests/.exec(again.stdout)?.[1]);
       assert.ok(requests <= 5, `a no-op push made ${requests} requests`);
@@ -190,9 +196,9 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
       const s1 = JSON.parse(before.stdout) as { notOnRemote: unknown[]; notInCache: { hash: string; path: string }[]; nowhere: unknown[] };
       assert.deepEqual(s1.notOnRemote, []);
       assert.deepEqual(s1.nowhere, []);
-      // The clone's lock and data.dvc need 17 objects; status fetched the 2 directory manifests
-      // (to compare the files they list), so 15 are left to pull, each of them on the remote.
-      assert.equal(s1.notInCache.length, 15);
+      // The clone's lock and data.dvc need 45 objects; status fetched the 2 directory manifests
+      // (to compare the files they list), so 43 are left to pull, each of them on the remote.
+      assert.equal(s1.notInCache.length, 43);
       for (const o of s1.notInCache) assert.ok(remoteObjects.has(o.hash), `${o.path} said to be on the remote but is not`);
       assert.ok(s1.notInCache.some((o) => o.path === 'data/sub/extra.csv'));
 
@@ -293,7 +299,10 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
     });
 
     test('a remote pushed object by object (the layout before packs) pulls, refuses an altered object, and status -c is exact', async () => {
-      const legacy = await TempRepo.create({ 'legacy/a.txt': 'legacy a\n', 'legacy/b.txt': 'legacy b\n', 'legacy/c/d.txt': 'legacy d\n', 'single.txt': 'single\n' });
+      const files: Record<string, string> = { 'legacy/a.txt': 'legacy a\n', 'legacy/b.txt': 'legacy b\n', 'legacy/c/d.txt': 'legacy d\n', 'single.txt': 'single\n' };
+      // Enough small files that a push would pack them, were pack_size not 0.
+      for (let i = 0; i < 40; i++) files[`legacy/many/f-${i}.txt`] = `legacy many ${i}\n`;
+      const legacy = await TempRepo.create(files);
       cleanup.push(legacy);
       ok(await cli(legacy, ['add', 'legacy', 'single.txt']), 'add');
       ok(await cli(legacy, ['remote', 'add', '-d', 'shared', remote.url]), 'remote add');
@@ -315,7 +324,8 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
       const s = JSON.parse(status.stdout) as { notOnRemote: unknown[]; notInCache: { path: string }[]; nowhere: unknown[] };
       assert.deepEqual(s.notOnRemote, []);
       assert.deepEqual(s.nowhere, []);
-      assert.deepEqual(s.notInCache.map((o) => o.path).sort(), ['legacy/a.txt', 'legacy/b.txt', 'legacy/c/d.txt', 'single.txt']);
+      assert.deepEqual(s.notInCache.map((o) => o.path).filter((p) => !p.includes('/many/')).sort(), ['legacy/a.txt', 'legacy/b.txt', 'legacy/c/d.txt', 'single.txt']);
+      assert.equal(s.notInCache.length, 44);
 
       const target = blake3Hex('legacy b\n');
       const key = `files/b3/${target.slice(0, 2)}/${target.slice(2)}`;
