@@ -51,7 +51,7 @@ export async function runCloudStatus(root: string, options: CollectOptions & { r
     }
     const index = PackIndex.open(root, remote);
     const [present, localFlags] = await Promise.all([
-      locateOnRemote(remote, index, all.keys(), jobs, { refresh: true }),
+      locateOnRemote(remote, index, all.keys(), jobs),
       Promise.all([...all.keys()].map((h) => ws.store.has(h))),
     ]);
     const status: CloudStatus = { remote: remote.name, notOnRemote: [], notInCache: [], nowhere: [], compared: all.size, requests: remote.requests };

@@ -127,21 +127,20 @@ export async function remoteHas(remote: Remote, hashes: Iterable<string>, jobs: 
 }
 
 /**
- * Which of `hashes` the remote holds: in packs (the cached indexes, refreshed with one listing
- * when they do not answer for everything) or loose (remoteHas). `looseFirst` checks loose keys
- * before listing packs: for the outs of a push, whose manifests are always loose, so a no-op
- * push costs one HEAD. `refresh` lists the packs whatever the cache says (`status -c`: exact).
+ * Which of `hashes` the remote holds: in packs (the cached indexes, checked against one listing
+ * of packs/) or loose (remoteHas). `looseFirst` checks loose keys before listing packs: for the
+ * outs of a push, whose manifests are always loose, so a no-op push of directories costs one
+ * HEAD per directory; `status -c` lists packs first, then checks the rest loose.
  */
 export async function locateOnRemote(
   remote: Remote,
   index: PackIndex,
   hashes: Iterable<string>,
   jobs: number,
-  options: { looseFirst?: boolean; refresh?: boolean } = {},
+  options: { looseFirst?: boolean } = {},
 ): Promise<Set<string>> {
   const present = new Set<string>();
   let rest = [...new Set(hashes)];
-  if (options.refresh && !index.refreshed) await index.refresh(remote, jobs);
   const takePacked = () => {
     rest = rest.filter((h) => !(index.has(h) && present.add(h)));
   };
@@ -152,12 +151,10 @@ export async function locateOnRemote(
     rest = rest.filter((h) => !loose.has(h));
   };
   if (options.looseFirst) await takeLoose();
+  // Cached indexes spare downloads, but a pack counts as present only once this run has seen it
+  // listed: one LIST (per 500 packs) guards against packs deleted behind dvc-ts's back.
   if (rest.length > 0) {
-    await index.load();
-    takePacked();
-  }
-  if (rest.length > 0 && !index.refreshed) {
-    await index.refresh(remote, jobs);
+    if (!index.refreshed) await index.refresh(remote, jobs);
     takePacked();
   }
   if (!options.looseFirst) await takeLoose();
