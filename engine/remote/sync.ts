@@ -171,7 +171,9 @@ export async function fetch(root: string, options: SyncOptions = {}): Promise<Sy
     report.files += got.files;
     report.bytes += got.bytes;
     report.failures.push(...got.failures);
-    if (options.runCache) await fetchRunCache(root, remote, ws, index, jobs, report);
+    // With targets, only the entries of their stages (outs among theirs) and those entries' objects.
+    const forStages = (options.targets ?? []).length > 0 ? wanted.stageOutPaths : undefined;
+    if (options.runCache) await fetchRunCache(root, remote, ws, index, jobs, report, forStages);
   } finally {
     await ws.close();
     await remote.close();
@@ -181,7 +183,15 @@ export async function fetch(root: string, options: SyncOptions = {}): Promise<Sy
   return { ...report, wanted };
 }
 
-async function fetchRunCache(root: string, remote: Remote, ws: DataWorkspace, index: PackIndex, jobs: number, report: SyncReport): Promise<void> {
+async function fetchRunCache(
+  root: string,
+  remote: Remote,
+  ws: DataWorkspace,
+  index: PackIndex,
+  jobs: number,
+  report: SyncReport,
+  forStages?: ReadonlySet<string>,
+): Promise<void> {
   const [onRemote, local] = await Promise.all([remoteRunKeys(remote), shareableRunEntries(root, ws.store)]);
   const missing = [...onRemote].filter((k) => !local.entries.has(k));
   const limit = createLimiter(jobs);
@@ -199,7 +209,9 @@ async function fetchRunCache(root: string, remote: Remote, ws: DataWorkspace, in
         }),
       ),
     )
-  ).filter((e) => e !== undefined);
+  )
+    .filter((e) => e !== undefined)
+    .filter((e) => forStages === undefined || e.outs.every((o) => forStages.has(o.path)));
   const hashes = new Set(entries.flatMap((e) => e.outs.map((o) => o.hash)));
   const labels = new Map(entries.flatMap((e) => e.outs.map((o) => [o.hash, o.path] as const)));
   const got = await downloadObjects(remote, ws.store, hashes, labels, { index, jobs });

@@ -187,6 +187,21 @@ export function remoteSuite(name: string, makeRemote: () => Promise<TestRemote>,
       assert.match(await bare.read('model/weights.txt'), /factor=1/);
     });
 
+    test('repro --pull TARGET fetches only what the selected stages need', async () => {
+      const bare = await cloneOf(origin);
+      cleanup.push(bare);
+      const pulled = await cli(bare, ['repro', '--pull', 'prepare']);
+      ok(pulled, 'repro --pull prepare');
+      // data (40 parts + extra + its manifest) and prepared.txt; nothing of train's model, nor its run-cache entries.
+      assert.match(pulled.stdout, /Pulled for repro: 43 objects fetched/);
+      assert.equal(await bare.count('runs.log'), 0, `prepare ran despite --pull:\n${pulled.all}`);
+      assert.equal(await bare.exists('prepared.txt'), true);
+      assert.equal(await bare.exists('model'), false);
+      const cached = await cli(bare, ['status', '-c', '--json']);
+      const s = JSON.parse(cached.stdout) as { notInCache: { path: string }[] };
+      assert.deepEqual(s.notInCache.map((o) => o.path), ['model/weights.txt']);
+    });
+
     test('status -c lists exactly what is missing on each side', async () => {
       const clone = await cloneOf(origin);
       cleanup.push(clone);
