@@ -73,10 +73,6 @@ export class PackIndex {
     return this.byHash.get(hash);
   }
 
-  get packCount(): number {
-    return this.packs.size;
-  }
-
   /** Record a pack this process just pushed (its index is on the remote). */
   async remember(id: string, members: PackMember[]): Promise<void> {
     this.addPack(id, members);
@@ -84,7 +80,7 @@ export class PackIndex {
   }
 
   /**
-   * List the remote's packs (one request per 1,000), download the indexes not cached yet, and
+   * List the remote's packs (one request per 500: a pack and its index are two keys), download the indexes not cached yet, and
    * forget cached ones the remote no longer has. An index that does not match its pack id is
    * skipped: its objects count as absent, so they are pushed again rather than trusted.
    */
