@@ -13,6 +13,9 @@ import { execa } from 'execa';
 import { writeFileAtomic } from '../engine/util/atomic.js';
 import { remoteFor } from '../engine/remote/open.js';
 import { listAll } from '../engine/remote/types.js';
+import { objectKey } from '../engine/remote/plan.js';
+import { PACKS_PREFIX, parsePackKey } from '../engine/remote/pack.js';
+import { blake3Hex } from '../engine/hash/digest.js';
 import { createLimiter } from '../engine/hash/limit.js';
 import { startSwift, swiftMissing, s3Remote, S3_CREDENTIALS, type SwiftServer } from '../test/remote/servers.js';
 
@@ -89,28 +92,40 @@ async function git(cwd: string, ...args: string[]): Promise<void> {
   await execa('git', args, { cwd });
 }
 
-/** Per-request latency: sequential HEADs, HEADs in parallel, listing pages of 1,000 keys. */
+/**
+ * Per-request latency, the unit of the README's scale estimates: HEADs of absent objects (an
+ * existence check of a new object), one at a time and 32 in flight; ranged GETs of one 4 KiB
+ * member of a pack; listing pages.
+ */
 async function requestCosts(root: string, settings: { url: string; endpointurl?: string }): Promise<string[]> {
   Object.assign(process.env, S3_CREDENTIALS);
   const remote = await remoteFor(root, 'bench', settings);
-  const keys = (await listAll(remote, 'files/b3/')).slice(0, 400);
+  const absent = Array.from({ length: 400 }, (_, i) => objectKey(blake3Hex(`absent ${i}`)));
   const lines: string[] = [];
   let t = performance.now();
-  for (const k of keys.slice(0, 200)) await remote.exists(k);
+  for (const k of absent.slice(0, 200)) await remote.exists(k);
   const seqHead = (performance.now() - t) / 200;
   const limit = createLimiter(32);
   t = performance.now();
-  await Promise.all(keys.map((k) => limit(() => remote.exists(k))));
-  const parHead = (performance.now() - t) / keys.length;
+  await Promise.all(absent.map((k) => limit(() => remote.exists(k))));
+  const parHead = (performance.now() - t) / absent.length;
+  const packs = (await listAll(remote, PACKS_PREFIX)).filter((k) => parsePackKey(k)?.kind === 'pack');
+  let ranged = '';
+  if (packs.length) {
+    t = performance.now();
+    for (let i = 0; i < 100; i++) await remote.readRange(packs[i % packs.length]!, i * 4096, (i + 1) * 4096);
+    ranged = `| GET of one 4 KiB object in a pack (ranged), one at a time | ${((performance.now() - t) / 100).toFixed(2)} ms per request |`;
+  }
   const before = remote.requests.list;
   t = performance.now();
-  const all = await listAll(remote, 'files/b3/');
+  const all = await listAll(remote, '');
   const pages = remote.requests.list - before;
   const perPage = (performance.now() - t) / pages;
   await remote.close();
-  lines.push(`| HEAD, one at a time | ${seqHead.toFixed(2)} ms per request |`);
-  lines.push(`| HEAD, 32 in flight | ${parHead.toFixed(2)} ms per object (${(1000 / parHead).toFixed(0)} checks/s) |`);
-  lines.push(`| LIST, pages of ${Number.isFinite(remote.listPageSize) ? remote.listPageSize : 'all'} keys (${all.length} keys, ${pages} pages) | ${perPage.toFixed(1)} ms per page |`);
+  lines.push(`| HEAD of an absent object, one at a time | ${seqHead.toFixed(2)} ms per request |`);
+  lines.push(`| HEAD of an absent object, 32 in flight | ${parHead.toFixed(2)} ms per object (${(1000 / parHead).toFixed(0)} checks/s) |`);
+  if (ranged) lines.push(ranged);
+  lines.push(`| LIST of the whole remote, pages of ${remote.listPageSize} keys (${all.length} keys, ${pages} pages) | ${perPage.toFixed(1)} ms per page |`);
   return lines;
 }
 

@@ -2,7 +2,8 @@ import { isDirHash } from '../hash/dir.js';
 import { collectWanted, type CollectOptions } from '../remote/collect.js';
 import { openRemote } from '../remote/open.js';
 import { objectKey } from '../remote/plan.js';
-import { downloadObject, remoteHas } from '../remote/transfer.js';
+import { downloadObject, locateOnRemote } from '../remote/transfer.js';
+import { PackIndex } from '../remote/pack-index.js';
 import { totalRequests, type RequestCounts } from '../remote/types.js';
 import { openDataWorkspace } from '../tracked/workspace.js';
 
@@ -48,14 +49,15 @@ export async function runCloudStatus(root: string, options: CollectOptions & { r
       const base = wanted.labels.get(h) ?? '';
       for (const e of await ws.store.readManifest(h)) if (!all.has(e.hash)) all.set(e.hash, `${base}/${e.relpath}`);
     }
-    const [existence, localFlags] = await Promise.all([
-      remoteHas(remote, all.keys(), jobs),
+    const index = PackIndex.open(root, remote);
+    const [present, localFlags] = await Promise.all([
+      locateOnRemote(remote, index, all.keys(), jobs),
       Promise.all([...all.keys()].map((h) => ws.store.has(h))),
     ]);
     const status: CloudStatus = { remote: remote.name, notOnRemote: [], notInCache: [], nowhere: [], compared: all.size, requests: remote.requests };
     [...all].forEach(([hash, path], i) => {
       const here = localFlags[i]!;
-      const there = existence.present.has(hash);
+      const there = present.has(hash);
       if (here && !there) status.notOnRemote.push({ path, hash });
       else if (!here && there) status.notInCache.push({ path, hash });
       else if (!here && !there) status.nowhere.push({ path, hash });

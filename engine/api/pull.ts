@@ -72,14 +72,20 @@ export async function hasPipelineFile(root: string): Promise<boolean> {
 }
 
 /**
- * `repro --pull`: fetch every out, tracked data and run-cache entry the remote has and the cache
- * lacks, and put missing tracked data in place (stages read it). repro then restores what it
+ * `repro --pull [TARGETS]`: fetch the outs, tracked data and run-cache entries the remote has and
+ * the cache lacks (of the stages repro selects and the tracked data they read, when targets are
+ * given), and put missing tracked data in place (stages read it). repro then restores what it
  * can from the cache instead of running it. Objects the remote lacks are not an error here:
  * the stages that need them simply run.
  */
-export async function pullForRepro(root: string, options: { file?: string; wait?: boolean; remote?: string } = {}): Promise<string[]> {
+export async function pullForRepro(
+  root: string,
+  options: { file?: string; wait?: boolean; remote?: string; targets?: readonly string[]; downstream?: boolean; single?: boolean } = {},
+): Promise<string[]> {
   const { formatSyncReport } = await import('../remote/sync.js');
-  const fetched = await fetch(root, { ...options, runCache: true });
+  const { reproPullTargets } = await import('../remote/collect.js');
+  const targets = await reproPullTargets(root, { ...options, targets: options.targets ?? [] });
+  const fetched = await fetch(root, { file: options.file, wait: options.wait, remote: options.remote, targets, runCache: true });
   const lines = [`Pulled for repro: ${formatSyncReport('fetched', fetched)}`];
   const missing = fetched.failures.filter((f) => f.reason !== 'not on the remote');
   const { describeFailures } = await import('../remote/transfer.js');

@@ -20,7 +20,7 @@ export function registerRemote(program: Command): void {
     });
   remote
     .command('modify')
-    .description('Set (or --unset) an option: url, endpointurl, region, profile, force_path_style, jobs; with --local also access_key_id, secret_access_key, session_token')
+    .description('Set (or --unset) an option: url, endpointurl, region, profile, force_path_style, jobs, pack_size (bytes, 0: no packs); with --local also access_key_id, secret_access_key, session_token')
     .argument('<name>')
     .argument('<option>')
     .argument('[value]')

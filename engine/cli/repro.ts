@@ -50,7 +50,8 @@ export function registerRepro(program: Command): void {
       if (opts.pull && !opts.dry) {
         // Remotes (issue 11): engine/api/pull.ts.
         const { pullForRepro } = await import('../api/pull.js');
-        for (const line of await pullForRepro(root, { file, wait: opts.wait })) process.stdout.write(line + '\n');
+        const scope = { targets, downstream: opts.downstream, single: opts.singleItem };
+        for (const line of await pullForRepro(root, { file, wait: opts.wait, ...scope })) process.stdout.write(line + '\n');
       }
       if (opts.check) {
         const { runStatus, formatStatus } = await import('../api/status.js');

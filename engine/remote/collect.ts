@@ -20,6 +20,8 @@ export interface WantedObjects {
   sizes: Map<string, number>;
   /** Stages whose outs are included (all of them when there were no targets). */
   stages: string[];
+  /** Out paths those stages declare: a run-cache entry is for them when its outs are among these. */
+  stageOutPaths: Set<string>;
   /** Tracked data included. */
   tracked: TrackedOut[];
   /** Tracked outs that cannot move: DVC md5 ones (their bytes are not in dvc-ts's cache). */
@@ -40,7 +42,7 @@ export interface CollectOptions {
  * the selected stages, and the data the selected `.dvc` files track.
  */
 export async function collectWanted(root: string, options: CollectOptions = {}): Promise<WantedObjects> {
-  const wanted: WantedObjects = { hashes: new Set(), labels: new Map(), sizes: new Map(), stages: [], tracked: [], notTransferable: [] };
+  const wanted: WantedObjects = { hashes: new Set(), labels: new Map(), sizes: new Map(), stages: [], stageOutPaths: new Set(), tracked: [], notTransferable: [] };
   const add = (e: { hash: string; size?: number }, label: string) => {
     wanted.hashes.add(e.hash);
     if (!wanted.labels.has(e.hash)) wanted.labels.set(e.hash, label);
@@ -69,6 +71,7 @@ export async function collectWanted(root: string, options: CollectOptions = {}):
     wanted.stages = names;
     for (const name of names) {
       const stage = graph.byName.get(name)!;
+      for (const o of stage.outs) wanted.stageOutPaths.add(o.path);
       const entry = lock.stages[name];
       if (!entry) continue;
       for (const out of entry.outs) {
@@ -86,6 +89,26 @@ export async function collectWanted(root: string, options: CollectOptions = {}):
     }
   }
   return wanted;
+}
+
+/**
+ * What `repro --pull TARGETS` needs: the stages repro would consider (the targets and their
+ * upstream, or downstream, or only themselves, as repro selects them) and the tracked data their
+ * deps read. Undefined without targets: everything. Pure apart from reading the pipeline and
+ * the `.dvc` files.
+ */
+export async function reproPullTargets(
+  root: string,
+  options: { file?: string; targets: readonly string[]; downstream?: boolean; single?: boolean },
+): Promise<string[] | undefined> {
+  if (options.targets.length === 0) return undefined;
+  const { selectStages } = await import('../graph/select.js');
+  const pipeline = await loadPipeline(root, { file: options.file, missingParams: 'omit' });
+  const graph = buildGraph(pipeline.stages);
+  const stages = selectStages(graph, { targets: [...options.targets], downstream: options.downstream, single: options.single });
+  const deps = stages.flatMap((n) => graph.byName.get(n)!.deps.map((d) => d.path));
+  const tracked = (await readTrackedOuts(root)).filter((o) => deps.some((d) => d === o.path || d.startsWith(`${o.path}/`) || o.path.startsWith(`${d}/`)));
+  return [...stages, ...tracked.map((o) => o.path)];
 }
 
 /** Run-cache entries in the local cache: run key → its outs. */

@@ -15,6 +15,8 @@ export interface RemoteSettings {
   profile?: string;
   force_path_style?: boolean;
   jobs?: number;
+  /** Bytes at which a pack of small objects is closed; 0: every object alone (the layout before packs). */
+  pack_size?: number;
   access_key_id?: string;
   secret_access_key?: string;
   session_token?: string;
@@ -27,13 +29,14 @@ export interface RemotesConfig {
 }
 
 /** Options `remote modify` accepts, with how each value is parsed. */
-export const REMOTE_OPTIONS: Record<string, 'string' | 'boolean' | 'jobs'> = {
+export const REMOTE_OPTIONS: Record<string, 'string' | 'boolean' | 'jobs' | 'bytes'> = {
   url: 'string',
   endpointurl: 'string',
   region: 'string',
   profile: 'string',
   force_path_style: 'boolean',
   jobs: 'jobs',
+  pack_size: 'bytes',
   access_key_id: 'string',
   secret_access_key: 'string',
   session_token: 'string',
@@ -70,6 +73,11 @@ export function parseOptionValue(option: string, value: string): string | boolea
   if (kind === 'boolean') {
     if (!/^(true|false)$/.test(value)) throw new UserError(`${option} must be true or false`);
     return value === 'true';
+  }
+  if (kind === 'bytes') {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${option} must be a whole number of bytes ≥ 0 (0: no packs)`);
+    return n;
   }
   if (kind === 'jobs') {
     const n = Number(value);
@@ -124,7 +132,12 @@ export async function readRemotesConfig(root: string): Promise<RemotesConfig> {
             details: [`move it with \`dvc-ts remote modify --local ${name} ${key} …\` (kept in the git-ignored ${LOCAL_CONFIG_FILE}), or use the AWS credential chain`],
           });
         }
-        const ok = kind === 'boolean' ? typeof value === 'boolean' : kind === 'jobs' ? Number.isInteger(value) && (value as number) >= 1 : typeof value === 'string';
+        const ok =
+          kind === 'boolean'
+            ? typeof value === 'boolean'
+            : kind === 'jobs' || kind === 'bytes'
+              ? Number.isInteger(value) && (value as number) >= (kind === 'jobs' ? 1 : 0)
+              : typeof value === 'string';
         if (!ok) throw new UserError(`remote '${name}': ${key} has the wrong type`, { pos: at(['remote', name, key]) });
         merged[key] = value;
       }

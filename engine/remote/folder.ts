@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { PACK_TARGET_BYTES } from './pack.js';
 import { emptyCounts, RemoteObjectMissing, type ListPage, type Remote, type RequestCounts } from './types.js';
 import { pidAlive } from '../util/pid.js';
 
@@ -20,6 +21,7 @@ export class FolderRemote implements Remote {
   /** A readdir returns every name at once, but its cost grows with them: plan as S3 does. */
   readonly listPageSize = 1000;
   readonly requests: RequestCounts = emptyCounts();
+  packSize = PACK_TARGET_BYTES;
 
   constructor(
     readonly name: string,
@@ -27,6 +29,10 @@ export class FolderRemote implements Remote {
     /** Absolute path of the folder. */
     readonly dir: string,
   ) {}
+
+  get identity(): string {
+    return `folder ${this.dir}`;
+  }
 
   private abs(key: string): string {
     return join(this.dir, ...key.split('/'));
@@ -76,14 +82,47 @@ export class FolderRemote implements Remote {
     return stream;
   }
 
+  /** A range read of a file: the same code path as S3's ranged GETs. */
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    this.requests.get++;
+    let fh;
+    try {
+      fh = await open(this.abs(key), 'r');
+    } catch (e) {
+      throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? new RemoteObjectMissing(key) : e;
+    }
+    try {
+      const buf = Buffer.alloc(end - start);
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  }
+
   async write(key: string, absFile: string): Promise<void> {
     this.requests.put++;
+    await this.place(key, (tmp) => copyFile(absFile, tmp));
+  }
+
+  async writeBytes(key: string, bytes: Buffer): Promise<void> {
+    this.requests.put++;
+    await this.place(key, (tmp) => writeFile(tmp, bytes));
+  }
+
+  /** Fill a temp file in tmp/, then rename it over `key`: readers see all or nothing. */
+  private async place(key: string, fill: (tmp: string) => Promise<void>): Promise<void> {
     const target = this.abs(key);
     const tmpDir = join(this.dir, FOLDER_TMP_DIR);
     await Promise.all([mkdir(dirname(target), { recursive: true }), mkdir(tmpDir, { recursive: true })]);
     const tmp = join(tmpDir, `${hostname()}.${process.pid}.${randomBytes(6).toString('hex')}`);
     try {
-      await copyFile(absFile, tmp);
+      await fill(tmp);
       await rename(tmp, target);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);

@@ -25,8 +25,13 @@ export async function remoteFor(root: string, name: string, settings: RemoteSett
   if (settings.url.startsWith('s3://')) {
     // The AWS SDK is large: loaded only when an S3 remote is used.
     const { S3Remote } = await import('./s3.js');
-    return new S3Remote(name, settings.url, settings, settings.jobs ?? DEFAULT_S3_JOBS);
+    return withPackSize(new S3Remote(name, settings.url, settings, settings.jobs ?? DEFAULT_S3_JOBS), settings);
   }
   const remote = new FolderRemote(name, settings.url, folderRemotePath(root, settings.url));
-  return settings.jobs ? Object.assign(remote, { defaultJobs: settings.jobs }) : remote;
+  return withPackSize(settings.jobs ? Object.assign(remote, { defaultJobs: settings.jobs }) : remote, settings);
+}
+
+function withPackSize<R extends Remote>(remote: R, settings: RemoteSettings): R {
+  if (settings.pack_size !== undefined) remote.packSize = settings.pack_size;
+  return remote;
 }

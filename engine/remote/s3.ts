@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
 import { createLimiter } from '../hash/limit.js';
+import { PACK_TARGET_BYTES } from './pack.js';
 import { emptyCounts, RemoteObjectMissing, type ListPage, type Remote, type RequestCounts } from './types.js';
 import type { RemoteSettings } from './config.js';
 
@@ -45,10 +46,12 @@ export function partSize(size: number): number {
 export class S3Remote implements Remote {
   readonly listPageSize = 1000;
   readonly requests: RequestCounts = emptyCounts();
+  packSize = PACK_TARGET_BYTES;
   readonly defaultJobs: number;
   readonly bucket: string;
   readonly prefix: string;
   private readonly client: S3Client;
+  private readonly endpoint: string | undefined;
 
   constructor(
     readonly name: string,
@@ -61,6 +64,7 @@ export class S3Remote implements Remote {
     this.bucket = m[1]!;
     this.prefix = m[2]!.replace(/\/+$/, '');
     this.defaultJobs = jobs;
+    this.endpoint = settings.endpointurl;
     // The SDK warns on every run that versions after January 2027 will need Node 22; dvc-ts pins
     // a version that supports Node 20 (package.json), so the warning is noise for our users.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -92,6 +96,10 @@ export class S3Remote implements Remote {
       };
     }
     this.client = new S3Client(config);
+  }
+
+  get identity(): string {
+    return `s3 ${this.endpoint ?? 'aws'} ${this.url}`;
   }
 
   private key(key: string): string {
@@ -131,16 +139,31 @@ export class S3Remote implements Remote {
     }
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    this.requests.get++;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), Range: `bytes=${start}-${end - 1}` }));
+      const bytes = Buffer.from(await out.Body!.transformToByteArray());
+      if (bytes.length !== end - start) throw new Error(`asked for ${end - start} bytes, got ${bytes.length}`);
+      return bytes;
+    } catch (e) {
+      if (isNotFound(e)) throw new RemoteObjectMissing(key);
+      throw this.wrap(`get ${key} bytes ${start}-${end - 1}`, e);
+    }
+  }
+
+  /** One PutObject with the bytes' MD5, which the server checks: atomic, all or nothing. */
+  async writeBytes(key: string, bytes: Buffer): Promise<void> {
+    this.requests.put++;
+    const md5 = createHash('md5').update(bytes).digest('base64');
+    await this.call(`put ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: bytes, ContentMD5: md5 })));
+  }
+
   async write(key: string, absFile: string, size: number): Promise<void> {
     if (size >= MULTIPART_THRESHOLD) return this.writeMultipart(key, absFile, size);
+    if (size < IN_MEMORY_PUT) return this.writeBytes(key, await readFile(absFile));
     this.requests.put++;
     const Key = this.key(key);
-    if (size < IN_MEMORY_PUT) {
-      const body = await readFile(absFile);
-      const md5 = createHash('md5').update(body).digest('base64');
-      await this.call(`put ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentMD5: md5 })));
-      return;
-    }
     await this.call(`put ${key}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(absFile), ContentLength: size })),
     );

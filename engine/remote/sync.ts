@@ -7,7 +7,8 @@ import { FolderRemote } from './folder.js';
 import { openRemote } from './open.js';
 import { terminalProgress } from './progress.js';
 import { readRemoteRunEntry, remoteRunKeys, runEntryObjects, saveRunEntry, shareableRunEntries, uploadRunEntries } from './runs.js';
-import { describeFailures, downloadObjects, remoteHas, uploadObjects, type TransferFailure } from './transfer.js';
+import { describeFailures, downloadObjects, locateOnRemote, uploadObjects, type TransferFailure } from './transfer.js';
+import { PackIndex } from './pack-index.js';
 import { emptyCounts, totalRequests, type Remote, type RequestCounts } from './types.js';
 import { openDataWorkspace, type DataWorkspace } from '../tracked/workspace.js';
 
@@ -92,11 +93,12 @@ export async function push(root: string, options: SyncOptions = {}): Promise<Syn
       for (const objs of runs.objects.values()) for (const h of objs) hashes.add(h);
     }
     report.considered = hashes.size;
-    const present = await presentOnRemote(remote, ws.store, hashes, wanted, runs, jobs);
+    const index = PackIndex.open(root, remote);
+    const present = await presentOnRemote(remote, index, ws.store, hashes, wanted, runs, jobs);
     const toSend = [...hashes].filter((h) => !present.has(h));
     report.alreadyThere = hashes.size - toSend.length;
     const progress = options.progress ? await terminalProgress() : undefined;
-    const sent = await uploadObjects(remote, ws.store, toSend, labels, { jobs, progress });
+    const sent = await uploadObjects(remote, ws.store, toSend, labels, { index, jobs, progress });
     report.files = sent.files;
     report.bytes = sent.bytes;
     report.failures = sent.failures;
@@ -124,6 +126,7 @@ export async function push(root: string, options: SyncOptions = {}): Promise<Syn
  */
 async function presentOnRemote(
   remote: Remote,
+  index: PackIndex,
   store: ObjectStore,
   hashes: ReadonlySet<string>,
   wanted: WantedObjects,
@@ -132,14 +135,14 @@ async function presentOnRemote(
 ): Promise<Set<string>> {
   const tops = new Set(wanted.hashes);
   for (const outs of runs?.entries.values() ?? []) for (const o of outs) tops.add(o.hash);
-  const present = new Set((await remoteHas(remote, [...tops].filter((h) => hashes.has(h)), jobs)).present);
+  const present = await locateOnRemote(remote, index, [...tops].filter((h) => hashes.has(h)), jobs, { looseFirst: true });
   for (const m of tops) {
     if (!isDirHash(m) || !present.has(m)) continue;
     const files = await store.readManifest(m).catch(() => []);
     for (const e of files) present.add(e.hash);
   }
   const rest = [...hashes].filter((h) => !tops.has(h) && !present.has(h));
-  for (const h of (await remoteHas(remote, rest, jobs)).present) present.add(h);
+  for (const h of await locateOnRemote(remote, index, rest, jobs)) present.add(h);
   return present;
 }
 
@@ -163,11 +166,14 @@ export async function fetch(root: string, options: SyncOptions = {}): Promise<Sy
     wanted = await collectWanted(root, options);
     report.notes.push(...md5Notes(wanted));
     const progress = options.progress ? await terminalProgress() : undefined;
-    const got = await downloadObjects(remote, ws.store, wanted.hashes, wanted.labels, { jobs, progress, sizes: wanted.sizes });
+    const index = PackIndex.open(root, remote);
+    const got = await downloadObjects(remote, ws.store, wanted.hashes, wanted.labels, { index, jobs, progress, sizes: wanted.sizes });
     report.files += got.files;
     report.bytes += got.bytes;
     report.failures.push(...got.failures);
-    if (options.runCache) await fetchRunCache(root, remote, ws, jobs, report);
+    // With targets, only the entries of their stages (outs among theirs) and those entries' objects.
+    const forStages = (options.targets ?? []).length > 0 ? wanted.stageOutPaths : undefined;
+    if (options.runCache) await fetchRunCache(root, remote, ws, index, jobs, report, forStages);
   } finally {
     await ws.close();
     await remote.close();
@@ -177,7 +183,15 @@ export async function fetch(root: string, options: SyncOptions = {}): Promise<Sy
   return { ...report, wanted };
 }
 
-async function fetchRunCache(root: string, remote: Remote, ws: DataWorkspace, jobs: number, report: SyncReport): Promise<void> {
+async function fetchRunCache(
+  root: string,
+  remote: Remote,
+  ws: DataWorkspace,
+  index: PackIndex,
+  jobs: number,
+  report: SyncReport,
+  forStages?: ReadonlySet<string>,
+): Promise<void> {
   const [onRemote, local] = await Promise.all([remoteRunKeys(remote), shareableRunEntries(root, ws.store)]);
   const missing = [...onRemote].filter((k) => !local.entries.has(k));
   const limit = createLimiter(jobs);
@@ -195,10 +209,12 @@ async function fetchRunCache(root: string, remote: Remote, ws: DataWorkspace, jo
         }),
       ),
     )
-  ).filter((e) => e !== undefined);
+  )
+    .filter((e) => e !== undefined)
+    .filter((e) => forStages === undefined || e.outs.every((o) => forStages.has(o.path)));
   const hashes = new Set(entries.flatMap((e) => e.outs.map((o) => o.hash)));
   const labels = new Map(entries.flatMap((e) => e.outs.map((o) => [o.hash, o.path] as const)));
-  const got = await downloadObjects(remote, ws.store, hashes, labels, { jobs });
+  const got = await downloadObjects(remote, ws.store, hashes, labels, { index, jobs });
   report.files += got.files;
   report.bytes += got.bytes;
   report.failures.push(...got.failures);

@@ -1,21 +1,30 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { newBlake3 } from '../hash/digest.js';
+import { blake3Hex, newBlake3 } from '../hash/digest.js';
 import { DIR_SUFFIX, isDirHash, parseManifest } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
 import type { ObjectStore } from '../cache/store.js';
 import { tempPathFor } from '../util/atomic.js';
 import { groupByShard, hashOfKey, objectKey, planExistence, sampleShard, SHARDS, uploadOrder, type ExistencePlan } from './plan.js';
 import { silentProgress, type TransferProgress } from './progress.js';
+import { coalesceRanges, formatIndex, indexKey, isPackable, packKey, planPacks, type PackMember, type PackPlan } from './pack.js';
+import type { PackIndex } from './pack-index.js';
 import { RemoteObjectMissing, type Remote } from './types.js';
 
 /** Cache objects are read-only, as the store makes them. */
 const OBJECT_MODE = 0o444;
 
+/** Packs built and sent at once: each is held in memory (< 9 MiB) while it goes up. */
+const PACKS_IN_FLIGHT = 8;
+/** Verified members of one downloaded range written to the cache at once. */
+const MEMBER_WRITES_IN_FLIGHT = 16;
+
 export interface TransferOptions {
+  /** The remote's pack indexes: where packed objects are, and where new packs are recorded. */
+  index: PackIndex;
   jobs?: number;
   /** Known sizes of objects (from the lock or .dvc files), for the progress bar. */
   sizes?: ReadonlyMap<string, number>;
@@ -27,6 +36,8 @@ export interface TransferFailure {
   hash: string;
   /** What the user knows it as (a workspace path), when known. */
   label?: string;
+  /** Where on the remote, when not its loose key: `packs/<id>.pack bytes a-b`. */
+  where?: string;
   reason: string;
 }
 
@@ -116,6 +127,41 @@ export async function remoteHas(remote: Remote, hashes: Iterable<string>, jobs: 
 }
 
 /**
+ * Which of `hashes` the remote holds: in packs (the cached indexes, checked against one listing
+ * of packs/) or loose (remoteHas). `looseFirst` checks loose keys before listing packs: for the
+ * outs of a push, whose manifests are always loose, so a no-op push of directories costs one
+ * HEAD per directory; `status -c` lists packs first, then checks the rest loose.
+ */
+export async function locateOnRemote(
+  remote: Remote,
+  index: PackIndex,
+  hashes: Iterable<string>,
+  jobs: number,
+  options: { looseFirst?: boolean } = {},
+): Promise<Set<string>> {
+  const present = new Set<string>();
+  let rest = [...new Set(hashes)];
+  const takePacked = () => {
+    rest = rest.filter((h) => !(index.has(h) && present.add(h)));
+  };
+  const takeLoose = async () => {
+    if (rest.length === 0) return;
+    const loose = (await remoteHas(remote, rest, jobs)).present;
+    for (const h of loose) present.add(h);
+    rest = rest.filter((h) => !loose.has(h));
+  };
+  if (options.looseFirst) await takeLoose();
+  // Cached indexes spare downloads, but a pack counts as present only once this run has seen it
+  // listed: one LIST (per 500 packs) guards against packs deleted behind dvc-ts's back.
+  if (rest.length > 0) {
+    if (!index.refreshed) await index.refresh(remote, jobs);
+    takePacked();
+  }
+  if (!options.looseFirst) await takeLoose();
+  return present;
+}
+
+/**
  * Upload objects the remote lacks: files first, then manifests (so a manifest on the remote
  * always has its files there). Objects missing from the local cache are reported, not fatal.
  */
@@ -124,7 +170,7 @@ export async function uploadObjects(
   store: ObjectStore,
   hashes: Iterable<string>,
   labels: ReadonlyMap<string, string>,
-  options: TransferOptions = {},
+  options: TransferOptions,
 ): Promise<TransferResult> {
   const progress = options.progress ?? silentProgress;
   const limit = createLimiter(Math.max(1, options.jobs ?? remote.defaultJobs));
@@ -143,7 +189,27 @@ export async function uploadObjects(
   );
   const sizes = new Map(sized.map((s) => [s.hash, s.size]));
   const order = uploadOrder(sizes.keys());
+  const small = order.files.filter((h) => isPackable(h, sizes.get(h)!)).map((hash) => ({ hash, size: sizes.get(hash)! }));
+  const packs = planPacks(small, remote.packSize, new Set(options.index.orphans));
+  const packedSet = new Set(packs.flatMap((p) => p.members.map((m) => m.hash)));
   progress.start('push', sizes.size, sized.reduce((n, s) => n + s.size, 0));
+  const packLimit = createLimiter(Math.min(PACKS_IN_FLIGHT, Math.max(1, options.jobs ?? remote.defaultJobs)));
+  // The pack first, its index last: a reader never sees a pack's objects before all of them are there.
+  const sendPack = (plan: PackPlan) =>
+    packLimit(async () => {
+      try {
+        const bytes = await readPackMembers(store, plan);
+        await remote.writeBytes(packKey(plan.id), bytes);
+        await remote.writeBytes(indexKey(plan.id), Buffer.from(formatIndex(plan.members)));
+        await options.index.remember(plan.id, plan.members);
+        result.files += plan.members.length;
+        result.bytes += plan.bytes;
+        progress.advance(plan.members.length, plan.bytes);
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        for (const m of plan.members) result.failures.push({ hash: m.hash, label: labels.get(m.hash), where: packKey(plan.id), reason });
+      }
+    });
   const send = (hash: string) =>
     limit(async () => {
       const size = sizes.get(hash)!;
@@ -157,7 +223,7 @@ export async function uploadObjects(
       }
     });
   try {
-    await Promise.all(order.files.map(send));
+    await Promise.all([...packs.map(sendPack), ...order.files.filter((h) => !packedSet.has(h)).map(send)]);
     // A manifest whose files failed to go up would promise what the remote cannot give.
     const failedFiles = new Set([...result.failures, ...result.missing].map((f) => f.hash));
     await Promise.all(
@@ -173,6 +239,22 @@ export async function uploadObjects(
     progress.stop();
   }
   return result;
+}
+
+/** A pack's bytes: its members read from the local cache, laid end to end in pack order. */
+async function readPackMembers(store: ObjectStore, plan: PackPlan): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(plan.bytes);
+  const limit = createLimiter(16);
+  await Promise.all(
+    plan.members.map((m) =>
+      limit(async () => {
+        const data = await readFile(store.objectPath(m.hash));
+        if (data.length !== m.length) throw new Error(`cache object ${m.hash} changed size while being packed`);
+        data.copy(bytes, m.offset);
+      }),
+    ),
+  );
+  return bytes;
 }
 
 async function manifestFileHashes(store: ObjectStore, hash: string): Promise<string[]> {
@@ -199,23 +281,75 @@ export async function downloadObject(remote: Remote, store: ObjectStore, hash: s
   });
   try {
     await pipeline(await remote.read(objectKey(hash)), hashing, createWriteStream(tmp, { mode: OBJECT_MODE }));
-    const actual = hasher.digest('hex') + (isDirHash(hash) ? DIR_SUFFIX : '');
-    if (actual !== hash) {
-      throw new DamagedObject(`its bytes on the remote hash to ${actual.slice(0, 16)}…, not to its name: refused, not entered into the cache`);
-    }
-    await chmod(tmp, OBJECT_MODE);
-    const tmpStat = await stat(tmp, { bigint: true });
-    const dst = store.objectPath(hash);
-    await mkdir(dirname(dst), { recursive: true });
-    await rename(tmp, dst);
-    // These bytes were just hashed in a file only this process wrote: the checkout that
-    // follows (pull) need not read them again to verify them.
-    await store.state?.set(dst, tmpStat, hash, { exclusive: true });
+    checkHash(hash, hasher.digest('hex'));
+    await enterCache(store, hash, tmp);
     return size;
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+}
+
+function checkHash(hash: string, digest: string): void {
+  const actual = digest + (isDirHash(hash) ? DIR_SUFFIX : '');
+  if (actual !== hash) {
+    throw new DamagedObject(`its bytes on the remote hash to ${actual.slice(0, 16)}…, not to its name: refused, not entered into the cache`);
+  }
+}
+
+/** Rename a verified temp file into the cache, read-only, and remember it as verified. */
+async function enterCache(store: ObjectStore, hash: string, tmp: string): Promise<void> {
+  await chmod(tmp, OBJECT_MODE);
+  const tmpStat = await stat(tmp, { bigint: true });
+  const dst = store.objectPath(hash);
+  await mkdir(dirname(dst), { recursive: true });
+  await rename(tmp, dst);
+  // These bytes were just hashed in a file only this process wrote: the checkout that
+  // follows (pull) need not read them again to verify them.
+  await store.state?.set(dst, tmpStat, hash, { exclusive: true });
+}
+
+/**
+ * Read one coalesced range of a pack (one ranged GET) and enter each wanted member into the
+ * cache once its bytes hash to its name; a member that does not is refused and named.
+ */
+async function downloadPackRange(
+  remote: Remote,
+  store: ObjectStore,
+  pack: string,
+  range: { start: number; end: number; members: PackMember[] },
+  onStored: (m: PackMember) => void,
+  onFailed: (m: PackMember, where: string, e: unknown) => void,
+): Promise<void> {
+  const where = (m: PackMember) => `${packKey(pack)} bytes ${m.offset}-${m.offset + m.length - 1}`;
+  let bytes: Buffer;
+  try {
+    bytes = range.end > range.start ? await remote.readRange(packKey(pack), range.start, range.end) : Buffer.alloc(0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+    for (const m of range.members) onFailed(m, where(m), e);
+    return;
+  }
+  const tmpDir = join(store.root, '.dvc-ts', 'tmp', 'pull');
+  await mkdir(tmpDir, { recursive: true });
+  // Members are written to the cache a few at a time: a pack of 8 MiB holds ~2,000 small files.
+  const limit = createLimiter(MEMBER_WRITES_IN_FLIGHT);
+  const storeMember = async (m: PackMember) => {
+    const tmp = tempPathFor(join(tmpDir, m.hash));
+    try {
+      const body = bytes.subarray(m.offset - range.start, m.offset - range.start + m.length);
+      if (body.length !== m.length) throw new DamagedObject(`the pack is shorter than its index says: refused, not entered into the cache`);
+      checkHash(m.hash, blake3Hex(body));
+      await writeFile(tmp, body, { mode: OBJECT_MODE });
+      await enterCache(store, m.hash, tmp);
+      onStored(m);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+      onFailed(m, where(m), e);
+    }
+  };
+  await Promise.all(range.members.map((m) => limit(() => storeMember(m))));
 }
 
 export class DamagedObject extends Error {}
@@ -229,10 +363,11 @@ export async function downloadObjects(
   store: ObjectStore,
   hashes: Iterable<string>,
   labels: ReadonlyMap<string, string>,
-  options: TransferOptions = {},
+  options: TransferOptions,
 ): Promise<TransferResult> {
   const progress = options.progress ?? silentProgress;
-  const limit = createLimiter(Math.max(1, options.jobs ?? remote.defaultJobs));
+  const jobs = Math.max(1, options.jobs ?? remote.defaultJobs);
+  const limit = createLimiter(jobs);
   const result: TransferResult = { files: 0, bytes: 0, failures: [], missing: [] };
   const fetchOne = (hash: string) =>
     limit(async () => {
@@ -280,7 +415,42 @@ export async function downloadObjects(
   const wantedFiles = await missing([...fileHashes.keys()]);
   progress.start('fetch', wantedFiles.length, wantedFiles.reduce((n, h) => n + (fileSizes.get(h) ?? 0), 0));
   const before = result.failures.length;
-  await Promise.all(wantedFiles.map(fetchOne));
+  // Packed objects by pack, read in coalesced ranges; the rest one GET each.
+  const { index } = options;
+  if (wantedFiles.length > 0) await index.load();
+  if (wantedFiles.some((h) => !index.has(h)) && !index.refreshed) await index.refresh(remote, jobs);
+  const byPack = new Map<string, PackMember[]>();
+  const loose: string[] = [];
+  for (const h of wantedFiles) {
+    const at = index.locate(h);
+    if (!at) loose.push(h);
+    else if (byPack.has(at.pack)) byPack.get(at.pack)!.push(at.member);
+    else byPack.set(at.pack, [at.member]);
+  }
+  const ranges = [...byPack].flatMap(([pack, members]) => coalesceRanges(members).map((range) => ({ pack, range })));
+  const rangeLimit = createLimiter(Math.min(PACKS_IN_FLIGHT, jobs));
+  await Promise.all([
+    ...ranges.map(({ pack, range }) =>
+      rangeLimit(() =>
+        downloadPackRange(
+          remote,
+          store,
+          pack,
+          range,
+          (m) => {
+            result.files++;
+            result.bytes += m.length;
+            progress.advance(1, m.length);
+          },
+          (m, where, e) => {
+            const reason = e instanceof RemoteObjectMissing ? 'its pack is not on the remote' : e instanceof Error ? e.message : String(e);
+            result.failures.push({ hash: m.hash, label: labels.get(m.hash), where, reason });
+          },
+        ),
+      ),
+    ),
+    ...loose.map(fetchOne),
+  ]);
   for (const f of result.failures.slice(before)) f.label ??= fileLabels.get(f.hash);
   progress.stop();
   return result;
@@ -288,5 +458,5 @@ export async function downloadObjects(
 
 /** One line per failure, naming the object and what it is. */
 export function describeFailures(failures: readonly TransferFailure[]): string[] {
-  return failures.map((f) => `${f.label ? `${f.label} ` : ''}(object ${objectKey(f.hash)}): ${f.reason}`);
+  return failures.map((f) => `${f.label ? `${f.label} ` : ''}(object ${objectKey(f.hash)}${f.where ? ` in ${f.where}` : ''}): ${f.reason}`);
 }

@@ -39,13 +39,21 @@ export interface Remote {
   readonly defaultJobs: number;
   /** Keys one listing request returns at most (S3: 1000); the planner's unit of listing cost. */
   readonly listPageSize: number;
+  /** Bytes a pack is closed at (remote option `pack_size`); 0 pushes every object alone. */
+  packSize: number;
   readonly requests: RequestCounts;
   /** One page of the keys below `prefix` (a prefix ending in `/`), in key order. */
   listPage(prefix: string, after?: string): Promise<ListPage>;
   /** True when an object is stored under `key`. */
   exists(key: string): Promise<boolean>;
+  /** Names this remote's storage (URL and endpoint): what local caches of it are keyed by. */
+  readonly identity: string;
   /** The object's bytes; rejects with RemoteObjectMissing when there is none. */
   read(key: string): Promise<Readable>;
+  /** Bytes `start` to `end` (exclusive) of an object (one ranged GET); RemoteObjectMissing when there is none. */
+  readRange(key: string, start: number, end: number): Promise<Buffer>;
+  /** Store bytes under `key`, all or nothing (packs and their indexes). */
+  writeBytes(key: string, bytes: Buffer): Promise<void>;
   /** Store a local file under `key`: the object appears whole or not at all. */
   write(key: string, absFile: string, size: number): Promise<void>;
   close(): Promise<void>;
