@@ -1,0 +1,91 @@
+// The watcher's eyes: one plain fs.watch (inotify on Linux) per directory the answer depends on.
+//
+// Why fs.watch and not chokidar here: the warm answer must never miss a change, so every raw
+// event counts, at once and as is. chokidar (kept for `repro --watch`'s own triggers) stats
+// before it reports, drops a "change" whose mtime did not move, and adds the watch of a new
+// directory asynchronously with no signal when it is in place. With fs.watch a watch is in
+// place when the call returns, and its event reaches JavaScript in the same poll phase that
+// reads it from the kernel: the two facts the correctness argument in server.ts rests on.
+import { watch, statfsSync, type FSWatcher } from 'node:fs';
+
+/** File systems whose changes made on another machine reach no inotify watch (statfs magic). */
+const REMOTE_FILE_SYSTEMS = new Set([
+  0x6969 /* nfs */, 0x517b /* smb */, 0xff534d42 /* cifs */, 0xfe534d42 /* smb2 */,
+  0x65735546 /* fuse */, 0x01021997 /* 9p */, 0x00c36400 /* ceph */, 0x47504653 /* gpfs */, 0x0bd00bd0 /* lustre */,
+]);
+
+export class DirWatcher {
+  /** Counts every event on every watched path; a check is valid only if it did not move. */
+  generation = 0;
+  private readonly watchers = new Map<string, FSWatcher>();
+
+  constructor(private readonly onEvent: () => void) {}
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Watch exactly `paths` (absolute directories, or files whose inode must be watched): start
+   * the new ones, stop the others. Returns how many were started (a check that ran without
+   * them did not see everything) or, as a string, why the set cannot be watched.
+   */
+  sync(paths: ReadonlySet<string>): number | string {
+    for (const [p, w] of this.watchers) {
+      if (!paths.has(p)) {
+        w.close();
+        this.watchers.delete(p);
+      }
+    }
+    let added = 0;
+    for (const p of paths) {
+      if (this.watchers.has(p)) continue;
+      let w: FSWatcher;
+      try {
+        w = watch(p, { persistent: false });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Gone since the check looked: an event of its own (its parent is watched too).
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          this.bump();
+          continue;
+        }
+        return code === 'ENOSPC' ? 'the inotify watch limit is reached (fs.inotify.max_user_watches)' : `cannot watch ${p}: ${(e as Error).message}`;
+      }
+      const remote = remoteFileSystem(p);
+      if (remote) {
+        w.close();
+        return `${p} is on a network file system (${remote}): changes made elsewhere are not seen`;
+      }
+      w.on('change', () => this.bump());
+      // A watched directory removed or unreadable: count it as a change and watch it again later.
+      w.on('error', () => {
+        w.close();
+        if (this.watchers.get(p) === w) this.watchers.delete(p);
+        this.bump();
+      });
+      this.watchers.set(p, w);
+      added++;
+    }
+    return added;
+  }
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  private bump(): void {
+    this.generation++;
+    this.onEvent();
+  }
+}
+
+function remoteFileSystem(path: string): string | undefined {
+  try {
+    const type = statfsSync(path).type;
+    return REMOTE_FILE_SYSTEMS.has(type) ? `type 0x${type.toString(16)}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
