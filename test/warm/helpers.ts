@@ -5,7 +5,7 @@ import { CLI, TempRepo, waitFor, type CliResult } from '../helpers/repo.js';
 import { BUILD_ID } from '../../engine/util/build-id.js';
 import { PROTOCOL, socketPathFor } from '../../engine/warm/protocol.js';
 
-/** A pipeline of two stages (a params file, a directory dep, an out the next stage reads). */
+/** A pipeline of three stages: a params file, a directory dep, an out the next stage reads, a directory out. */
 export const PIPELINE = {
   'pipeline.yaml': [
     'stages:',
@@ -18,6 +18,10 @@ export const PIPELINE = {
     '    cmd: tr a-z A-Z < mid.txt > final.txt',
     '    deps: [mid.txt]',
     '    outs: [final.txt]',
+    '  pack:',
+    '    cmd: mkdir -p pack/sub && cp final.txt pack/sub/f.txt',
+    '    deps: [final.txt]',
+    '    outs: [pack]',
     '',
   ].join('\n'),
   'params.yaml': 'lr: 1\n',

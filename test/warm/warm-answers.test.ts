@@ -27,7 +27,7 @@ describe('warm answers (repro --watch running)', () => {
       assert.ok(answeredWarm(warmRepro), warmRepro.stderr);
       assert.ok(answeredWarm(warmStatus), warmStatus.stderr);
       assert.equal(withoutDuration(warmRepro.stdout), withoutDuration(coldRepro.stdout));
-      assert.match(warmRepro.stdout, /^0 ran, 0 restored, 2 up to date, 0 failed in \d+ms$/m);
+      assert.match(warmRepro.stdout, /^0 ran, 0 restored, 3 up to date, 0 failed in \d+ms$/m);
       assert.equal(warmRepro.code, coldRepro.code);
       assert.equal(warmStatus.stdout, coldStatus.stdout);
       assert.equal(warmStatus.code, coldStatus.code);
@@ -68,6 +68,9 @@ describe('warm answers (repro --watch running)', () => {
       assert.ok(answeredWarm(warmStatus), warmStatus.stderr);
       assert.equal(warmStatus.stdout, coldStatus.stdout);
       assert.equal(warmStatus.code, coldStatus.code);
+      const repro = await repo.run(['repro'], { env: TRACE });
+      assert.ok(!answeredWarm(repro), repro.stderr);
+      assert.match(repro.stdout, /Stage 'retrain' skipped: gate closed/);
     } finally {
       await watcher.stop();
       await repo.remove();
@@ -82,6 +85,8 @@ describe('warm answers (repro --watch running)', () => {
         ['an out deleted', () => rm(repo.path('final.txt')), /Restored outs of 'down' from the cache/],
         ['the lock edited', async () => writeFile(repo.path('pipeline.lock'), (await repo.read('pipeline.lock')).replace(/cmd: tr .*/, 'cmd: other')), /Running stage 'down'|restored from the run-cache/],
         ['a produced dep modified', () => writeFile(repo.path('mid.txt'), 'changed\n'), /stage 'up'|'up'/],
+        ['a file in a subdirectory of an out directory', () => writeFile(repo.path('pack/sub/f.txt'), 'changed\n'), /'pack'/],
+        ['a file added to an out directory', () => writeFile(repo.path('pack/sub/extra.txt'), 'extra\n'), /'pack'/],
       ];
       for (const [what, change, did] of changes) {
         await waitWarm(repo, `a warm answer before: ${what}`);
@@ -93,6 +98,8 @@ describe('warm answers (repro --watch running)', () => {
         assert.equal(r.code, 0, r.all);
       }
       assert.equal(await repo.read('final.txt'), 'ALPHA\nBETA\n');
+      assert.equal(await repo.read('pack/sub/f.txt'), 'ALPHA\nBETA\n');
+      assert.ok(!(await repo.exists('pack/sub/extra.txt')));
       await waitWarm(repo, 'a warm answer after the repairs');
     } finally {
       await watcher.stop();
@@ -110,7 +117,7 @@ describe('warm answers (repro --watch running)', () => {
         ['a file in a dep directory', () => writeFile(repo.path('data/sub/b.txt'), 'BETA?\n'), /^up: stale\n {4}dep modified: data/m],
         ['a new file in a dep directory', () => writeFile(repo.path('data/sub/new.txt'), 'new\n'), /^up: stale\n {4}dep modified: data/m],
         ['a param', () => writeFile(repo.path('params.yaml'), 'lr: 2\n'), /^up: stale\n {4}param modified: params\.yaml:lr 1 -> 2/m],
-        ['the pipeline', async () => writeFile(repo.path('pipeline.yaml'), (await repo.read('pipeline.yaml')).replace('tr a-z A-Z', 'tr a-z A-Z ')), /^down: stale.*\n {4}cmd changed/m],
+        ['the pipeline', async () => writeFile(repo.path('pipeline.yaml'), (await repo.read('pipeline.yaml')).replace('&& cat', '&&  cat')), /^up: stale.*\n {4}cmd changed/m],
       ];
       for (const [what, change, reported] of changes) {
         await waitWarm(repo, `a warm answer before: ${what}`);
