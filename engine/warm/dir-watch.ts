@@ -6,7 +6,7 @@
 // directory asynchronously with no signal when it is in place. With fs.watch a watch is in
 // place when the call returns, and its event reaches JavaScript in the same poll phase that
 // reads it from the kernel: the two facts the correctness argument in server.ts rests on.
-import { watch, statfsSync, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, statfsSync, type FSWatcher } from 'node:fs';
 
 /** File systems whose changes made on another machine reach no inotify watch (statfs magic). */
 const REMOTE_FILE_SYSTEMS = new Set([
@@ -17,7 +17,8 @@ const REMOTE_FILE_SYSTEMS = new Set([
 export class DirWatcher {
   /** Counts every event on every watched path; a check is valid only if it did not move. */
   generation = 0;
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** Path → its watch and the inode watched: inotify follows the inode, not the name. */
+  private readonly watchers = new Map<string, { watcher: FSWatcher; inode: string }>();
 
   constructor(private readonly onEvent: () => void) {}
 
@@ -32,8 +33,10 @@ export class DirWatcher {
    */
   sync(paths: ReadonlySet<string>): number | string {
     for (const [p, w] of this.watchers) {
-      if (!paths.has(p)) {
-        w.close();
+      // A directory replaced (removed and made again, renamed over) keeps an old watch on an
+      // inode nobody writes to: watch the new one (counted as added, so the check runs again).
+      if (!paths.has(p) || inodeOf(p) !== w.inode) {
+        w.watcher.close();
         this.watchers.delete(p);
       }
     }
@@ -41,7 +44,9 @@ export class DirWatcher {
     for (const p of paths) {
       if (this.watchers.has(p)) continue;
       let w: FSWatcher;
+      let inode: string | undefined;
       try {
+        inode = inodeOf(p);
         w = watch(p, { persistent: false });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -61,17 +66,18 @@ export class DirWatcher {
       // A watched directory removed or unreadable: count it as a change and watch it again later.
       w.on('error', () => {
         w.close();
-        if (this.watchers.get(p) === w) this.watchers.delete(p);
+        if (this.watchers.get(p)?.watcher === w) this.watchers.delete(p);
         this.bump();
       });
-      this.watchers.set(p, w);
+      // Taken before the watch began: a replacement in between shows as a changed inode next time.
+      this.watchers.set(p, { watcher: w, inode: inode ?? 'gone' });
       added++;
     }
     return added;
   }
 
   close(): void {
-    for (const w of this.watchers.values()) w.close();
+    for (const w of this.watchers.values()) w.watcher.close();
     this.watchers.clear();
   }
 
@@ -88,4 +94,9 @@ function remoteFileSystem(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function inodeOf(path: string): string | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}` : undefined;
 }

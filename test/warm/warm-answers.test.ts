@@ -2,7 +2,7 @@
 // answer must print what the cold command prints; any change must send the next command cold.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { TempRepo } from '../helpers/repo.js';
 import { answeredWarm, ask, COLD, PIPELINE, startWatcher, TRACE, waitWarm, withoutDuration } from './helpers.js';
@@ -79,14 +79,22 @@ describe('warm answers (repro --watch running)', () => {
 
   test('after a change to an out, the lock, a dep no watcher run rebuilds: the next repro runs cold and does the work', async () => {
     const repo = await builtRepo();
+    await cp(repo.path('pack'), repo.path('pack-copy'), { recursive: true });
     const watcher = startWatcher(repo);
     try {
       const changes: [string, () => Promise<void>, RegExp][] = [
+        ['a file in a subdirectory of an out directory', () => writeFile(repo.path('pack/sub/f.txt'), 'changed\n'), /'pack'/],
+        ['a file added to an out directory', () => writeFile(repo.path('pack/sub/extra.txt'), 'extra\n'), /'pack'/],
+        ['an out directory replaced by an equal one, then a file in it changed', async () => {
+          // inotify follows inodes: the watch of the old directory sees nothing of the new one.
+          await rm(repo.path('pack'), { recursive: true });
+          await cp(repo.path('pack-copy'), repo.path('pack'), { recursive: true });
+          await waitWarm(repo, 'a warm answer with the new directory');
+          await writeFile(repo.path('pack/sub/f.txt'), 'changed again\n');
+        }, /'pack'/],
         ['an out deleted', () => rm(repo.path('final.txt')), /Restored outs of 'down' from the cache/],
         ['the lock edited', async () => writeFile(repo.path('pipeline.lock'), (await repo.read('pipeline.lock')).replace(/cmd: tr .*/, 'cmd: other')), /Running stage 'down'|restored from the run-cache/],
         ['a produced dep modified', () => writeFile(repo.path('mid.txt'), 'changed\n'), /stage 'up'|'up'/],
-        ['a file in a subdirectory of an out directory', () => writeFile(repo.path('pack/sub/f.txt'), 'changed\n'), /'pack'/],
-        ['a file added to an out directory', () => writeFile(repo.path('pack/sub/extra.txt'), 'extra\n'), /'pack'/],
       ];
       for (const [what, change, did] of changes) {
         await waitWarm(repo, `a warm answer before: ${what}`);
