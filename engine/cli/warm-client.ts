@@ -13,6 +13,7 @@ import { findProject } from './root.js';
 export async function answerWarm(command: WarmCommand): Promise<number | undefined> {
   if (process.env.DVC_TS_WARM === '0') return undefined;
   const trace = process.env.DVC_TS_WARM_TRACE === '1' ? (line: string) => process.stderr.write(`warm: ${line}\n`) : () => undefined;
+  const entered = performance.now();
   try {
     const { root, file } = await findProject();
     const { dir, path } = await socketPathFor(root);
@@ -22,7 +23,9 @@ export async function answerWarm(command: WarmCommand): Promise<number | undefin
       return undefined;
     }
     const query: WarmQuery = { protocol: PROTOCOL, build: BUILD_ID, command, root, file: file ?? null };
+    const asked = performance.now();
     const answer = parseLine(await ask(path, JSON.stringify(query) + '\n'));
+    const answered = performance.now();
     if (!answer || answer.protocol !== PROTOCOL || answer.build !== BUILD_ID) {
       trace('cold: the watcher is another build of dvc-ts');
       return undefined;
@@ -39,7 +42,7 @@ export async function answerWarm(command: WarmCommand): Promise<number | undefin
     });
     // `repro` says how long the whole command took, counted from the process's start.
     process.stdout.write(command === 'repro' ? `${answer.stdout} in ${formatMs(performance.now())}\n` : answer.stdout);
-    trace('answered by the watcher');
+    trace(`answered by the watcher (ms since process start: client ${entered.toFixed(1)}, asked ${asked.toFixed(1)}, answered ${answered.toFixed(1)})`);
     return answer.exitCode;
   } catch (e) {
     trace(`cold: ${(e as Error).message}`);
