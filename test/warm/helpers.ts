@@ -1,4 +1,5 @@
 // Driving a real `repro --watch` and the warm path it serves, for the warm tests.
+import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import { CLI, TempRepo, waitFor, type CliResult } from '../helpers/repo.js';
@@ -31,6 +32,14 @@ export const PIPELINE = {
 
 export const TRACE = { DVC_TS_WARM_TRACE: '1' };
 export const COLD = { DVC_TS_WARM: '0' };
+
+/** A temporary repository with the pipeline built (cold). */
+export async function builtRepo(files: Record<string, string> = PIPELINE): Promise<TempRepo> {
+  const repo = await TempRepo.create(files);
+  const built = await repo.run(['repro'], { env: COLD });
+  assert.equal(built.code, 0, built.all);
+  return repo;
+}
 
 export interface Watcher {
   child: ResultPromise;

@@ -4,15 +4,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
-import { TempRepo } from '../helpers/repo.js';
-import { answeredWarm, ask, COLD, PIPELINE, startWatcher, TRACE, waitWarm, withoutDuration } from './helpers.js';
+import { answeredWarm, ask, builtRepo, COLD, PIPELINE, startWatcher, TRACE, waitWarm, withoutDuration } from './helpers.js';
 
-async function builtRepo(files: Record<string, string> = PIPELINE): Promise<TempRepo> {
-  const repo = await TempRepo.create(files);
-  const built = await repo.run(['repro'], { env: COLD });
-  assert.equal(built.code, 0, built.all);
-  return repo;
-}
 
 describe('warm answers (repro --watch running)', () => {
   test('repro and status answered by the watcher print what the cold commands print, with the same exit code', async () => {

@@ -11,14 +11,8 @@ import { execa } from 'execa';
 import { PROJECT_ROOT, TempRepo, waitFor } from '../helpers/repo.js';
 import { BUILD_ID } from '../../engine/util/build-id.js';
 import { PROTOCOL, socketPathFor } from '../../engine/warm/protocol.js';
-import { answeredWarm, COLD, PIPELINE, startWatcher, TRACE, waitWarm } from './helpers.js';
+import { answeredWarm, builtRepo, COLD, PIPELINE, startWatcher, TRACE, waitWarm } from './helpers.js';
 
-async function builtRepo(): Promise<TempRepo> {
-  const repo = await TempRepo.create(PIPELINE);
-  const built = await repo.run(['repro'], { env: COLD });
-  assert.equal(built.code, 0, built.all);
-  return repo;
-}
 
 describe('warm path safety', () => {
   test('a watcher killed with SIGKILL leaves a socket nobody answers: the next commands run cold at once, a new watcher takes over', async () => {
