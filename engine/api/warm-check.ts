@@ -19,7 +19,7 @@ import { nothingToDo, UP_TO_DATE_LINE } from './repro.js';
 import { statusOutput } from './status.js';
 
 /** Files with other hard links are watched one by one (a write through another name reaches no directory watch); past this many, the watcher gives up. */
-const MAX_LINKED_FILES = 2000;
+const MAX_LINKED_FILES = 20_000;
 
 export function warmChecker(root: string, file: string | undefined): WarmChecker {
   return {

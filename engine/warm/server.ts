@@ -6,11 +6,15 @@
 //    set it reports at its end adds nothing) and the event counter did not move while it ran.
 //    So every change after the check read something produces an event.
 // 2. Any event throws the kept answer away (state 'dirty') until a new full check ends clean.
-// 3. A write a client finished before it connected has queued its inotify event in the kernel
-//    before the query's bytes reached our socket. The query is read in libuv's poll phase; the
-//    answer is given from setImmediate, i.e. after that poll phase has run every ready handle,
-//    the inotify one included (libuv reads it to EAGAIN and fs.watch emits synchronously).
-//    So the event of such a write has marked us dirty before we look at the state.
+// 3. A write a client finished before it connected queued its inotify event in the kernel
+//    (synchronously, inside write()) before the connection existed. libuv takes the events of
+//    every ready descriptor from one epoll_wait, reads the inotify one until EAGAIN, and fs.watch
+//    emits synchronously; the new connection is accepted in that poll phase at the earliest and
+//    its query read in a later one. On top of that the answer is given from setImmediate, after
+//    the poll phase that read the query has run every ready handle, so even an event that became
+//    ready in the same batch as the query is counted first. Either way the event of such a write
+//    has marked us dirty before we look at the state. (Writes racing with the question itself
+//    may or may not be seen, as with any check that reads files one after the other.)
 // 4. `veto` runs synchronously at answer time, for what is cheaper to read than to watch
 //    (another dvc-ts holding the repository lock, temp files a killed one left).
 import { createServer, connect, type Server, type Socket } from 'node:net';
