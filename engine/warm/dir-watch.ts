@@ -7,6 +7,7 @@
 // place when the call returns, and its event reaches JavaScript in the same poll phase that
 // reads it from the kernel: the two facts the correctness argument in server.ts rests on.
 import { lstatSync, watch, statfsSync, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
 
 /** File systems whose changes made on another machine reach no inotify watch (statfs magic). */
 const REMOTE_FILE_SYSTEMS = new Set([
@@ -62,11 +63,21 @@ export class DirWatcher {
         w.close();
         return `${p} is on a network file system (${remote}): changes made elsewhere are not seen`;
       }
-      w.on('change', () => this.bump());
-      // A watched directory removed or unreadable: count it as a change and watch it again later.
-      w.on('error', () => {
+      const drop = () => {
         w.close();
         if (this.watchers.get(p)?.watcher === w) this.watchers.delete(p);
+      };
+      w.on('change', (_type, name) => {
+        // A watched path removed or moved away reports its own name, and its watch is dead from
+        // then on; a new directory made there may even get the same inode number (ext4 reuses
+        // them at once). Watch it again at the next sync (counted as added, so the check reruns).
+        // A child of the same name lands here too: one needless rewatch.
+        if (name === null || name === basename(p)) drop();
+        this.bump();
+      });
+      // Unreadable or gone: count it as a change and watch it again later.
+      w.on('error', () => {
+        drop();
         this.bump();
       });
       // Taken before the watch began: a replacement in between shows as a changed inode next time.
