@@ -33,6 +33,12 @@ export function comparisonDefs(w: WorkloadResult): ComparisonDef[] {
     { group: 'noop', a: 'dvc:repro', b: 'dvc-ts:repro', op: 'ratio', title: 'no-op: dvc repro ÷ dvc-ts repro (speed-up)' },
     { group: 'noop', a: 'dvc-ts:status', b: 'node:start', op: 'minus', title: 'warm re-check: dvc-ts status − node -e 0 (ms)' },
     { group: 'noop', a: 'dvc-ts:repro', b: 'node:start', op: 'minus', title: 'no-op: dvc-ts repro − node -e 0 (ms)' },
+    { group: 'noop', a: 'dvc-ts:repro:warm', b: 'make:rq', op: 'ratio', title: 'no-op, warm (repro --watch running): dvc-ts repro ÷ make -r -q' },
+    { group: 'noop', a: 'dvc-ts:status:warm', b: 'make:rq', op: 'ratio', title: 'no-op, warm (repro --watch running): dvc-ts status ÷ make -r -q' },
+    { group: 'noop', a: 'snakemake:n', b: 'dvc-ts:repro:warm', op: 'ratio', title: 'no-op, warm: snakemake -n ÷ dvc-ts repro (speed-up)' },
+    { group: 'noop', a: 'snakemake:n', b: 'dvc-ts:status:warm', op: 'ratio', title: 'no-op, warm: snakemake -n ÷ dvc-ts status (speed-up)' },
+    { group: 'noop', a: 'dvc-ts:repro:warm', b: 'node:start', op: 'minus', title: 'no-op, warm: dvc-ts repro − node -e 0 (ms)' },
+    { group: 'noop', a: 'dvc-ts:status:warm', b: 'node:start', op: 'minus', title: 'no-op, warm: dvc-ts status − node -e 0 (ms)' },
     { group: 'cold', a: 'dvc-ts:repro', b: 'commands', op: 'minus-per-stage', title: 'per-stage overhead: (dvc-ts repro − commands) ÷ stages (ms)' },
     { group: 'cold', a: 'make:build', b: 'commands', op: 'minus-per-stage', title: 'per-stage overhead: (make − commands) ÷ stages (ms)' },
     { group: 'cold', a: 'snakemake:build', b: 'commands', op: 'minus-per-stage', title: 'per-stage overhead: (snakemake − commands) ÷ stages (ms)' },
@@ -154,10 +160,16 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   const W5 = w('W5');
   const cmp = findComparison;
   const checks: TargetCheck[] = [
-    check('W1 no-op repro ≤ 3× make -r -q (the floor)', 'dvc-ts repro ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:repro', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
-    check('W1 no-op status ≤ 3× make -r -q (the floor)', 'dvc-ts status ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:status', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
-    check('W1 no-op repro ≥ 10× faster than snakemake -n', 'snakemake -n ÷ dvc-ts repro ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:repro', 'ratio'), (m) => m >= 10, 2, '×'),
-    check('W1 no-op status ≥ 10× faster than snakemake -n', 'snakemake -n ÷ dvc-ts status ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:status', 'ratio'), (m) => m >= 10, 2, '×'),
+    // Each no-op goal judged on both paths: cold (a fresh process does the check) and warm
+    // (a `repro --watch` running beside it answers).
+    check('W1 no-op repro ≤ 3× make -r -q (the floor), cold', 'dvc-ts repro ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:repro', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
+    check('W1 no-op status ≤ 3× make -r -q (the floor), cold', 'dvc-ts status ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:status', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
+    check('W1 no-op repro ≥ 10× faster than snakemake -n, cold', 'snakemake -n ÷ dvc-ts repro ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:repro', 'ratio'), (m) => m >= 10, 2, '×'),
+    check('W1 no-op status ≥ 10× faster than snakemake -n, cold', 'snakemake -n ÷ dvc-ts status ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:status', 'ratio'), (m) => m >= 10, 2, '×'),
+    check('W1 no-op repro ≤ 3× make -r -q (the floor), warm: repro --watch running', 'dvc-ts repro ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:repro:warm', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
+    check('W1 no-op status ≤ 3× make -r -q (the floor), warm: repro --watch running', 'dvc-ts status ÷ make -r -q ≤ 3', cmp(W1, 'noop', 'dvc-ts:status:warm', 'make:rq', 'ratio'), (m) => m <= 3, 2, '×'),
+    check('W1 no-op repro ≥ 10× faster than snakemake -n, warm: repro --watch running', 'snakemake -n ÷ dvc-ts repro ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:repro:warm', 'ratio'), (m) => m >= 10, 2, '×'),
+    check('W1 no-op status ≥ 10× faster than snakemake -n, warm: repro --watch running', 'snakemake -n ÷ dvc-ts status ≥ 10', cmp(W1, 'noop', 'snakemake:n', 'dvc-ts:status:warm', 'ratio'), (m) => m >= 10, 2, '×'),
     check('W4 (100,000-file dep dir) no-op repro ≤ 1 s', 'median ≤ 1000 ms', rowSummary(W4, 'noop', 'dvc-ts:repro'), (m) => m <= 1000, 0, ' ms'),
     rssCheck('W4 (100,000-file dep dir) no-op repro peak RSS ≤ 200 MB', W4 && rowByKey(W4, 'noop', 'dvc-ts:repro'), 200e6),
     check('W4 (100,000-file dep dir) cold hashing ≤ 2× b3sum', 'dvc-ts status (no state) ÷ b3sum ≤ 2', cmp(W4, 'hash-dir', 'dvc-ts:status', 'b3sum:all', 'ratio'), (m) => m <= 2, 2, '×'),

@@ -9,6 +9,7 @@ import type { PlannedRow } from './measure.js';
 import { renderCommandsScript, renderMakefile, renderPipelineYaml, renderSnakefile } from './render.js';
 import type { GroupId } from './results.js';
 import type { Workload } from './workloads.js';
+import { WarmWatcher } from './warm.js';
 
 /** Absolute paths of the programs a plan may use; an absent one means its rows are left out. */
 export interface Programs {
@@ -34,6 +35,8 @@ export interface PlanOptions {
 export interface WorkloadPlan {
   setup: () => Promise<void>;
   groups: PlannedRow[][];
+  /** Untimed, after each group (stops the warm watcher). */
+  afterGroup?: () => Promise<void>;
   /** Caveats for the report, under the workload's table. */
   notes: string[];
 }
@@ -146,8 +149,16 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
       noop.push(row('noop', 'make:noop', 'no-op build', 'make', 'make', { argv: [make], cwd: ws.make }));
     }
   }
-  noop.push(row('noop', 'dvc-ts:status', 'no-op status (warm re-check)', 'dvc-ts', 'dvc-ts status', dvcTs('status')));
-  noop.push(row('noop', 'dvc-ts:repro', 'no-op repro', 'dvc-ts', 'dvc-ts repro', dvcTs('repro')));
+  // The warm path (W1): a `repro --watch` answers; it is stopped before every cold row.
+  const warm = workload.id === 'W1' && !options.minimal ? new WarmWatcher(programs.node, programs.cli, ws.dvcTs) : undefined;
+  const coldRow = warm ? { prepare: () => warm.stop() } : {};
+  noop.push(row('noop', 'dvc-ts:status', 'no-op status (cold: no watcher)', 'dvc-ts', 'dvc-ts status', dvcTs('status'), coldRow));
+  noop.push(row('noop', 'dvc-ts:repro', 'no-op repro (cold: no watcher)', 'dvc-ts', 'dvc-ts repro', dvcTs('repro'), coldRow));
+  if (warm) {
+    const warmRow = { prepare: () => warm.ready() };
+    noop.push(row('noop', 'dvc-ts:status:warm', 'no-op status (warm: repro --watch running)', 'dvc-ts', 'dvc-ts status', dvcTs('status'), warmRow));
+    noop.push(row('noop', 'dvc-ts:repro:warm', 'no-op repro (warm: repro --watch running)', 'dvc-ts', 'dvc-ts repro', dvcTs('repro'), warmRow));
+  }
   if (snakemake) {
     noop.push(row('noop', 'snakemake:n', 'no-op check', 'snakemake', 'snakemake -n', { argv: [snakemake, '-n', '--cores', '1'], cwd: ws.snakemake }));
     noop.push(row('noop', 'snakemake:noop', 'no-op build', 'snakemake', 'snakemake --cores 1', { argv: [snakemake, '--cores', '1'], cwd: ws.snakemake }));
@@ -158,7 +169,8 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
   }
 
   const groups: PlannedRow[][] = [cold, noop];
-  if (options.minimal) return { setup, groups, notes: [] };
+  const afterGroup = async () => warm?.stop();
+  if (options.minimal) return { setup, groups, afterGroup, notes: [] };
 
   // Cold hashing: the state cache deleted, the page cache left warm; the physical rows read the
   // same bytes (the same inodes: the workspace is hard-linked to data/).
@@ -244,7 +256,7 @@ export function planWorkload(workload: Workload, baseDir: string, programs: Prog
     notes.push('make and Snakemake compare mtimes and read no data, so their cold and changed figures are not the same work as a content hash.');
     if (!programs.taskset) notes.push('taskset is missing: no 1-core row.');
   }
-  return { setup, groups, notes };
+  return { setup, groups, afterGroup, notes };
 }
 
 /** Make the directory for one workload's files and workspaces. */

@@ -75,7 +75,11 @@ async function runWorkload(id: WorkloadId, scale: number, session: Session, prog
   const rows = [];
   for (const group of plan.groups) {
     if (session.stopped) break;
-    rows.push(...(await measureGroup(group, ctx)));
+    try {
+      rows.push(...(await measureGroup(group, ctx)));
+    } finally {
+      await plan.afterGroup?.();
+    }
   }
   // Free the disk before the next workload (W3 at scale 1 holds 2 GiB).
   if (!session.keep) await rm(dir, { recursive: true, force: true });

@@ -42,10 +42,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     try {
       await checkMissingDeps(root, repo.pipeline);
       const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
-      const all = summary.results;
-      if (!options.dry && all.length > 0 && all.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {
-        reporter.info('Data and pipelines are up to date.');
-      }
+      if (!options.dry && nothingToDo(summary)) reporter.info(UP_TO_DATE_LINE);
       reporter.info(summarize(summary));
       return summary;
     } finally {
@@ -58,4 +55,11 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     }
     await repoLock?.release();
   }
+}
+
+export const UP_TO_DATE_LINE = 'Data and pipelines are up to date.';
+
+/** Every stage was up to date or frozen: a no-op. */
+export function nothingToDo(summary: ReproSummary): boolean {
+  return summary.results.length > 0 && summary.results.every((r) => r.status === 'up-to-date' || r.status === 'frozen');
 }

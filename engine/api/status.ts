@@ -3,6 +3,8 @@ import { describeDecision } from '../gate/index.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
 import { Repo } from '../run/repo.js';
 import { computeStatus, type StageStatusReport } from '../run/status.js';
+import { findPipelineFile } from '../pipeline/load.js';
+import { runTrackedStatus } from './tracked-status.js';
 
 export interface StatusReport {
   /** True when nothing would run or be restored. Gated stages count as settled. */
@@ -37,4 +39,29 @@ export function formatStatus(report: StatusReport): string {
   }
   if (lines.length === 0) return 'Data and pipelines are up to date.\n';
   return lines.join('\n') + '\n';
+}
+
+/**
+ * `dvc-ts status` (without --cloud) as text and exit code: the stages, then the data `.dvc` files
+ * track. The CLI prints it; the warm watcher keeps it to answer a later `status` the same way.
+ */
+export async function statusOutput(
+  root: string,
+  options: { targets?: string[]; file?: string; json?: boolean; quiet?: boolean } = {},
+): Promise<{ stdout: string; exitCode: number; upToDate: boolean }> {
+  const { targets = [], file } = options;
+  const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+  // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
+  const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
+  const tracked = await runTrackedStatus(root, targets);
+  const report = stages ?? (tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] });
+  const upToDate = report.upToDate && tracked.upToDate;
+  let stdout = '';
+  if (options.json) stdout = JSON.stringify({ ...report, tracked: tracked.entries }, null, 2) + '\n';
+  else if (!options.quiet) {
+    const stagesText = formatStatus(report);
+    const trackedText = tracked.lines.map((l) => l + '\n').join('');
+    stdout = tracked.lines.length === 0 ? stagesText : report.upToDate ? trackedText : stagesText + trackedText;
+  }
+  return { stdout, exitCode: options.quiet && !upToDate ? 1 : 0, upToDate };
 }

@@ -5,6 +5,9 @@ import { loadPipeline } from '../pipeline/load.js';
 import { isSameOrInside } from '../util/paths.js';
 import { isUserError } from '../errors.js';
 import { runRepro, type RunReproOptions } from './repro.js';
+import { BUILD_ID } from '../util/build-id.js';
+import { WarmServer } from '../warm/server.js';
+import { warmChecker } from './warm-check.js';
 import type { Pipeline } from '../types.js';
 
 /** Quiet time after the last change before a run starts: editors save in several writes. */
@@ -29,6 +32,8 @@ export function watchedPaths(pipeline: Pipeline): string[] {
 /**
  * `repro --watch`: run, then run again whenever an input changes, until `signal` aborts.
  * A bad edit to the pipeline is reported and the watch goes on, waiting for the fix.
+ * Meanwhile it answers a plain `repro` or `status` run in the same repository when nothing
+ * changed since its last full check (engine/warm; DVC_TS_WARM=0 turns that off).
  */
 export async function watchRepro(root: string, options: RunReproOptions, signal: AbortSignal, log: (line: string) => void): Promise<void> {
   let watcher: FSWatcher | undefined;
@@ -56,13 +61,19 @@ export async function watchRepro(root: string, options: RunReproOptions, signal:
     log(`Watching ${paths.length} input${paths.length === 1 ? '' : 's'} for changes (Ctrl-C to stop)`);
   };
 
+  const warm = process.env.DVC_TS_WARM === '0' ? undefined : new WarmServer(root, BUILD_ID, warmChecker(root, options.file), log);
+  if (warm && (await warm.start())) log('Answering `dvc-ts repro` and `dvc-ts status` here while nothing changes');
+
   const runOnce = async () => {
+    warm?.setBusy(true);
     try {
       // runRepro's own SIGINT handling stops a run in progress; the watch stops with it.
       await runRepro(root, { ...options, wait: true });
     } catch (e) {
       if (!isUserError(e)) throw e;
       log(`error: ${e.format()}`);
+    } finally {
+      warm?.setBusy(false);
     }
     await rewatch();
   };
@@ -87,4 +98,5 @@ export async function watchRepro(root: string, options: RunReproOptions, signal:
   clearTimeout(timer);
   await running;
   await watcher?.close();
+  await warm?.close();
 }

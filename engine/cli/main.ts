@@ -84,12 +84,22 @@ async function guardOutput(): Promise<void> {
   });
 }
 
+/**
+ * A plain `repro` or `status` first asks a `repro --watch` running in this repository, if any
+ * (engine/cli/warm-client.ts: built-in modules only); undefined means: do the work here.
+ */
+async function warmAnswer(argv: readonly string[]): Promise<number | undefined> {
+  if (argv.length !== 3 || (argv[2] !== 'repro' && argv[2] !== 'status')) return undefined;
+  const { answerWarm } = await import('./warm-client.js');
+  return answerWarm(argv[2]);
+}
+
 const argv = process.argv;
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
-  guardOutput()
-    .then(() => main(argv))
+  warmAnswer(argv)
+    .then(async (code) => code ?? guardOutput().then(() => main(argv)))
     .then(
       (code) => {
         process.exitCode = code;

@@ -28,21 +28,9 @@ export function registerStatus(program: Command): void {
         if (opts.quiet && status.notOnRemote.length + status.notInCache.length + status.nowhere.length > 0) process.exitCode = 1;
         return;
       }
-      const { runStatus, formatStatus } = await import('../api/status.js');
-      // Tracked data (issue 11): `.dvc` files are reported beside the stages.
-      const { runTrackedStatus } = await import('../api/tracked-status.js');
-      const { findPipelineFile } = await import('../pipeline/load.js');
-      const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
-      // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
-      const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
-      const tracked = await runTrackedStatus(root, targets);
-      const report = stages ?? (tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] });
-      if (opts.json) process.stdout.write(JSON.stringify({ ...report, tracked: tracked.entries }, null, 2) + '\n');
-      else if (!opts.quiet) {
-        const stagesText = formatStatus(report);
-        const trackedText = tracked.lines.map((l) => l + '\n').join('');
-        process.stdout.write(tracked.lines.length === 0 ? stagesText : report.upToDate ? trackedText : stagesText + trackedText);
-      }
-      if (opts.quiet && !(report.upToDate && tracked.upToDate)) process.exitCode = 1;
+      const { statusOutput } = await import('../api/status.js');
+      const out = await statusOutput(root, { targets, file, json: opts.json, quiet: opts.quiet });
+      process.stdout.write(out.stdout);
+      if (out.exitCode !== 0) process.exitCode = out.exitCode;
     });
 }

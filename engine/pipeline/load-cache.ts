@@ -63,3 +63,13 @@ export async function rememberPipeline(root: string, inputs: PipelineInputs, pip
   }
   await writeFileAtomic(join(root, CACHE_FILE), json, { durable: false }).catch(() => undefined);
 }
+
+/** Every file the cached pipeline was resolved from (pipeline, params, vars), or undefined when none is cached. */
+export async function pipelineInputFiles(root: string): Promise<string[] | undefined> {
+  try {
+    const cached = JSON.parse(await readFile(join(root, CACHE_FILE), 'utf8')) as CachedPipeline;
+    return cached.format === FORMAT ? Object.keys(cached.inputs.files) : undefined;
+  } catch {
+    return undefined;
+  }
+}

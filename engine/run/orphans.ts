@@ -12,6 +12,7 @@ import { pidAlive } from '../util/pid.js';
  * while the new run rebuilds them.
  */
 const DIR = `${DVC_TS_DIR}/tmp/stages`;
+export { DIR as STAGE_GROUPS_DIR };
 const GRACE_MS = 2000;
 
 /**
@@ -96,10 +97,10 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
 }
 
 /** Names made by engine/util/atomic.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp`. */
-const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+export const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** dvc-ts's own folders where any command may write temps, even without the repository lock. */
-const OWN_DIRS = [`${DVC_TS_DIR}/tmp`, `${DVC_TS_DIR}/state`];
+export const OWN_DIRS = [`${DVC_TS_DIR}/tmp`, `${DVC_TS_DIR}/state`];
 
 /** Never searched for locks: VCS data, our own folder, installed packages. */
 const NOT_SEARCHED = new Set(['.git', DVC_TS_DIR, 'node_modules']);

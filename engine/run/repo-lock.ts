@@ -8,6 +8,7 @@ import { ensureDir, tempPathFor } from '../util/atomic.js';
 import { reapOrphanStages, sweepLeftovers } from './orphans.js';
 
 const LOCK_PATH = `${DVC_TS_DIR}/tmp/repo.lock`;
+export { LOCK_PATH as REPO_LOCK_PATH };
 /** A takeover guard older than this was left by a process killed while clearing a stale lock. */
 const GUARD_STALE_MS = 10_000;
 

@@ -10,6 +10,7 @@ import { LockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
 import { Commands, executeStage } from './execute.js';
 import { schedule } from './schedule.js';
+import { formatMs } from '../util/format-ms.js';
 
 export interface ReproOptions {
   /**
@@ -311,11 +312,14 @@ function skippedEntry(stage: StageDef, previous: LockEntry | undefined, gate: Ga
   return { ...base, gate, skipped: true };
 }
 
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
-}
+export { formatMs };
 
 export function summarize(summary: ReproSummary): string {
+  return `${summaryCounts(summary)} in ${formatMs(summary.durationMs)}`;
+}
+
+/** The summary line without its duration: `0 ran, 0 restored, 3 up to date, 0 failed`. */
+export function summaryCounts(summary: Pick<ReproSummary, 'results'>): string {
   const count = (...s: StageStatus[]) => summary.results.filter((r) => s.includes(r.status)).length;
   const parts = [
     `${count('ran')} ran`,
@@ -331,5 +335,5 @@ export function summarize(summary: ReproSummary): string {
   parts.push(`${count('failed')} failed`);
   const notRun = count('not-run');
   if (notRun) parts.push(`${notRun} not run`);
-  return `${parts.join(', ')} in ${formatMs(summary.durationMs)}`;
+  return parts.join(', ');
 }

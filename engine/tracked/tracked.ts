@@ -17,7 +17,7 @@ const SKIPPED = new Set(['.git', '.dvc-ts', 'node_modules']);
  * Every `.dvc` file below the root (sorted). A directory that a sibling `.dvc` file tracks is not
  * entered: it holds data, not `.dvc` files, and may hold a great many files.
  */
-export async function findDvcFiles(root: string): Promise<string[]> {
+export async function findDvcFiles(root: string, onDir?: (rel: string) => void): Promise<string[]> {
   const found: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     let entries;
@@ -28,6 +28,7 @@ export async function findDvcFiles(root: string): Promise<string[]> {
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') return;
       throw e;
     }
+    onDir?.(rel);
     const names = new Set(entries.map((e) => e.name));
     const subdirs: string[] = [];
     for (const e of entries) {

@@ -53,7 +53,8 @@ test('a tiny run prints and writes a report with every workload, row and target'
   for (const [id, hashGroups] of [['W1', ['all']], ['W2', ['all']], ['W3', ['dir', 'file']], ['W4', ['dir']], ['W5', []]] as const) {
     const rows = tableAfter(text, `## ${id} `);
     const figures = rows.filter((c) => c[1] === 'dvc-ts').map((c) => c[0]);
-    for (const f of ['cold repro', 'no-op status (warm re-check)', 'no-op repro', 'repro after one dep changed', ...hashGroups.map((g) => `cold hashing (${g})`)]) {
+    const warm = id === 'W1' ? ['no-op status (warm: repro --watch running)', 'no-op repro (warm: repro --watch running)'] : [];
+    for (const f of ['cold repro', 'no-op status (cold: no watcher)', 'no-op repro (cold: no watcher)', ...warm, 'repro after one dep changed', ...hashGroups.map((g) => `cold hashing (${g})`)]) {
       assert.ok(figures.includes(f), `${id}: no dvc-ts row '${f}' in ${JSON.stringify(figures)}`);
     }
     assert.ok(rows.some((c) => c[2] === '`node -e 0`'), `${id}: node start-up row`);
@@ -73,7 +74,7 @@ test('a tiny run prints and writes a report with every workload, row and target'
   }
 
   const targets = tableAfter(text, '## Targets');
-  assert.equal(targets.length, 19, targets.map((t) => t[0]).join('\n'));
+  assert.equal(targets.length, 23, targets.map((t) => t[0]).join('\n'));
   for (const t of targets) assert.ok(['met', 'not met', 'not measured'].includes(t[3]!), `status of ${t[0]}: ${t[3]}`);
   const recheck = targets.find((t) => t[0]!.startsWith('W3 warm re-check'))!;
   assert.notEqual(recheck[3], 'not measured', 'the warm re-check needs only dvc-ts and node');
