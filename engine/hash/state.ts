@@ -103,6 +103,37 @@ export class StateCache {
   }
 
   /**
+   * `getLoaded` that stats only when there is an entry to compare with: with no entry (a cold
+   * state) a file costs no system call here; it is read anyway. `statOf` returns undefined for a
+   * missing file. Counts the hit or the miss.
+   */
+  lookupLoaded(absPath: string, statOf: (absPath: string) => StateStat | undefined): { hash: string; size: number } | undefined {
+    const e = this.loaded ? this.entries.get(this.keyOf(absPath)) : undefined;
+    const st = e && statOf(absPath);
+    if (e && st && e.size === Number(st.size) && e.mtimeNs === String(st.mtimeNs) && e.ino === String(st.ino)) {
+      this.hits++;
+      return e;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  /**
+   * Record a digest whose stat the reader checked itself (held still, mtime not racy: see
+   * batch.ts), without a promise; `ino === ''` means it must not be trusted: the path is forgotten.
+   * The state must be loaded.
+   */
+  recordLoaded(absPath: string, ino: string, mtimeNs: string, size: number, hash: string): void {
+    const key = this.keyOf(absPath);
+    if (ino === '') {
+      if (this.entries.delete(key)) this.dirty = true;
+      return;
+    }
+    this.entries.set(key, { ino, mtimeNs, size, hash });
+    this.dirty = true;
+  }
+
+  /**
    * Record that the file with stat `st` hashes to `hash`. Returns false (and records nothing)
    * when the mtime is too recent to tell a later same-tick rewrite apart.
    */

@@ -1,0 +1,188 @@
+import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { newBlake3 } from './digest.js';
+import { isRacy } from './state.js';
+
+/**
+ * Read size. One buffer per thread, reused for every file: a small file costs one open, one
+ * fstat, one read, one fstat and one close, with no promise and no allocation for its bytes.
+ * 4 MiB: syscall and call overhead vanish next to hashing, and the buffer stays in cache.
+ */
+export const READ_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Why one file of a batch could not be hashed: the fields of the fs error. */
+export interface BatchFileError {
+  /** Position of the file in the batch. */
+  index: number;
+  message: string;
+  code?: string;
+  syscall?: string;
+  path?: string;
+}
+
+/**
+ * What hashing a batch of files found, in the order asked. Arrays, not an object per file: the
+ * batch crosses from a worker thread in one message and is read without allocating per file.
+ */
+export interface BatchDigest {
+  /** BLAKE3 hex digest per file ('' for a file in `errors`). */
+  hashes: string[];
+  /** Bytes hashed per file. */
+  sizes: Float64Array;
+  /**
+   * The file's inode and mtime (decimal ns) as fstat saw them before the read, or '' when the
+   * digest must not be recorded in the state cache: the file changed while it was read, or its
+   * mtime is too recent to tell a later same-tick rewrite apart (see state.ts).
+   */
+  inos: string[];
+  mtimesNs: string[];
+  errors: BatchFileError[];
+}
+
+let buffer: Buffer | undefined;
+
+/**
+ * Read and hash files one after another, synchronously: the body of a hashing worker, and of
+ * the in-thread digester. Never throws for a file: its fs error goes into `errors`.
+ */
+export function hashFilesSync(paths: readonly string[]): BatchDigest {
+  const n = paths.length;
+  const out: BatchDigest = { hashes: new Array<string>(n), sizes: new Float64Array(n), inos: new Array<string>(n), mtimesNs: new Array<string>(n), errors: [] };
+  const buf = (buffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
+  const hasher = newBlake3();
+  for (let i = 0; i < n; i++) {
+    out.hashes[i] = '';
+    out.inos[i] = '';
+    out.mtimesNs[i] = '';
+    // Taken before the stat, as the racy-mtime check needs (state.ts).
+    const since = Date.now();
+    let fd = -1;
+    try {
+      fd = openSync(paths[i]!, 'r');
+      const before = fstatSync(fd, { bigint: true });
+      const expected = Number(before.size);
+      hasher.reset();
+      let size = 0;
+      for (;;) {
+        const got = readSync(fd, buf, 0, buf.length, size);
+        if (got === 0) break;
+        hasher.update(got === buf.length ? buf : buf.subarray(0, got));
+        size += got;
+        // A short read that reaches the size fstat saw is the end: no second read to learn it.
+        if (got < buf.length && size === expected) break;
+      }
+      const after = fstatSync(fd, { bigint: true });
+      out.hashes[i] = hasher.digest('hex');
+      out.sizes[i] = size;
+      // Recorded only when the file held still while it was read, so the digest is of one version.
+      if (heldStill(before, after) && size === expected && !isRacy(before.mtimeNs, since)) {
+        out.inos[i] = String(before.ino);
+        out.mtimesNs[i] = String(before.mtimeNs);
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      out.errors.push({ index: i, message: err.message, code: err.code, syscall: err.syscall, path: err.path ?? paths[i] });
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+  return out;
+}
+
+function heldStill(a: BigIntStats, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size && a.ctimeNs === b.ctimeNs;
+}
+
+/** The fs error of one file of a batch, rebuilt with its errno fields (see errors.ts). */
+export function batchFileError(e: BatchFileError): NodeJS.ErrnoException {
+  return Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: e.path });
+}
+
+/**
+ * Reads and hashes batches of files. A batch's per-file failures are in its result; a rejection
+ * means the whole batch failed (a worker thread died).
+ */
+export interface BatchDigester {
+  /** Batches worked on at once: work is cut into at least a few batches per slot. */
+  readonly parallelism: number;
+  digestBatch(paths: readonly string[]): Promise<BatchDigest>;
+}
+
+/**
+ * Hashes on this thread, one batch per turn of the event loop (a batch of small files takes a
+ * few ms; a batch is never more than one large file or 64 MiB, see `planBatches`). Used where
+ * there is one core: a worker thread would only add its start-up.
+ */
+export class InThreadDigester implements BatchDigester {
+  readonly parallelism = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  digestBatch(paths: readonly string[]): Promise<BatchDigest> {
+    const run = this.queue.then(() => new Promise<BatchDigest>((resolve) => setImmediate(() => resolve(hashFilesSync(paths)))));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Files per batch at most: one message per few hundred files, a few ms of work. */
+export const MAX_BATCH_FILES = 512;
+/** Bytes per batch at most (by the sizes known beforehand), so big files spread over workers. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+/** Bytes below which a batch is not cut further to spread work: a message costs more. */
+const MIN_SPREAD_BYTES = 256 * 1024;
+
+/**
+ * Cut files into batches (pure), so every slot of the digester gets several batches (a few big
+ * files spread over the workers) and no batch is large: at most MAX_BATCH_FILES files and
+ * MAX_BATCH_BYTES by the sizes known beforehand (a larger file is a batch of its own). Without
+ * sizes, the count is spread. Returns the end index of each batch.
+ */
+export function planBatches(count: number, parallelism: number, sizeOf?: (i: number) => number): number[] {
+  const slices = parallelism * 4;
+  let perBatch = Math.min(MAX_BATCH_FILES, Math.ceil(count / slices));
+  let bytesPerBatch = MAX_BATCH_BYTES;
+  if (sizeOf) {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += sizeOf(i);
+    perBatch = MAX_BATCH_FILES;
+    bytesPerBatch = Math.min(MAX_BATCH_BYTES, Math.max(MIN_SPREAD_BYTES, Math.ceil(total / slices)));
+  }
+  const ends: number[] = [];
+  let files = 0;
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const size = sizeOf?.(i) ?? 0;
+    if (files > 0 && (files >= perBatch || bytes + size > bytesPerBatch)) {
+      ends.push(i);
+      files = 0;
+      bytes = 0;
+    }
+    files++;
+    bytes += size;
+  }
+  if (files > 0) ends.push(count);
+  return ends;
+}
+
+/**
+ * Hash files through `digester`, cut into batches (see planBatches); `each(i, batch, slot)` is
+ * called for file i, found at `slot` of its batch (`batch.hashes[slot] === ''` when it failed:
+ * its error is in `batch.errors`). Rejects when a batch fails or `each` throws.
+ */
+export async function digestInBatches(
+  digester: BatchDigester,
+  paths: readonly string[],
+  sizeOf: ((i: number) => number) | undefined,
+  each: (index: number, batch: BatchDigest, slot: number) => void,
+): Promise<void> {
+  let start = 0;
+  await Promise.all(
+    planBatches(paths.length, digester.parallelism, sizeOf).map((end) => {
+      const first = start;
+      start = end;
+      return digester.digestBatch(paths.slice(first, end)).then((batch) => {
+        for (let slot = 0; slot < end - first; slot++) each(first + slot, batch, slot);
+      });
+    }),
+  );
+}
