@@ -1,10 +1,10 @@
-import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { newBlake3 } from './digest.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { HEX_DIGEST_LENGTH, newBlake3 } from './digest.js';
 import { isRacy } from './state.js';
 
 /**
  * Read size. One buffer per thread, reused for every file: a small file costs one open, one
- * fstat, one read, one fstat and one close, with no promise and no allocation for its bytes.
+ * fstat, one read and one close, with no promise and no allocation for its bytes.
  * 4 MiB: syscall and call overhead vanish next to hashing, and the buffer stays in cache.
  */
 export const READ_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -19,47 +19,65 @@ export interface BatchFileError {
   path?: string;
 }
 
+/** `BatchDigest.outcome` of a file: it failed (see `errors`), or was hashed. */
+export const FAILED = 0;
+/** Hashed, but the digest must not be recorded in the state cache (see `hashFilesSync`). */
+export const HASHED = 1;
+/** Hashed, and its `stats` may be recorded with the digest in the state cache. */
+export const HASHED_STABLE = 2;
+
 /**
- * What hashing a batch of files found, in the order asked. Arrays, not an object per file: the
- * batch crosses from a worker thread in one message and is read without allocating per file.
+ * What hashing a batch of files found, in the order asked. One string and typed arrays, not an
+ * object or a string per file: the batch crosses from a worker thread in one cheap message, and
+ * the main thread makes only the strings it keeps.
  */
 export interface BatchDigest {
-  /** BLAKE3 hex digest per file ('' for a file in `errors`). */
-  hashes: string[];
+  /** BLAKE3 hex digests, 64 characters per file (spaces for a failed file). */
+  hashes: string;
+  /** FAILED, HASHED or HASHED_STABLE per file. */
+  outcome: Uint8Array;
   /** Bytes hashed per file. */
   sizes: Float64Array;
-  /**
-   * The file's inode and mtime (decimal ns) as fstat saw them before the read, or '' when the
-   * digest must not be recorded in the state cache: the file changed while it was read, or its
-   * mtime is too recent to tell a later same-tick rewrite apart (see state.ts).
-   */
-  inos: string[];
-  mtimesNs: string[];
+  /** Inode and mtime in ns per file (two slots each), as fstat saw them before the read. */
+  stats: BigUint64Array;
   errors: BatchFileError[];
 }
+
+/** The hex digest of file `slot` of a batch. */
+export function batchHash(batch: BatchDigest, slot: number): string {
+  return batch.hashes.slice(slot * HEX_DIGEST_LENGTH, (slot + 1) * HEX_DIGEST_LENGTH);
+}
+
+const FAILED_HASH = ' '.repeat(HEX_DIGEST_LENGTH);
 
 let buffer: Buffer | undefined;
 
 /**
  * Read and hash files one after another, synchronously: the body of a hashing worker, and of
  * the in-thread digester. Never throws for a file: its fs error goes into `errors`.
+ *
+ * A digest is marked stable (may be recorded with the stat taken before the read) when the
+ * bytes read are as many as that stat said and its mtime is not racy. No second stat is needed:
+ * a write during or after the read either changes the mtime, so the recorded stat never matches
+ * again, or falls in the same clock tick as the recorded mtime, which is then recent enough to be
+ * racy (state.ts). The time is taken before the open, as the racy check needs.
  */
 export function hashFilesSync(paths: readonly string[]): BatchDigest {
   const n = paths.length;
-  const out: BatchDigest = { hashes: new Array<string>(n), sizes: new Float64Array(n), inos: new Array<string>(n), mtimesNs: new Array<string>(n), errors: [] };
+  const outcome = new Uint8Array(n);
+  const sizes = new Float64Array(n);
+  const stats = new BigUint64Array(2 * n);
+  const errors: BatchFileError[] = [];
+  let hashes = '';
   const buf = (buffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   const hasher = newBlake3();
   for (let i = 0; i < n; i++) {
-    out.hashes[i] = '';
-    out.inos[i] = '';
-    out.mtimesNs[i] = '';
-    // Taken before the stat, as the racy-mtime check needs (state.ts).
     const since = Date.now();
     let fd = -1;
     try {
       fd = openSync(paths[i]!, 'r');
-      const before = fstatSync(fd, { bigint: true });
-      const expected = Number(before.size);
+      const st = fstatSync(fd, { bigint: true });
+      const expected = Number(st.size);
       hasher.reset();
       let size = 0;
       for (;;) {
@@ -70,26 +88,20 @@ export function hashFilesSync(paths: readonly string[]): BatchDigest {
         // A short read that reaches the size fstat saw is the end: no second read to learn it.
         if (got < buf.length && size === expected) break;
       }
-      const after = fstatSync(fd, { bigint: true });
-      out.hashes[i] = hasher.digest('hex');
-      out.sizes[i] = size;
-      // Recorded only when the file held still while it was read, so the digest is of one version.
-      if (heldStill(before, after) && size === expected && !isRacy(before.mtimeNs, since)) {
-        out.inos[i] = String(before.ino);
-        out.mtimesNs[i] = String(before.mtimeNs);
-      }
+      hashes += hasher.digest('hex');
+      sizes[i] = size;
+      stats[2 * i] = st.ino;
+      stats[2 * i + 1] = st.mtimeNs;
+      outcome[i] = size === expected && !isRacy(st.mtimeNs, since) ? HASHED_STABLE : HASHED;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      out.errors.push({ index: i, message: err.message, code: err.code, syscall: err.syscall, path: err.path ?? paths[i] });
+      if (hashes.length < (i + 1) * HEX_DIGEST_LENGTH) hashes += FAILED_HASH;
+      errors.push({ index: i, message: err.message, code: err.code, syscall: err.syscall, path: err.path ?? paths[i] });
     } finally {
       if (fd >= 0) closeSync(fd);
     }
   }
-  return out;
-}
-
-function heldStill(a: BigIntStats, b: BigIntStats): boolean {
-  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size && a.ctimeNs === b.ctimeNs;
+  return { hashes, outcome, sizes, stats, errors };
 }
 
 /** The fs error of one file of a batch, rebuilt with its errno fields (see errors.ts). */
@@ -166,8 +178,8 @@ export function planBatches(count: number, parallelism: number, sizeOf?: (i: num
 
 /**
  * Hash files through `digester`, cut into batches (see planBatches); `each(i, batch, slot)` is
- * called for file i, found at `slot` of its batch (`batch.hashes[slot] === ''` when it failed:
- * its error is in `batch.errors`). Rejects when a batch fails or `each` throws.
+ * called for file i, found at `slot` of its batch (`batch.outcome[slot] === FAILED` when it
+ * failed: its error is in `batch.errors`). Rejects when a batch fails or `each` throws.
  */
 export async function digestInBatches(
   digester: BatchDigester,

@@ -4,7 +4,7 @@ import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
 import { isHexDigest, newBlake3 } from './digest.js';
 import type { FileDigest } from './file.js';
-import { batchFileError, digestInBatches, InThreadDigester } from './batch.js';
+import { batchFileError, batchHash, digestInBatches, FAILED, InThreadDigester } from './batch.js';
 
 /** One file of a directory output. */
 export interface ManifestEntry {
@@ -177,8 +177,7 @@ let inThread: InThreadDigester | undefined;
 /** Reads files in batches on this thread (no state cache): hashDir's default. */
 export const readFilesInThread: ReadFiles = (absPaths, found) =>
   digestInBatches((inThread ??= new InThreadDigester()), absPaths, undefined, (i, batch, slot) => {
-    const hash = batch.hashes[slot]!;
-    if (hash !== '') return found(i, hash, batch.sizes[slot]!);
+    if (batch.outcome[slot] !== FAILED) return found(i, batchHash(batch, slot), batch.sizes[slot]!);
     const err = batch.errors.find((e) => e.index === slot)!;
     if (err.code !== 'ENOENT') throw batchFileError(err);
   });

@@ -2,7 +2,7 @@ import { statSync, type BigIntStats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
-import { batchFileError, digestInBatches, InThreadDigester, type BatchDigester } from './batch.js';
+import { batchFileError, batchHash, digestInBatches, FAILED, HASHED_STABLE, InThreadDigester, type BatchDigester } from './batch.js';
 import { hashDir, type ManifestEntry, type ReadFiles } from './dir.js';
 import type { FileDigest } from './file.js';
 import type { StateCache } from './state.js';
@@ -154,7 +154,7 @@ export class Hasher {
 
   /**
    * Read and hash files in batches, recording each digest in the state cache when the reader
-   * found the file held still (batch.ts); `each` gets the digest or the file's fs error.
+   * found it stable (batch.ts), else forgetting the path; `each` gets the digest or the fs error.
    */
   private readThroughState(
     absPaths: readonly string[],
@@ -162,11 +162,13 @@ export class Hasher {
     each: (index: number, hash: string, size: number, error?: NodeJS.ErrnoException) => void,
   ): Promise<void> {
     return digestInBatches(this.digester, absPaths, sizeOf, (i, batch, slot) => {
-      const hash = batch.hashes[slot]!;
-      if (hash === '') return each(i, '', 0, batchFileError(batch.errors.find((e) => e.index === slot)!));
+      const outcome = batch.outcome[slot];
+      if (outcome === FAILED) return each(i, '', 0, batchFileError(batch.errors.find((e) => e.index === slot)!));
+      const hash = batchHash(batch, slot);
       const size = batch.sizes[slot]!;
       this.filesHashed++;
-      this.state.recordLoaded(absPaths[i]!, batch.inos[slot]!, batch.mtimesNs[slot]!, size, hash);
+      if (outcome === HASHED_STABLE) this.state.recordLoaded(absPaths[i]!, String(batch.stats[2 * slot]), String(batch.stats[2 * slot + 1]), size, hash);
+      else this.state.forgetLoaded(absPaths[i]!);
       each(i, hash, size);
     });
   }

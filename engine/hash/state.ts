@@ -119,18 +119,17 @@ export class StateCache {
   }
 
   /**
-   * Record a digest whose stat the reader checked itself (held still, mtime not racy: see
-   * batch.ts), without a promise; `ino === ''` means it must not be trusted: the path is forgotten.
-   * The state must be loaded.
+   * Record a digest whose stat the reader checked itself (stable, mtime not racy: see batch.ts),
+   * without a promise. The state must be loaded.
    */
   recordLoaded(absPath: string, ino: string, mtimeNs: string, size: number, hash: string): void {
-    const key = this.keyOf(absPath);
-    if (ino === '') {
-      if (this.entries.delete(key)) this.dirty = true;
-      return;
-    }
-    this.entries.set(key, { ino, mtimeNs, size, hash });
+    this.entries.set(this.keyOf(absPath), { ino, mtimeNs, size, hash });
     this.dirty = true;
+  }
+
+  /** `delete` without a promise; the state must be loaded. */
+  forgetLoaded(absPath: string): void {
+    if (this.entries.delete(this.keyOf(absPath))) this.dirty = true;
   }
 
   /**

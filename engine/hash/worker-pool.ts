@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { batchFileError, type BatchDigest, type BatchDigester } from './batch.js';
+import { batchFileError, batchHash, type BatchDigest, type BatchDigester } from './batch.js';
 import type { FileDigest } from './file.js';
 
 interface Job {
@@ -66,7 +66,7 @@ export class WorkerPoolDigester implements BatchDigester {
   async digest(absPath: string): Promise<FileDigest> {
     const d = await this.digestBatch([absPath]);
     if (d.errors[0]) throw batchFileError(d.errors[0]);
-    return { hash: d.hashes[0]!, size: d.sizes[0]! };
+    return { hash: batchHash(d, 0), size: d.sizes[0]! };
   }
 
   private pump(): void {

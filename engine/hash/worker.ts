@@ -4,5 +4,5 @@ import { hashFilesSync } from './batch.js';
 
 parentPort?.on('message', (paths: string[]) => {
   const digest = hashFilesSync(paths);
-  parentPort?.postMessage(digest, [digest.sizes.buffer as ArrayBuffer]);
+  parentPort?.postMessage(digest, [digest.outcome.buffer, digest.sizes.buffer, digest.stats.buffer] as ArrayBuffer[]);
 });
