@@ -141,7 +141,7 @@ export const MAX_BATCH_FILES = 512;
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** Bytes below which a batch is not cut further to spread work: a message costs more. */
-const MIN_SPREAD_BYTES = 256 * 1024;
+const MIN_SPREAD_BYTES = 1024 * 1024;
 
 /**
  * Cut files into batches (pure), so every slot of the digester gets several batches (a few big
