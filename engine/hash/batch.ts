@@ -117,6 +117,8 @@ export interface BatchDigester {
   /** Batches worked on at once: work is cut into at least a few batches per slot. */
   readonly parallelism: number;
   digestBatch(paths: readonly string[]): Promise<BatchDigest>;
+  /** Get ready for work about to come (start worker threads while the caller lists files). */
+  warm?(): void;
 }
 
 /**

@@ -127,31 +127,29 @@ export async function listFiles(absDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     const dirents = await readdir(abs, { withFileTypes: true });
-    await Promise.all(
-      dirents.map(async (d) => {
-        if (IGNORED_DIR_NAMES.has(d.name)) return;
-        const childAbs = join(abs, d.name);
-        const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
-        if (d.isDirectory()) return walk(childAbs, childRel);
-        if (d.isFile()) {
-          found.push(childRel);
-          return;
-        }
-        if (d.isSymbolicLink()) {
-          let st;
-          try {
-            st = await stat(childAbs);
-          } catch {
-            throw new UserError(`broken symbolic link inside a directory output: ${childAbs}`);
-          }
-          if (st.isFile()) found.push(childRel);
-        }
-        // Sockets, FIFOs and devices have no content to track.
-      }),
-    );
+    // Plain files are taken in a loop (no promise per file); only directories and links wait.
+    const pending: Promise<void>[] = [];
+    for (const d of dirents) {
+      if (IGNORED_DIR_NAMES.has(d.name)) continue;
+      const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isFile()) found.push(childRel);
+      else if (d.isDirectory()) pending.push(walk(join(abs, d.name), childRel));
+      else if (d.isSymbolicLink()) pending.push(linkedFile(join(abs, d.name)).then((isFile) => void (isFile && found.push(childRel))));
+      // Sockets, FIFOs and devices have no content to track.
+    }
+    await Promise.all(pending);
   };
   await walk(absDir, '');
   return found.sort(compareRelpaths);
+}
+
+/** Whether a symlink leads to a file; a dangling one is an error: its content cannot be recorded. */
+async function linkedFile(abs: string): Promise<boolean> {
+  try {
+    return (await stat(abs)).isFile();
+  } catch {
+    throw new UserError(`broken symbolic link inside a directory output: ${abs}`);
+  }
 }
 
 /**

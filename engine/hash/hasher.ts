@@ -106,6 +106,8 @@ export class Hasher {
   private hashDirShared(relPath: string, abs: string): Promise<HashInfo> {
     let pending = this.dirsInFlight.get(relPath);
     if (!pending) {
+      // Nothing known yet (a first run, or the state deleted): every file will be read.
+      if (this.state.size === 0) this.digester.warm?.();
       pending = hashDir(abs, { known: this.knownDigest, readFiles: this.readDirFiles })
         .then(({ info, manifest }) => {
           this.dirSnapshots.set(relPath, { info, manifest });

@@ -62,6 +62,11 @@ export class WorkerPoolDigester implements BatchDigester {
     });
   }
 
+  /** Start the workers now, idle, so their start-up overlaps what the caller does before hashing. */
+  warm(): void {
+    while (!this.closed && this.jobOf.size < this.size) this.idle.push(this.spawn());
+  }
+
   /** One file: a batch of one; rejects with the file's fs error (ENOENT, EISDIR, …). */
   async digest(absPath: string): Promise<FileDigest> {
     const d = await this.digestBatch([absPath]);
