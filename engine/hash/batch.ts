@@ -131,7 +131,18 @@ export class InThreadDigester implements BatchDigester {
   private queue: Promise<unknown> = Promise.resolve();
 
   digestBatch(paths: readonly string[]): Promise<BatchDigest> {
-    const run = this.queue.then(() => new Promise<BatchDigest>((resolve) => setImmediate(() => resolve(hashFilesSync(paths)))));
+    const run = this.queue.then(
+      () =>
+        new Promise<BatchDigest>((resolve, reject) =>
+          setImmediate(() => {
+            try {
+              resolve(hashFilesSync(paths));
+            } catch (e) {
+              reject(e as Error);
+            }
+          }),
+        ),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
