@@ -116,7 +116,8 @@ export function batchFileError(e: BatchFileError): NodeJS.ErrnoException {
 export interface BatchDigester {
   /** Batches worked on at once: work is cut into at least a few batches per slot. */
   readonly parallelism: number;
-  digestBatch(paths: readonly string[]): Promise<BatchDigest>;
+  /** `lone`: the caller has no other batch to send now (nothing to spread over threads). */
+  digestBatch(paths: readonly string[], lone?: boolean): Promise<BatchDigest>;
   /** Get ready for work about to come (start worker threads while the caller lists files). */
   warm?(): void;
 }
@@ -200,14 +201,29 @@ export async function digestInBatches(
   sizeOf: ((i: number) => number) | undefined,
   each: (index: number, batch: BatchDigest, slot: number) => void,
 ): Promise<void> {
+  const ends = planBatches(paths.length, digester.parallelism, sizeOf);
+  const lone = ends.length === 1 || (sizeOf !== undefined && !worthSpreading(ends, sizeOf));
   let start = 0;
   await Promise.all(
-    planBatches(paths.length, digester.parallelism, sizeOf).map((end) => {
+    ends.map((end) => {
       const first = start;
       start = end;
-      return digester.digestBatch(paths.slice(first, end)).then((batch) => {
+      return digester.digestBatch(paths.slice(first, end), lone).then((batch) => {
         for (let slot = 0; slot < end - first; slot++) each(first + slot, batch, slot);
       });
     }),
   );
+}
+
+/** Whether at least two batches hold real work (a big file and a few small ones do not). */
+function worthSpreading(ends: readonly number[], sizeOf: (i: number) => number): boolean {
+  let substantial = 0;
+  let start = 0;
+  for (const end of ends) {
+    let bytes = 0;
+    for (let i = start; i < end; i++) bytes += sizeOf(i);
+    if (bytes >= MIN_SPREAD_BYTES && ++substantial >= 2) return true;
+    start = end;
+  }
+  return false;
 }

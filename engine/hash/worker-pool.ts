@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { batchFileError, batchHash, type BatchDigest, type BatchDigester } from './batch.js';
+import { batchFileError, batchHash, InThreadDigester, type BatchDigest, type BatchDigester } from './batch.js';
 import type { FileDigest } from './file.js';
 
 interface Job {
@@ -37,6 +37,7 @@ export class WorkerPoolDigester implements BatchDigester {
   private readonly size: number;
   private readonly workerUrl: URL;
   private closed = false;
+  private readonly inThread = new InThreadDigester();
 
   /** `options` may be just the size. */
   constructor(options: WorkerPoolOptions | number = {}) {
@@ -54,8 +55,14 @@ export class WorkerPoolDigester implements BatchDigester {
     return this.size;
   }
 
-  digestBatch(paths: readonly string[]): Promise<BatchDigest> {
+  /**
+   * A lone batch while no worker is up is hashed on this thread: starting a worker (25–50 ms)
+   * costs more than it frees when there is nothing to spread (one big file, a few small ones).
+   * The event loop then waits for it (about 0.2 s per GiB).
+   */
+  digestBatch(paths: readonly string[], lone = false): Promise<BatchDigest> {
     if (this.closed) return Promise.reject(new Error('the hashing worker pool is closed'));
+    if (lone && this.jobOf.size === 0) return this.inThread.digestBatch(paths);
     return new Promise((resolve, reject) => {
       this.queue.push({ paths, resolve, reject });
       this.pump();
