@@ -4,13 +4,17 @@
 import { difference, pairwise, ratio, summarize, type Summary } from './stats.js';
 import { rowByKey, type BenchReport, type GroupId, type MeasuredRow, type WorkloadResult } from './results.js';
 
-export type ComparisonOp = 'ratio' | 'minus' | 'minus-per-stage' | 'net-MBps';
+export type ComparisonOp = 'ratio' | 'minus' | 'minus-per-stage' | 'net-MBps' | 'ratio-net';
 
 export interface ComparisonDef {
   group: GroupId;
-  /** Row keys: the value is a ÷ b, a − b, (a − b) ÷ stages, or a's bytes ÷ (a − b) in MB/s, round by round. */
+  /**
+   * Row keys: the value is a ÷ b, a − b, (a − b) ÷ stages, a's bytes ÷ (a − b) in MB/s, or
+   * a ÷ (b − net) ('ratio-net': b with start-up taken out), round by round.
+   */
   a: string;
   b: string;
+  net?: string;
   op: ComparisonOp;
   title: string;
 }
@@ -57,7 +61,12 @@ export function comparisonDefs(w: WorkloadResult): ComparisonDef[] {
       { group: g, a: 'sha256sum', b: 'dvc-ts:status', op: 'ratio', title: `${what}: dvc-ts speed ÷ sha256sum speed` },
     );
     if (g.startsWith('hash-')) {
-      defs.push({ group: g, a: 'dvc-ts:status', b: 'dvc-ts:status-warm', op: 'net-MBps', title: `${what}: dvc-ts net MB/s = bytes ÷ (cold − warm status), start-up excluded` });
+      defs.push(
+        { group: g, a: 'dvc-ts:status', b: 'dvc-ts:status-warm', op: 'net-MBps', title: `${what}: dvc-ts net MB/s = bytes ÷ (cold − warm status), start-up excluded` },
+        // The hashing phase alone: start-up and module loading (the state-kept row) taken out.
+        { group: g, a: 'b3sum:1', b: 'dvc-ts:status', net: 'dvc-ts:status-warm', op: 'ratio-net', title: `${what}: hashing phase alone, dvc-ts speed ÷ b3sum --num-threads 1 speed = b3sum ÷ (cold − warm status) (2 cores)` },
+        { group: g, a: 'b3sum:1', b: 'dvc-ts:status-1core', net: 'dvc-ts:status-warm', op: 'ratio-net', title: `${what}: hashing phase alone, b3sum ÷ (1-core cold − warm status) (1 core)` },
+      );
     }
   }
   return defs;
@@ -67,6 +76,16 @@ function valuesOf(w: WorkloadResult, def: ComparisonDef): number[] {
   const a = rowByKey(w, def.group, def.a);
   const b = rowByKey(w, def.group, def.b);
   if (!a || !b) return [];
+  if (def.op === 'ratio-net') {
+    const net = def.net === undefined ? undefined : rowByKey(w, def.group, def.net);
+    if (!net) return [];
+    // A difference at or below zero is noise: no ratio can be said for that round.
+    const phase = b.samplesMs.map((x, k) => {
+      const y = net.samplesMs[k];
+      return x === undefined || y === undefined ? undefined : x - y;
+    });
+    return pairwise(a.samplesMs, phase, (x, d) => (d > 0 ? x / d : NaN));
+  }
   switch (def.op) {
     case 'ratio':
       return pairwise(a.samplesMs, b.samplesMs, ratio);
@@ -93,9 +112,9 @@ export function comparisons(w: WorkloadResult): Comparison[] {
   return out;
 }
 
-export function findComparison(w: WorkloadResult | undefined, group: GroupId, a: string, b: string, op: ComparisonOp): Summary | undefined {
+export function findComparison(w: WorkloadResult | undefined, group: GroupId, a: string, b: string, op: ComparisonOp, net?: string): Summary | undefined {
   if (!w) return undefined;
-  return summarize(valuesOf(w, { group, a, b, op, title: '' }));
+  return summarize(valuesOf(w, { group, a, b, op, title: '', ...(net === undefined ? {} : { net }) }));
 }
 
 /** MB/s (10^6 bytes) from a throughput row's median time. */

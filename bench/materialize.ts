@@ -4,6 +4,7 @@
 
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { STATE_RELPATH } from '../engine/hash/state.js';
 import { runChecked } from './exec.js';
 import type { Workload } from './workloads.js';
 
@@ -113,9 +114,13 @@ export async function resetDvcTs(wsDir: string, workload: Workload): Promise<voi
   await removeOuts(wsDir, workload);
 }
 
-/** Forget every file hash (the state cache), keeping the object cache and the lock. */
+/**
+ * Forget every file hash (the state cache's file), keeping the object cache and the lock. The
+ * parsed-pipeline and lock caches beside it stay: a cold-hashing row measures hashing, not
+ * parsing a pipeline.yaml of 10,000 deps again.
+ */
 export async function dropDvcTsState(wsDir: string): Promise<void> {
-  await removeDvcTsEntries(wsDir, (name) => name === 'state');
+  await rm(join(wsDir, STATE_RELPATH), { force: true });
 }
 
 async function removeDvcTsEntries(wsDir: string, which: (name: string) => boolean): Promise<void> {

@@ -114,7 +114,7 @@ async function runLinearity(opts: BenchOptions, measured: WorkloadResult | undef
 function reportNotes(opts: BenchOptions, programs: Programs, timeBin: string | undefined): string[] {
   const notes = [
     'Every figure is the wall time of a whole command, process start-up included (compare with the `node -e 0` row); commands are started from Node with their output discarded.',
-    'Cold hashing = the state cache (`.dvc-ts/state/`) deleted; the page cache stays warm (the data was just written), so these rows measure hashing and reading from memory, not the disk.',
+    'Cold hashing = the state cache of file hashes (`.dvc-ts/state/hashes.json`) deleted (the parsed-pipeline and lock caches stay); the page cache stays warm (the data was just written), so these rows measure hashing and reading from memory, not the disk.',
     !opts.peers
       ? 'No row with the page cache evicted (--no-peers).'
       : programs.vmtouch

@@ -2,9 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
-import { blake3Hex, isHexDigest } from './digest.js';
-import { hashFile, type FileDigest } from './file.js';
-import { createLimiter } from './limit.js';
+import { isHexDigest, newBlake3 } from './digest.js';
+import type { FileDigest } from './file.js';
+import { batchFileError, batchHash, digestInBatches, FAILED, InThreadDigester } from './batch.js';
 
 /** One file of a directory output. */
 export interface ManifestEntry {
@@ -39,11 +39,33 @@ export function serializeManifest(manifest: Manifest): string {
   return JSON.stringify(manifest.map((e) => ({ hash: e.hash, relpath: e.relpath, size: e.size })));
 }
 
-/** The `.dir` hash, total size and file count of a manifest (pure). */
+/**
+ * The `.dir` hash, total size and file count of a manifest (pure). The bytes hashed are exactly
+ * `serializeManifest`'s, fed in pieces: 100,000 entries never become one 10 MB string.
+ */
 export function manifestHashInfo(manifest: Manifest): HashInfo {
+  const hasher = newBlake3();
   let size = 0;
-  for (const e of manifest) size += e.size;
-  return { hash: blake3Hex(serializeManifest(manifest)) + DIR_SUFFIX, size, nfiles: manifest.length };
+  let piece = '[';
+  for (let i = 0; i < manifest.length; i++) {
+    const e = manifest[i]!;
+    size += e.size;
+    piece += `${i === 0 ? '' : ','}{"hash":${jsonString(e.hash)},"relpath":${jsonString(e.relpath)},"size":${JSON.stringify(e.size)}}`;
+    if (piece.length >= 64 * 1024) {
+      hasher.update(piece);
+      piece = '';
+    }
+  }
+  hasher.update(piece + ']');
+  return { hash: hasher.digest('hex') + DIR_SUFFIX, size, nfiles: manifest.length };
+}
+
+/** Characters JSON.stringify escapes in a string (quote, backslash, controls, lone surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string, without its cost for the plain ones. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /**
@@ -105,40 +127,42 @@ export async function listFiles(absDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     const dirents = await readdir(abs, { withFileTypes: true });
-    await Promise.all(
-      dirents.map(async (d) => {
-        if (IGNORED_DIR_NAMES.has(d.name)) return;
-        const childAbs = join(abs, d.name);
-        const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
-        if (d.isDirectory()) return walk(childAbs, childRel);
-        if (d.isFile()) {
-          found.push(childRel);
-          return;
-        }
-        if (d.isSymbolicLink()) {
-          let st;
-          try {
-            st = await stat(childAbs);
-          } catch {
-            throw new UserError(`broken symbolic link inside a directory output: ${childAbs}`);
-          }
-          if (st.isFile()) found.push(childRel);
-        }
-        // Sockets, FIFOs and devices have no content to track.
-      }),
-    );
+    // Plain files are taken in a loop (no promise per file); only directories and links wait.
+    const pending: Promise<void>[] = [];
+    for (const d of dirents) {
+      if (IGNORED_DIR_NAMES.has(d.name)) continue;
+      const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isFile()) found.push(childRel);
+      else if (d.isDirectory()) pending.push(walk(join(abs, d.name), childRel));
+      else if (d.isSymbolicLink()) pending.push(linkedFile(join(abs, d.name)).then((isFile) => void (isFile && found.push(childRel))));
+      // Sockets, FIFOs and devices have no content to track.
+    }
+    await Promise.all(pending);
   };
   await walk(absDir, '');
   return found.sort(compareRelpaths);
 }
 
+/** Whether a symlink leads to a file; a dangling one is an error: its content cannot be recorded. */
+async function linkedFile(abs: string): Promise<boolean> {
+  try {
+    return (await stat(abs)).isFile();
+  } catch {
+    throw new UserError(`broken symbolic link inside a directory output: ${abs}`);
+  }
+}
+
+/**
+ * Reads and hashes files: `found(i, hash, size)` for each file i read. A file that is gone
+ * (ENOENT: deleted after the listing) is not reported; any other error rejects.
+ */
+export type ReadFiles = (absPaths: readonly string[], found: (index: number, hash: string, size: number) => void) => Promise<void>;
+
 export interface HashDirOptions {
-  /** How each file is hashed; the Hasher passes its state-cached, concurrency-bounded one. */
-  hashFile?: (absPath: string, relpath: string) => Promise<FileDigest>;
   /** Tried first: a digest known without reading (the state cache), or undefined. */
-  hashFileSync?: (absPath: string) => FileDigest | undefined;
-  /** Files hashed at once when `hashFile` is not given. */
-  concurrency?: number;
+  known?: (absPath: string) => FileDigest | undefined;
+  /** How the other files are read; the Hasher passes its own (worker threads, state cache). */
+  readFiles?: ReadFiles;
 }
 
 export interface DirHashResult {
@@ -146,26 +170,45 @@ export interface DirHashResult {
   manifest: ManifestEntry[];
 }
 
-/** Hash a directory: list its files, hash each, and hash the resulting manifest. */
+let inThread: InThreadDigester | undefined;
+
+/** Reads files in batches on this thread (no state cache): hashDir's default. */
+export const readFilesInThread: ReadFiles = (absPaths, found) =>
+  digestInBatches((inThread ??= new InThreadDigester()), absPaths, undefined, (i, batch, slot) => {
+    if (batch.outcome[slot] !== FAILED) return found(i, batchHash(batch, slot), batch.sizes[slot]!);
+    const err = batch.errors.find((e) => e.index === slot)!;
+    if (err.code !== 'ENOENT') throw batchFileError(err);
+  });
+
+/**
+ * Hash a directory: list its files, hash each, and hash the resulting manifest. A file deleted
+ * between the listing and its read is left out: the manifest is of the directory as it is.
+ */
 export async function hashDir(absDir: string, options: HashDirOptions = {}): Promise<DirHashResult> {
   const relpaths = await listFiles(absDir);
-  let digestOf = options.hashFile;
-  if (!digestOf) {
-    const limit = createLimiter(options.concurrency ?? 8);
-    digestOf = (abs) => limit(() => hashFile(abs));
-  }
-  const fileHash = digestOf;
-  const known = options.hashFileSync;
+  const known = options.known;
   const base = absDir.endsWith(sep) ? absDir : absDir + sep;
   const manifest: ManifestEntry[] = new Array(relpaths.length);
-  const pending: Promise<void>[] = [];
+  const toRead: string[] = [];
+  const readIndex: number[] = [];
   for (let i = 0; i < relpaths.length; i++) {
     const relpath = relpaths[i]!;
     const abs = base + (sep === '/' ? relpath : relpath.split('/').join(sep));
     const d = known?.(abs);
     if (d) manifest[i] = { relpath, hash: d.hash, size: d.size };
-    else pending.push(fileHash(abs, relpath).then((x) => void (manifest[i] = { relpath, hash: x.hash, size: x.size })));
+    else {
+      toRead.push(abs);
+      readIndex.push(i);
+    }
   }
-  await Promise.all(pending);
-  return { info: manifestHashInfo(manifest), manifest };
+  let read = 0;
+  if (toRead.length > 0) {
+    await (options.readFiles ?? readFilesInThread)(toRead, (j, hash, size) => {
+      const i = readIndex[j]!;
+      manifest[i] = { relpath: relpaths[i]!, hash, size };
+      read++;
+    });
+  }
+  const complete = read === toRead.length ? manifest : manifest.filter((e) => e !== undefined);
+  return { info: manifestHashInfo(complete), manifest: complete };
 }

@@ -61,15 +61,3 @@ export async function hashFile(absPath: string, sizeHint?: number): Promise<File
     await fh.close();
   }
 }
-
-/**
- * Something that turns a file into its digest. The Hasher only depends on this, so a
- * worker-thread pool that hashes large files on other cores can be swapped in later.
- */
-export interface FileDigester {
-  /** `sizeHint`: the size a stat just saw, to choose how to read (the digest is of what is read). */
-  digest(absPath: string, sizeHint?: number): Promise<FileDigest>;
-}
-
-/** Hashes on the main thread; BLAKE3 at ~5 GB/s keeps the event loop responsive per chunk. */
-export const inThreadDigester: FileDigester = { digest: hashFile };

@@ -1,27 +1,19 @@
-import { stat } from 'node:fs/promises';
 import { statSync, type BigIntStats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { UserError } from '../errors.js';
-import { hashDir, type ManifestEntry } from './dir.js';
-import { inThreadDigester, type FileDigest, type FileDigester } from './file.js';
-import { createLimiter, type Limiter } from './limit.js';
+import { batchFileError, batchHash, digestInBatches, FAILED, HASHED_STABLE, InThreadDigester, type BatchDigester } from './batch.js';
+import { hashDir, type ManifestEntry, type ReadFiles } from './dir.js';
+import type { FileDigest } from './file.js';
 import type { StateCache } from './state.js';
 
-/** Files read at once: enough to keep libuv's 4 I/O threads and the disk queue busy. */
-export const DEFAULT_HASH_CONCURRENCY = 8;
-
 export interface HasherOptions {
-  /** Files hashed at once (default 8). */
-  concurrency?: number;
-  /** Turns a file into its digest (default: on the main thread). */
-  digester?: FileDigester;
-  /** For files of LARGE_FILE_BYTES or more: a worker-thread pool, so big files use every core. */
-  largeFileDigester?: FileDigester;
+  /**
+   * Reads and hashes batches of files (default: on this thread, one batch per turn of the event
+   * loop). Where there are several cores, repo.ts passes a pool of worker threads.
+   */
+  digester?: BatchDigester;
 }
-
-/** Below this, a file is hashed on the main thread: a worker round trip would cost more. */
-export const LARGE_FILE_BYTES = 1024 * 1024;
 
 /** The latest hashing of a directory, kept so the cache can store it without rehashing. */
 export interface DirSnapshot {
@@ -29,10 +21,20 @@ export interface DirSnapshot {
   manifest: readonly ManifestEntry[];
 }
 
+/** A single file waiting for the next batch. */
+interface WaitingFile {
+  abs: string;
+  size: number;
+  resolve: (d: FileDigest) => void;
+  reject: (e: Error) => void;
+}
+
 /**
  * Hashes workspace paths (files and directories) through the state cache: an unchanged file is
- * answered from the state, a changed or new one is streamed through BLAKE3. All file reads of a
- * Hasher share one concurrency bound, however many paths are hashed at once.
+ * answered from the state, a changed or new one is read and hashed. Files are read in batches
+ * (a directory's misses at once; single files asked for in the same turn of the event loop
+ * together), so 100,000 small files cost a few hundred messages, not 100,000 promises and
+ * thread-pool round trips.
  */
 export class Hasher {
   readonly root: string;
@@ -40,20 +42,16 @@ export class Hasher {
   /** Files actually read and hashed (state misses). */
   filesHashed = 0;
 
-  private readonly limit: Limiter;
-  private readonly digester: FileDigester;
-  private readonly largeFileDigester: FileDigester;
+  private readonly digester: BatchDigester;
   private readonly inFlight = new Map<string, Promise<FileDigest>>();
+  private readonly dirsInFlight = new Map<string, Promise<HashInfo>>();
   private readonly dirSnapshots = new Map<string, DirSnapshot>();
+  private waiting: WaitingFile[] = [];
 
-  /** `options` may be just the concurrency. */
-  constructor(root: string, state: StateCache, options: HasherOptions | number = {}) {
-    const opts = typeof options === 'number' ? { concurrency: options } : options;
+  constructor(root: string, state: StateCache, options: HasherOptions = {}) {
     this.root = resolve(root);
     this.state = state;
-    this.limit = createLimiter(opts.concurrency ?? DEFAULT_HASH_CONCURRENCY);
-    this.digester = opts.digester ?? inThreadDigester;
-    this.largeFileDigester = opts.largeFileDigester ?? this.digester;
+    this.digester = options.digester ?? new InThreadDigester();
   }
 
   /** Absolute path of a repository-relative POSIX path (a dep outside the repository may be absolute already). */
@@ -68,24 +66,21 @@ export class Hasher {
    */
   async hashPath(relPath: string): Promise<HashInfo | undefined> {
     await this.state.load();
-    const quick = this.hashPathSync(relPath);
-    if (quick !== NOT_KNOWN) return quick;
     const abs = this.absPath(relPath);
     const st = statOrUndefined(abs);
     if (st === undefined) return undefined;
-    if (st.isDirectory()) {
-      const { info, manifest } = await hashDir(abs, {
-        hashFile: (fileAbs) => this.hashFileCached(fileAbs),
-        hashFileSync: (fileAbs) => this.cachedDigestSync(fileAbs),
-      });
-      this.dirSnapshots.set(relPath, { info, manifest });
-      return info;
-    }
-    if (st.isFile()) {
-      const d = await this.hashFileCached(abs, st);
+    if (st.isDirectory()) return this.hashDirShared(relPath, abs);
+    if (!st.isFile()) throw new UserError(`${relPath} is neither a file nor a directory and cannot be hashed`);
+    const hash = this.inFlight.has(abs) ? undefined : this.state.getLoaded(abs, st);
+    if (hash !== undefined) return { hash, size: Number(st.size) };
+    try {
+      const d = await this.readFile(abs, Number(st.size));
       return { hash: d.hash, size: d.size };
+    } catch (e) {
+      // Deleted between the stat and the read: nothing is there.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
     }
-    throw new UserError(`${relPath} is neither a file nor a directory and cannot be hashed`);
   }
 
   /**
@@ -102,50 +97,82 @@ export class Hasher {
     return hash === undefined ? NOT_KNOWN : { hash, size: Number(st.size) };
   }
 
-  /** A file's digest when the state cache answers it (one synchronous stat), else undefined. */
-  cachedDigestSync(absPath: string): FileDigest | undefined {
-    if (this.inFlight.has(absPath)) return undefined;
-    const st = statOrUndefined(absPath);
-    if (st === undefined || !st.isFile()) return undefined;
-    const hash = this.state.getLoaded(absPath, st, false);
-    return hash === undefined ? undefined : { hash, size: Number(st.size) };
-  }
-
   /** The manifest from the most recent `hashPath` of this directory in this process. */
   lastDirSnapshot(relPath: string): DirSnapshot | undefined {
     return this.dirSnapshots.get(relPath);
   }
 
-  /**
-   * Hash one file by absolute path, answered from the state cache when its inode, mtime and size
-   * are unchanged. Concurrent requests for the same path share one read.
-   */
-  hashFileCached(absPath: string, known?: BigIntStats): Promise<FileDigest> {
-    const key = resolve(absPath);
-    let pending = this.inFlight.get(key);
+  /** Concurrent hashings of one directory share one listing and one read of each file. */
+  private hashDirShared(relPath: string, abs: string): Promise<HashInfo> {
+    let pending = this.dirsInFlight.get(relPath);
     if (!pending) {
-      // `known`: a stat the caller just took, so an unchanged file costs one stat, not two.
-      pending = this.limit(() => this.hashThroughState(key, known)).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      // Nothing known yet (a first run, or the state deleted): every file will be read.
+      if (this.state.size === 0) this.digester.warm?.();
+      pending = hashDir(abs, { known: this.knownDigest, readFiles: this.readDirFiles })
+        .then(({ info, manifest }) => {
+          this.dirSnapshots.set(relPath, { info, manifest });
+          return info;
+        })
+        .finally(() => this.dirsInFlight.delete(relPath));
+      this.dirsInFlight.set(relPath, pending);
     }
     return pending;
   }
 
-  private async hashThroughState(abs: string, statted?: BigIntStats): Promise<FileDigest> {
-    const since = Date.now();
-    const before = statted ?? (await stat(abs, { bigint: true }));
-    const known = await this.state.get(abs, before);
-    if (known !== undefined) return { hash: known, size: Number(before.size) };
-    const size = Number(before.size);
-    const digest = await (size >= LARGE_FILE_BYTES ? this.largeFileDigester : this.digester).digest(abs, size);
-    this.filesHashed++;
-    // Record only when the file held still while it was read; otherwise the digest may mix
-    // two versions and must not be trusted next time.
-    const after = await stat(abs, { bigint: true });
-    if (sameStat(before, after) && BigInt(digest.size) === after.size) {
-      await this.state.set(abs, after, digest.hash, { hashedSinceMs: since });
+  /** A directory file's digest when the state cache answers it (it stats only when there is an entry). */
+  private readonly knownDigest = (abs: string): FileDigest | undefined => (this.inFlight.has(abs) ? undefined : this.state.lookupLoaded(abs, fileStatOrUndefined));
+
+  private readonly readDirFiles: ReadFiles = (absPaths, found) =>
+    this.readThroughState(absPaths, undefined, (i, hash, size, error) => {
+      if (!error) return found(i, hash, size);
+      // Deleted after the listing: not part of the directory any more.
+      if (error.code !== 'ENOENT') throw error;
+    });
+
+  /** One file, read in the next batch with the others asked for in this turn of the event loop. */
+  private readFile(abs: string, size: number): Promise<FileDigest> {
+    let pending = this.inFlight.get(abs);
+    if (!pending) {
+      pending = new Promise<FileDigest>((resolve, reject) => {
+        this.waiting.push({ abs, size, resolve, reject });
+        if (this.waiting.length === 1) setImmediate(() => this.readWaiting());
+      }).finally(() => this.inFlight.delete(abs));
+      this.inFlight.set(abs, pending);
     }
-    return digest;
+    return pending;
+  }
+
+  private readWaiting(): void {
+    const files = this.waiting;
+    this.waiting = [];
+    const paths = files.map((f) => f.abs);
+    this.readThroughState(paths, (i) => files[i]!.size, (i, hash, size, error) => {
+      if (error) files[i]!.reject(error);
+      else files[i]!.resolve({ hash, size });
+    }).catch((e: Error) => {
+      for (const f of files) f.reject(e);
+    });
+  }
+
+  /**
+   * Read and hash files in batches, recording each digest in the state cache when the reader
+   * found it stable (batch.ts), else forgetting the path; `each` gets the digest or the fs error.
+   */
+  private readThroughState(
+    absPaths: readonly string[],
+    sizeOf: ((i: number) => number) | undefined,
+    each: (index: number, hash: string, size: number, error?: NodeJS.ErrnoException) => void,
+  ): Promise<void> {
+    return digestInBatches(this.digester, absPaths, sizeOf, (i, batch, slot) => {
+      const outcome = batch.outcome[slot];
+      if (outcome === FAILED) return each(i, '', 0, batchFileError(batch.errors.find((e) => e.index === slot)!));
+      const hash = batchHash(batch, slot);
+      const size = batch.sizes[slot]!;
+      this.filesHashed++;
+      if (outcome === HASHED_STABLE) this.state.recordLoaded(absPaths[i]!, String(batch.stats[2 * slot]), String(batch.stats[2 * slot + 1]), size, hash);
+      else this.state.forgetLoaded(absPaths[i]!);
+      each(i, hash, size);
+    });
   }
 }
 
@@ -162,6 +189,7 @@ function statOrUndefined(abs: string): BigIntStats | undefined {
   }
 }
 
-function sameStat(a: BigIntStats, b: BigIntStats): boolean {
-  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size && a.ctimeNs === b.ctimeNs;
+function fileStatOrUndefined(abs: string): BigIntStats | undefined {
+  const st = statOrUndefined(abs);
+  return st?.isFile() ? st : undefined;
 }

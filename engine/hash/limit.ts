@@ -9,14 +9,22 @@ export function createLimiter(concurrency: number): Limiter {
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   }
   let active = 0;
-  const waiting: Array<() => void> = [];
+  // A FIFO read from `head`: Array.shift is O(n), which made 100,000 waiters cost seconds.
+  let waiting: Array<() => void> = [];
+  let head = 0;
 
   // A finishing task hands its slot straight to the next waiter, so a newcomer arriving in
   // between can never push the count over the bound.
   const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
+    if (head < waiting.length) {
+      const next = waiting[head]!;
+      waiting[head++] = undefined as unknown as () => void;
+      if (head === waiting.length || (head >= 1024 && head * 2 >= waiting.length)) {
+        waiting = waiting.slice(head);
+        head = 0;
+      }
+      next();
+    } else active--;
   };
 
   return async <T>(task: () => Promise<T>): Promise<T> => {

@@ -1,21 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { FileDigest, FileDigester } from './file.js';
+import { batchFileError, batchHash, InThreadDigester, type BatchDigest, type BatchDigester } from './batch.js';
+import type { FileDigest } from './file.js';
 
 interface Job {
-  path: string;
-  resolve: (d: FileDigest) => void;
+  paths: readonly string[];
+  resolve: (d: BatchDigest) => void;
   reject: (e: Error) => void;
-}
-
-/** What a worker answers for one path (see worker.ts): a digest, or the error's fields. */
-interface Reply {
-  hash?: string;
-  size?: number;
-  error?: string;
-  code?: string;
-  syscall?: string;
-  path?: string;
 }
 
 export interface WorkerPoolOptions {
@@ -23,21 +14,22 @@ export interface WorkerPoolOptions {
   size?: number;
   /**
    * The worker script (default ./worker.js). Tests pass one that fails on purpose; it must
-   * answer each path it receives with a Reply.
+   * answer each batch of paths it receives with a BatchDigest.
    */
   workerUrl?: URL;
 }
 
 /**
- * Hashes files on worker threads, one file per worker at a time, so a directory of large files
- * uses every core (BLAKE3 runs at several GB/s per core: one core is the bottleneck on a warm
- * page cache). Workers start lazily and are unref'd when idle, so they never keep the process
- * alive. Small files stay on the main thread: a message round trip costs more than hashing them.
+ * Hashes batches of files on worker threads, one batch per worker at a time, so hashing uses
+ * every core (BLAKE3 runs at several GB/s per core, and each small file costs a few system
+ * calls: one core is the bottleneck on a warm page cache). A worker reads synchronously into one
+ * reused buffer; a batch of hundreds of small files is one message each way. Workers start
+ * lazily and are unref'd when idle, so they never keep the process alive.
  *
- * A worker that fails (an uncaught exception, an exit, running out of memory) rejects the job
- * it was running, and only that one; it is dropped and the next job starts a fresh worker.
+ * A worker that fails (an uncaught exception, an exit, running out of memory) rejects the batch
+ * it was running, and only that one; it is dropped and the next batch starts a fresh worker.
  */
-export class WorkerPoolDigester implements FileDigester {
+export class WorkerPoolDigester implements BatchDigester {
   private readonly idle: Worker[] = [];
   /** Every live worker and the job it is hashing (undefined while idle). */
   private readonly jobOf = new Map<Worker, Job | undefined>();
@@ -45,6 +37,7 @@ export class WorkerPoolDigester implements FileDigester {
   private readonly size: number;
   private readonly workerUrl: URL;
   private closed = false;
+  private readonly inThread = new InThreadDigester();
 
   /** `options` may be just the size. */
   constructor(options: WorkerPoolOptions | number = {}) {
@@ -58,12 +51,34 @@ export class WorkerPoolDigester implements FileDigester {
     return this.jobOf.size;
   }
 
-  digest(absPath: string): Promise<FileDigest> {
+  get parallelism(): number {
+    return this.size;
+  }
+
+  /**
+   * A lone batch while no worker is up is hashed on this thread: starting a worker (25–50 ms)
+   * costs more than it frees when there is nothing to spread (one big file, a few small ones).
+   * The event loop then waits for it (about 0.2 s per GiB).
+   */
+  digestBatch(paths: readonly string[], lone = false): Promise<BatchDigest> {
     if (this.closed) return Promise.reject(new Error('the hashing worker pool is closed'));
+    if (lone && this.jobOf.size === 0) return this.inThread.digestBatch(paths);
     return new Promise((resolve, reject) => {
-      this.queue.push({ path: absPath, resolve, reject });
+      this.queue.push({ paths, resolve, reject });
       this.pump();
     });
+  }
+
+  /** Start the workers now, idle, so their start-up overlaps what the caller does before hashing. */
+  warm(): void {
+    while (!this.closed && this.jobOf.size < this.size) this.idle.push(this.spawn());
+  }
+
+  /** One file: a batch of one; rejects with the file's fs error (ENOENT, EISDIR, …). */
+  async digest(absPath: string): Promise<FileDigest> {
+    const d = await this.digestBatch([absPath]);
+    if (d.errors[0]) throw batchFileError(d.errors[0]);
+    return { hash: batchHash(d, 0), size: d.sizes[0]! };
   }
 
   private pump(): void {
@@ -74,7 +89,7 @@ export class WorkerPoolDigester implements FileDigester {
       const job = this.queue.shift()!;
       this.jobOf.set(worker, job);
       worker.ref();
-      worker.postMessage(job.path);
+      worker.postMessage(job.paths);
     }
   }
 
@@ -82,18 +97,13 @@ export class WorkerPoolDigester implements FileDigester {
     const worker = new Worker(this.workerUrl);
     worker.unref();
     this.jobOf.set(worker, undefined);
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: BatchDigest) => {
       const job = this.jobOf.get(worker);
       if (!job) return;
       this.jobOf.set(worker, undefined);
       worker.unref();
       this.idle.push(worker);
-      if (reply.error !== undefined) {
-        // Rebuilt with its errno fields, so a permission error reads as one (see errors.ts).
-        job.reject(Object.assign(new Error(reply.error), { code: reply.code, syscall: reply.syscall, path: reply.path ?? job.path }));
-      } else {
-        job.resolve({ hash: reply.hash!, size: reply.size! });
-      }
+      job.resolve(reply);
       this.pump();
     });
     worker.on('error', (e) => this.retire(worker, e));
@@ -109,7 +119,7 @@ export class WorkerPoolDigester implements FileDigester {
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     void worker.terminate();
-    if (job) job.reject(Object.assign(new Error(`hashing ${job.path} failed: ${why.message}`), { cause: why }));
+    if (job) job.reject(Object.assign(new Error(`hashing ${describeBatch(job.paths)} failed: ${why.message}`), { cause: why }));
     this.pump();
   }
 
@@ -120,4 +130,8 @@ export class WorkerPoolDigester implements FileDigester {
     await Promise.all(workers.map((w) => w.terminate()));
     this.idle.length = 0;
   }
+}
+
+function describeBatch(paths: readonly string[]): string {
+  return paths.length === 1 ? paths[0]! : `${paths[0]} and ${paths.length - 1} more files`;
 }

@@ -1,10 +1,8 @@
-// A hashing worker thread (see worker-pool.ts): receives a path, answers its digest.
+// A hashing worker thread (see worker-pool.ts): receives a batch of paths, answers their digests.
 import { parentPort } from 'node:worker_threads';
-import { hashFile } from './file.js';
+import { hashFilesSync } from './batch.js';
 
-parentPort?.on('message', (path: string) => {
-  hashFile(path).then(
-    (d) => parentPort?.postMessage(d),
-    (e: NodeJS.ErrnoException) => parentPort?.postMessage({ error: e.message, code: e.code, syscall: e.syscall, path: e.path }),
-  );
+parentPort?.on('message', (paths: string[]) => {
+  const digest = hashFilesSync(paths);
+  parentPort?.postMessage(digest, [digest.outcome.buffer, digest.sizes.buffer, digest.stats.buffer] as ArrayBuffer[]);
 });

@@ -48,7 +48,7 @@ export class Repo {
     const lock = await readLockCached(root, lockFile);
     const state = new StateCache(root);
     const pool = availableParallelism() > 1 ? new WorkerPoolDigester() : undefined;
-    const hasher = new Hasher(root, state, { largeFileDigester: pool });
+    const hasher = new Hasher(root, state, { digester: pool });
     const store = new ObjectStore(root, { state });
     const runCache = new RunCache(root, store);
     return new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);

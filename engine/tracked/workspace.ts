@@ -20,7 +20,7 @@ export async function openDataWorkspace(root: string): Promise<DataWorkspace> {
   const [config] = await Promise.all([readConfig(root), ensureDvcTsIgnored(root)]);
   const state = new StateCache(root);
   const pool = availableParallelism() > 1 ? new WorkerPoolDigester() : undefined;
-  const hasher = new Hasher(root, state, { largeFileDigester: pool });
+  const hasher = new Hasher(root, state, { digester: pool });
   const store = new ObjectStore(root, { state });
   return {
     root,

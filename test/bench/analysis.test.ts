@@ -56,6 +56,17 @@ describe('comparisons', () => {
     assert.deepEqual(findComparison(w, 'hash-dir', 'dvc-ts:status', 'dvc-ts:status-warm', 'net-MBps'), { median: 750, min: 500, max: 1000, n: 2 });
   });
 
+  test('the hashing phase alone: b3sum over the cold − warm difference, round by round', () => {
+    const w = workload('W3', 2, [
+      row('hash-file', 'b3sum:1', 'b3sum', [180, 200, 190, 170]),
+      row('hash-file', 'dvc-ts:status', 'dvc-ts', [380, 350, 250, undefined as unknown as number]),
+      row('hash-file', 'dvc-ts:status-warm', 'dvc-ts', [200, 150, 260, 150]),
+    ]);
+    // 180/180 = 1, 200/200 = 1; the third round (−10 ms) is noise; the fourth has no cold run.
+    assert.deepEqual(findComparison(w, 'hash-file', 'b3sum:1', 'dvc-ts:status', 'ratio-net', 'dvc-ts:status-warm'), { median: 1, min: 1, max: 1, n: 2 });
+    assert.ok(comparisons(w).some((c) => c.title.startsWith('cold hashing (file): hashing phase alone')));
+  });
+
   test('throughput in MB/s from the median, and the largest dvc-ts RSS', () => {
     const r = row('hash-dir', 'dvc-ts:status', 'dvc-ts', [500, 1000, 2000], { bytes: 1e9, rssKb: 1000 });
     assert.equal(throughputMBps(r), 1000);

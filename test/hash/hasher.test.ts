@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, open, rm, stat, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake3Hex } from '../../engine/hash/digest.js';
-import { hashFile, type FileDigester } from '../../engine/hash/file.js';
+import { InThreadDigester, type BatchDigester } from '../../engine/hash/batch.js';
 import { Hasher } from '../../engine/hash/hasher.js';
 import { StateCache } from '../../engine/hash/state.js';
 
@@ -92,30 +92,31 @@ describe('Hasher', async () => {
     assert.notEqual(afterInfo?.hash, before?.hash);
   });
 
-  test('file reads stay within the concurrency bound and go through the digester', async () => {
+  test('files go through the digester in batches; concurrent requests for one file share a read', async () => {
     const root = join(tmp, 'conc');
     await mkdir(join(root, 'many'), { recursive: true });
     await Promise.all(Array.from({ length: 30 }, (_, i) => writeFile(join(root, 'many', `f${i}`), `x${i}`)));
-    let active = 0;
-    let peak = 0;
-    const digester: FileDigester = {
-      async digest(p) {
-        active++;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 2));
-        try {
-          return await hashFile(p);
-        } finally {
-          active--;
-        }
+    await Promise.all(Array.from({ length: 5 }, (_, i) => writeFile(join(root, `single${i}`), `s${i}`)));
+    const batches: number[] = [];
+    const inner = new InThreadDigester();
+    const digester: BatchDigester = {
+      parallelism: 2,
+      digestBatch(paths) {
+        batches.push(paths.length);
+        return inner.digestBatch(paths);
       },
     };
-    const h = new Hasher(root, new StateCache(root), { concurrency: 3, digester });
+    const h = new Hasher(root, new StateCache(root), { digester });
     const [a, b] = await Promise.all([h.hashPath('many'), h.hashPath('many')]);
     assert.equal(a?.nfiles, 30);
     assert.deepEqual(a, b);
-    assert.ok(peak <= 3, `peak concurrency ${peak}`);
-    assert.ok(peak >= 2, 'files are hashed concurrently');
-    assert.equal(h.filesHashed, 30, 'concurrent requests for one file share a read');
+    assert.equal(h.filesHashed, 30, 'concurrent requests for one directory share a read');
+    assert.ok(batches.length >= 2 && batches.length <= 8, `30 files in ${batches.length} batches`);
+    batches.length = 0;
+    // Single files asked for in one turn of the event loop go in one batch.
+    const singles = await Promise.all([0, 1, 2, 3, 4, 0, 1].map((i) => h.hashPath(`single${i}`)));
+    assert.deepEqual(singles.map((s) => s?.hash), [0, 1, 2, 3, 4, 0, 1].map((i) => blake3Hex(`s${i}`)));
+    assert.equal(h.filesHashed, 35);
+    assert.deepEqual(batches, [5], 'five small files in one batch');
   });
 });

@@ -66,6 +66,23 @@ describe('WorkerPoolDigester', async () => {
     });
   }
 
+  test('a lone batch while no worker is up is hashed on this thread; spread work starts workers', async () => {
+    const pool = new WorkerPoolDigester({ size: 2 });
+    try {
+      const lone = await pool.digestBatch(files.slice(0, 3), true);
+      assert.equal(pool.workers, 0, 'no worker started for work that cannot be spread');
+      assert.deepEqual([0, 1, 2].map((i) => ({ hash: lone.hashes.slice(i * 64, i * 64 + 64), size: lone.sizes[i] })), [0, 1, 2].map(expected));
+      const spread = await Promise.all([pool.digestBatch(files.slice(0, 3)), pool.digestBatch(files.slice(3))]);
+      assert.ok(pool.workers >= 1, 'workers for batches sent together');
+      assert.deepEqual([...spread[1].sizes], [3, 4, 5].map((i) => expected(i).size));
+      // Once a worker is up, even a lone batch goes to it (the main thread stays free).
+      await pool.digestBatch(files.slice(0, 1), true);
+      assert.ok(pool.workers >= 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('close rejects what is still queued and later calls', async () => {
     const pool = new WorkerPoolDigester({ size: 1 });
     const outcome = (p: Promise<unknown>) => p.then(() => 'hashed', (e: Error) => e.message);
