@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
+import { writeFileAtomic } from './util/atomic.js';
+import { BUILD_ID } from './util/build-id.js';
+import { yaml } from './util/lazy-libs.js';
 
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
 const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
@@ -18,6 +21,18 @@ export const CONFIG_FILE = `${DVC_TS_DIR}/config.yaml`;
 
 export const DEFAULT_CONFIG: RepoConfig = { linkTypes: ['reflink', 'copy'], jobs: 1 };
 
+/**
+ * The last config parsed, beside the text it came from: parsing needs the YAML library, whose
+ * loading is a sixth of a no-op command's start-up, for a file that rarely changes.
+ */
+const CONFIG_CACHE = `${DVC_TS_DIR}/state/config-cache.json`;
+
+interface CachedConfig {
+  build: string;
+  text: string;
+  config: RepoConfig;
+}
+
 export async function readConfig(root: string): Promise<RepoConfig> {
   let text: string;
   try {
@@ -25,7 +40,17 @@ export async function readConfig(root: string): Promise<RepoConfig> {
   } catch {
     return { ...DEFAULT_CONFIG };
   }
-  const { LineCounter, parseDocument } = await import('yaml');
+  const cachePath = join(root, CONFIG_CACHE);
+  const cached = await readFile(cachePath, 'utf8').then((t) => JSON.parse(t) as CachedConfig).catch(() => undefined);
+  if (cached?.build === BUILD_ID && cached.text === text) return cached.config;
+  const config = parseConfig(text);
+  const entry: CachedConfig = { build: BUILD_ID, text, config };
+  await writeFileAtomic(cachePath, JSON.stringify(entry), { durable: false }).catch(() => undefined);
+  return config;
+}
+
+function parseConfig(text: string): RepoConfig {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const fail = (offset: number, message: string): never => {

@@ -1,23 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
+import { yaml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 import type { GateDecision, LockEntry, LockFile, LockPathEntry, ParamValues } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export const LOCK_FILE = 'pipeline.lock';
 
-/**
- * The YAML library, loaded on first use: a command whose lock comes from the parse cache and
- * writes nothing never loads it (≈20 ms of start-up). Node resolves `yaml` to the same CommonJS
- * module for require and import, so this is the instance the rest of the engine uses.
- */
-let yamlLib: typeof import('yaml') | undefined;
-function yaml(): typeof import('yaml') {
-  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yamlLib;
-}
 export const LOCK_SCHEMA = '1.0';
 
 /** The lock lives beside its pipeline file, as dvc.lock does beside dvc.yaml. */

@@ -1,10 +1,11 @@
 // Params files (YAML, JSON, TOML), each read and parsed once per load, and DVC's dotted-key
 // lookup into them.
-import { parse as parseToml } from 'smol-toml';
+import { toml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 import type { ParamSource, ParamValues } from '../types.js';
 import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YEntry, YMap, YNode } from './yaml-tree.js';
+
 
 /** Reads a repository-relative file; undefined when there is no such file. */
 export type ReadFile = (repoPath: string) => string | undefined;
@@ -140,7 +141,7 @@ export function parseParamsText(repoPath: string, text: string): ParamsTree {
   } else if (lower.endsWith('.toml')) {
     let data: unknown;
     try {
-      data = parseToml(text);
+      data = toml().parse(text);
     } catch (e) {
       const err = e as { message: string; line?: number; column?: number };
       const pos = { file: repoPath, line: err.line ?? 1, col: err.column ?? 1 };

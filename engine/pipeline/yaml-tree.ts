@@ -2,9 +2,9 @@
 // errors found long after parsing (in an expanded foreach stage, say) can still name line and
 // column. Aliases are expanded here under a budget, so an alias bomb fails fast instead of
 // exhausting memory later.
-import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Node as YamlNode, Document } from 'yaml';
 import type { SourcePos } from '../types.js';
+import { yaml } from '../util/lazy-libs.js';
 import { UserError, UserErrors } from '../errors.js';
 import { scalarToString } from './python-str.js';
 
@@ -65,6 +65,7 @@ export function parseYamlTree(text: string, options: ParseYamlOptions): YNode | 
   const { file } = options;
   // A BOM is not content; left in, it would shift every column of the first line.
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -108,6 +109,7 @@ function collected(errors: UserError[]): UserError {
 class Converter {
   private expanded = 0;
   private readonly anchors = new Map<YamlNode, YNode>();
+  private readonly y = yaml();
   private readonly sizes = new WeakMap<YNode, number>();
 
   constructor(
@@ -123,7 +125,7 @@ class Converter {
     if (depth > this.maxDepth) {
       throw new UserError(`YAML nesting deeper than ${this.maxDepth} levels`, { pos: this.posAt(start) });
     }
-    if (isAlias(node)) {
+    if (this.y.isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) throw new UserError(`unknown YAML alias '*${node.source}'`, { pos: this.posAt(start) });
       // The target is converted once and shared; only its expanded size counts against the budget.
@@ -136,22 +138,22 @@ class Converter {
       return converted;
     }
     this.count(1, start);
-    if (isScalar(node)) return this.scalar(node, start);
-    if (isMap(node)) {
+    if (this.y.isScalar(node)) return this.scalar(node, start);
+    if (this.y.isMap(node)) {
       const entries: YEntry[] = [];
       const index = new Map<string, number>();
       const merges: YNode[] = [];
       for (const pair of node.items) {
-        if (!isPair(pair)) continue;
+        if (!this.y.isPair(pair)) continue;
         const keyNode = pair.key as YamlNode | null;
         const keyStart = keyNode?.range?.[0] ?? start;
-        if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<') {
+        if (this.y.isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<') {
           // YAML merge key: entries written in this map win over merged ones.
           const value = pair.value as YamlNode | null;
           if (value) merges.push(this.convert(value, depth + 1));
           continue;
         }
-        if (keyNode !== null && !isScalar(keyNode)) {
+        if (keyNode !== null && !this.y.isScalar(keyNode)) {
           throw new UserError('mapping keys must be plain values, not lists or mappings', { pos: this.posAt(keyStart) });
         }
         const keyScalar = keyNode === null ? null : this.scalar(keyNode, keyStart);
@@ -181,7 +183,7 @@ class Converter {
       }
       return { kind: 'map', entries, pos: this.posAt(start) };
     }
-    if (isSeq(node)) {
+    if (this.y.isSeq(node)) {
       const items: YNode[] = [];
       for (const item of node.items) {
         items.push(item === null ? this.nullAt(start) : this.convert(item as YamlNode, depth + 1));

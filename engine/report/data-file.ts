@@ -1,6 +1,6 @@
 // Metrics and params files as data: JSON, YAML or TOML by extension, parsed to plain values,
 // with a located error that names the file when the text is not what its extension says.
-import { parse as parseToml } from 'smol-toml';
+import { toml } from '../util/lazy-libs.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 
@@ -47,7 +47,7 @@ export function parseDataText(path: string, text: string, shownAs: string = path
   }
   if (format === 'toml') {
     try {
-      return parseToml(text);
+      return toml().parse(text);
     } catch (e) {
       const err = e as { message: string; line?: number; column?: number };
       throw new UserError(`invalid TOML in ${shownAs}: ${err.message.split('\n')[0]}`, {
