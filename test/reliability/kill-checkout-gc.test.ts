@@ -19,7 +19,12 @@ const PIPELINE = `stages:
     outs: [big.bin, parts]
 `;
 const ENV = { CI: 'true', NO_COLOR: '1' };
-const ATTEMPTS = 12;
+/**
+ * A kill lands mid-copy only when it beats a kernel copy of tens of milliseconds: about one try
+ * in six on a quiet machine (2 of 12 in one run). Sixty tries make missing three landings a
+ * one-in-thousands event; the loop stops at the third.
+ */
+const ATTEMPTS = 60;
 
 /** Temp files in the workspace where checkout writes: beside big.bin and inside parts/. */
 function workspaceTemps(repo: TempRepo): string[] {
@@ -59,8 +64,10 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
       const bigHash = (await hashFile(repo.path('big.bin'))).hash;
       const next = [['checkout'], ['repro'], ['gc', '--workspace']];
       let landed = 0;
+      let tries = 0;
       const leftBehind: string[] = [];
       for (let attempt = 0; attempt < ATTEMPTS && landed < next.length; attempt++) {
+        tries++;
         const left = await killCheckoutMidCopy(repo);
         if (left.length === 0) continue;
         leftBehind.push(...left);
@@ -80,7 +87,7 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
       }
       const inside = leftBehind.filter((t) => t.startsWith('parts/')).length;
       console.log(
-        `kill-checkout: ${landed} kills landed mid-copy (next command: ${next.slice(0, landed).map((a) => a.join(' ')).join(', ')}); ` +
+        `kill-checkout: ${landed} of ${tries} kills landed mid-copy (next command: ${next.slice(0, landed).map((a) => a.join(' ')).join(', ')}); ` +
           `they left ${leftBehind.length} temp files in the workspace, ${inside} inside the directory out; all swept`,
       );
       assert.equal(landed, next.length, `only ${landed} of ${ATTEMPTS} kills landed while a temp file existed`);
