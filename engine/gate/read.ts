@@ -3,10 +3,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { GateSpec } from '../types.js';
 import { UserError } from '../errors.js';
 import { toRepoPath } from '../util/paths.js';
+import { yaml } from '../util/lazy-libs.js';
 import { findJsonProblem } from './strict-json.js';
 
 /**
@@ -32,8 +32,7 @@ export function parseGateFileText(text: string, file: string): unknown {
   try {
     // 'error': YAML warnings (unknown tags, …) are not printed; real errors still throw.
     // Loaded only for YAML gate files: JSON verdicts (the common case) never pay for it.
-    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    return parse(content, { logLevel: 'error' }) as unknown;
+    return yaml().parse(content, { logLevel: 'error' }) as unknown;
   } catch (e) {
     const problem = jsonProblem ?? firstLine(e);
     throw new UserError(`gate file ${file} is not valid ${yamlNamed ? 'YAML' : 'JSON or YAML'}: ${problem}`);

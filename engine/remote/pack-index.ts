@@ -6,7 +6,7 @@ import { blake3Hex } from '../hash/digest.js';
 import { createLimiter } from '../hash/limit.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatIndex, indexKey, PACKS_PREFIX, parseIndex, parsePackKey, type PackMember } from './pack.js';
-import { listAll, type Remote } from './types.js';
+import { listAll, readText, type Remote } from './types.js';
 
 /** Where an object sits in a pack. */
 export interface PackedObject {
@@ -109,11 +109,10 @@ export class PackIndex {
         .filter((id) => !this.packs.has(id))
         .map((id) =>
           limit(async () => {
-            const chunks: Buffer[] = [];
-            for await (const c of await remote.read(indexKey(id))) chunks.push(c as Buffer);
+            const text = await readText(remote, indexKey(id));
             let members: PackMember[];
             try {
-              members = parseIndex(Buffer.concat(chunks).toString('utf8'), id);
+              members = parseIndex(text, id);
             } catch {
               return;
             }

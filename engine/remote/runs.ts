@@ -5,7 +5,7 @@ import { isDirHash } from '../hash/dir.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { LockPathEntry } from '../types.js';
 import { runKeyOfPath, runKeyPath } from './plan.js';
-import { listAll, type Remote } from './types.js';
+import { listAll, readText, type Remote } from './types.js';
 import { createLimiter } from '../hash/limit.js';
 import { localRunEntries } from './collect.js';
 
@@ -65,9 +65,7 @@ export async function uploadRunEntries(remote: Remote, root: string, keys: Itera
 
 /** Read a run entry from the remote; undefined when it is not a valid one. */
 export async function readRemoteRunEntry(remote: Remote, key: string): Promise<{ text: string; outs: LockPathEntry[] } | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const c of await remote.read(runKeyPath(key))) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readText(remote, runKeyPath(key));
   const outs = parseRunEntry(text);
   return outs ? { text, outs } : undefined;
 }

@@ -78,3 +78,10 @@ export async function listAll(remote: Remote, prefix: string): Promise<string[]>
   } while (next !== undefined);
   return keys;
 }
+
+/** A whole object's text (small objects only: indexes, run entries). */
+export async function readText(remote: Remote, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of await remote.read(key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

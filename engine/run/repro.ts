@@ -312,8 +312,6 @@ function skippedEntry(stage: StageDef, previous: LockEntry | undefined, gate: Ga
   return { ...base, gate, skipped: true };
 }
 
-export { formatMs };
-
 export function summarize(summary: ReproSummary): string {
   return `${summaryCounts(summary)} in ${formatMs(summary.durationMs)}`;
 }
