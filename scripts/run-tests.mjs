@@ -29,10 +29,12 @@ child.on('close', (code) => {
   const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? /# tests (\d+)/.exec(tail)?.[1] ?? 0);
   const failed = Number(/ℹ fail (\d+)/.exec(tail)?.[1] ?? 0);
   const passed = Number(/ℹ pass (\d+)/.exec(tail)?.[1] ?? 0);
+  // A test cancelled (its file ended with a promise pending, or a timeout) did not pass either.
+  const cancelled = Number(/ℹ cancelled (\d+)/.exec(tail)?.[1] ?? 0);
   if (tests === 0) {
     console.error('run-tests: the runner executed no test');
     process.exit(1);
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(code ?? 1);
+  console.log(`${passed} passed, ${failed} failed${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`);
+  process.exit(cancelled > 0 && code === 0 ? 1 : (code ?? 1));
 });

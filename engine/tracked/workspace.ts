@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { readConfig, type RepoConfig } from '../config.js';
 import { ObjectStore } from '../cache/store.js';
 import { Hasher } from '../hash/hasher.js';
 import { StateCache } from '../hash/state.js';
-import { WorkerPoolDigester } from '../hash/worker-pool.js';
+import { digesterForThisMachine } from '../hash/worker-pool.js';
 import { ensureDvcTsIgnored } from '../run/dvc-ts-dir.js';
 
 /** What commands on data need, without the pipeline: config, hasher with its state, the cache. */
@@ -19,7 +18,7 @@ export interface DataWorkspace {
 export async function openDataWorkspace(root: string): Promise<DataWorkspace> {
   const [config] = await Promise.all([readConfig(root), ensureDvcTsIgnored(root)]);
   const state = new StateCache(root);
-  const pool = availableParallelism() > 1 ? new WorkerPoolDigester() : undefined;
+  const pool = digesterForThisMachine();
   const hasher = new Hasher(root, state, { digester: pool });
   const store = new ObjectStore(root, { state });
   return {

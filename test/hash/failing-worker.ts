@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { hashFilesSync } from '../../engine/hash/batch.js';
+import { WORKER_READY } from '../../engine/hash/worker-protocol.js';
 
 parentPort?.on('message', (paths: string[]) => {
   for (const name of paths.map((p) => basename(p))) {
@@ -14,3 +15,4 @@ parentPort?.on('message', (paths: string[]) => {
   }
   parentPort?.postMessage(hashFilesSync(paths));
 });
+parentPort?.postMessage(WORKER_READY);

@@ -9,6 +9,7 @@ import { blake3Hex } from '../../engine/hash/digest.js';
 import { WorkerPoolDigester } from '../../engine/hash/worker-pool.js';
 
 const FAILING_WORKER = new URL('./failing-worker.js', import.meta.url);
+const BROKEN_WORKER = new URL('./broken-worker.js', import.meta.url);
 
 describe('WorkerPoolDigester', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dvcts-pool-'));
@@ -83,9 +84,56 @@ describe('WorkerPoolDigester', async () => {
     }
   });
 
+  test('mainThread: this thread hashes while the workers load, and the results are the same', async () => {
+    const pool = new WorkerPoolDigester({ size: 1, mainThread: true });
+    try {
+      assert.equal(pool.parallelism, 2, 'one worker and this thread');
+      const lone = await pool.digestBatch(files.slice(0, 2), true);
+      assert.equal(pool.workers, 0, 'a lone batch starts no worker');
+      assert.equal(pool.batchesHashedHere, 1);
+      assert.deepEqual([...lone.sizes], [0, 1].map((i) => expected(i).size));
+      // Six batches at once: the first ones are hashed here while the worker is still loading.
+      const batches = await Promise.all(files.map((f) => pool.digestBatch([f])));
+      assert.equal(pool.workers, 1);
+      assert.ok(pool.batchesHashedHere >= 2, `${pool.batchesHashedHere - 1} of 6 batches hashed here`);
+      assert.deepEqual(batches.map((b) => ({ hash: b.hashes, size: b.sizes[0] })), files.map((_, i) => expected(i)));
+      // Once the worker is ready it takes work too.
+      for (let waited = 0; pool.readyWorkers === 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pool.readyWorkers, 1, 'the worker finished loading');
+      const before = pool.batchesHashedHere;
+      await Promise.all(Array.from({ length: 20 }, (_, i) => pool.digestBatch([files[i % 6]!])));
+      assert.ok(pool.batchesHashedHere - before < 20, 'the ready worker hashed some of 20 batches');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a worker that cannot load: queued work fails with why, or is hashed here with mainThread', async () => {
+    const alone = new WorkerPoolDigester({ size: 2, workerUrl: BROKEN_WORKER });
+    try {
+      const settled = await Promise.allSettled(files.slice(0, 3).map((f) => alone.digest(f)));
+      assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected'], 'nothing hangs');
+      for (const s of settled) assert.match(String((s as PromiseRejectedResult).reason.message), /no hashing worker could start: .*this worker cannot load/);
+      await assert.rejects(alone.digest(files[0]!), /no hashing worker could start/, 'and no worker is started again');
+    } finally {
+      await alone.close();
+    }
+    const helped = new WorkerPoolDigester({ size: 1, mainThread: true, workerUrl: BROKEN_WORKER });
+    try {
+      const digests = await Promise.all(files.map((f) => helped.digest(f)));
+      assert.deepEqual(digests, files.map((_, i) => expected(i)));
+      assert.equal(helped.batchesHashedHere, 6, 'every batch hashed on this thread');
+      // Later work too, without a worker.
+      assert.deepEqual(await Promise.all(files.slice(0, 2).map((f) => helped.digest(f))), [expected(0), expected(1)]);
+    } finally {
+      await helped.close();
+    }
+  });
+
   test('close rejects what is still queued and later calls', async () => {
     const pool = new WorkerPoolDigester({ size: 1 });
     const outcome = (p: Promise<unknown>) => p.then(() => 'hashed', (e: Error) => e.message);
+    await pool.digest(files[0]!); // the worker is ready: the next job runs at once
     const first = outcome(pool.digest(files[0]!));
     const queued = outcome(pool.digest(files[1]!));
     await pool.close();
