@@ -14,7 +14,7 @@ import { WarmWatcher } from './warm.js';
 /** Absolute paths of the programs a plan may use; an absent one means its rows are left out. */
 export interface Programs {
   node: string;
-  /** The built dvc-ts CLI (`dist/engine/cli/main.js`). */
+  /** The built dvc-ts CLI (`dist/engine/bin/main.js`, the bundle). */
   cli: string;
   make?: string;
   snakemake?: string;

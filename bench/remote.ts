@@ -19,7 +19,7 @@ import { blake3Hex } from '../engine/hash/digest.js';
 import { createLimiter } from '../engine/hash/limit.js';
 import { startSwift, swiftMissing, s3Remote, S3_CREDENTIALS, type SwiftServer } from '../test/remote/servers.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../engine/cli/main.js');
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../engine/bin/main.js');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Args {

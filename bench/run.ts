@@ -19,7 +19,7 @@ import { summarize } from './stats.js';
 import { ensureTool, findOnPath, GNU_TIME, PEER_TOOLS, type Tool } from './tools.js';
 import { buildWorkload, type WorkloadId } from './workloads.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../engine/cli/main.js');
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../engine/bin/main.js');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

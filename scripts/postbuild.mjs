@@ -3,17 +3,23 @@
 // 1. precompiles the pipeline JSON Schema into a standalone validator (ajv's standalone code),
 //    so no command pays for loading and compiling ajv at start-up (the options must stay those
 //    of engine/pipeline/schema.ts's runtime fallback);
-// 2. makes the CLI executable (npm links bins of dependencies, not of the package itself, and
+// 2. bundles the CLI that tsc built (dist/engine/cli/main.js) into dist/engine/bin/: one module
+//    per command and a few shared chunks instead of some 70 modules a command, which saves Node's
+//    loader 10–20 ms on every command (measured on `status`, 2-core VM). Packages stay external.
+//    bin/ sits one level below dist/engine/ like every engine module, so assets found relative to
+//    a module (`new URL('../…', import.meta.url)`) resolve the same from a chunk;
+// 3. makes the CLI executable (npm links bins of dependencies, not of the package itself, and
 //    `npx dvc-ts` in this repository runs the file directly);
-// 3. writes dist/engine/build-id.txt, a hash of the built engine, so caches of parsed files
+// 4. writes dist/engine/build-id.txt, a hash of the built engine, so caches of parsed files
 //    (.dvc-ts/state/) made by another build of dvc-ts are never trusted.
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { writeFileSync, renameSync, readdirSync, statSync, chmodSync } from 'node:fs';
+import { writeFileSync, renameSync, readdirSync, statSync, chmodSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { buildSync } from 'esbuild';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const schema = JSON.parse(readFileSync(`${root}/engine/schema/pipeline.schema.json`, 'utf8'));
@@ -24,6 +30,24 @@ const out = `${root}/dist/engine/schema/pipeline.validate.cjs`;
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(`${out}.tmp`, code);
 renameSync(`${out}.tmp`, out);
+
+// Built beside, then swapped in, so a failed bundle never leaves half a CLI (or stale chunks).
+const bin = `${root}/dist/engine/bin`;
+rmSync(`${bin}.new`, { recursive: true, force: true });
+buildSync({
+  entryPoints: [`${root}/dist/engine/cli/main.js`],
+  outdir: `${bin}.new`,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true, // follows tsc's maps: --enable-source-maps shows the TypeScript lines
+  logLevel: 'warning',
+});
+rmSync(bin, { recursive: true, force: true });
+renameSync(`${bin}.new`, bin);
 
 function filesBelow(dir) {
   return readdirSync(dir).sort().flatMap((name) => {
@@ -40,4 +64,4 @@ digest.update(readFileSync(`${root}/engine/schema/pipeline.schema.json`));
 writeFileSync(`${root}/dist/engine/build-id.txt.tmp`, digest.digest('hex').slice(0, 16) + '\n');
 renameSync(`${root}/dist/engine/build-id.txt.tmp`, `${root}/dist/engine/build-id.txt`);
 
-chmodSync(`${root}/dist/engine/cli/main.js`, 0o755);
+chmodSync(`${bin}/main.js`, 0o755);

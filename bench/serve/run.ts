@@ -18,7 +18,7 @@ import { renderGoals, renderLoadTable, type LoadResult, type Round, type Row } f
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PROJECT = resolve(HERE, '../../..');
-const CLI = join(PROJECT, 'dist/engine/cli/main.js');
+const CLI = join(PROJECT, 'dist/engine/bin/main.js');
 const SERVE = join(PROJECT, 'dist/serve/main.js');
 const FASTAPI_DIR = join(PROJECT, 'bench/serve');
 const log = (line: string) => process.stderr.write(`bench:serve: ${line}\n`);

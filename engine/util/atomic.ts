@@ -1,11 +1,15 @@
 import { open, rename, unlink, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { rethrowEnvironmentError } from '../errors.js';
 
-/** A temp path beside `target`, so that rename() stays on one file system and is atomic. */
+/**
+ * A temp path beside `target`, so that rename() stays on one file system and is atomic. The pid
+ * keeps processes apart and 32 random bits keep one process's writes apart; Math.random is
+ * enough for that (nothing here is secret), and loading node:crypto would cost every command 5 ms.
+ */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const suffix = Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${suffix}.tmp`);
 }
 
 export interface AtomicWriteOptions {

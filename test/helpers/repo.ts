@@ -4,8 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-/** The built CLI: dist/engine/cli/main.js, next to this compiled helper's dist/test/helpers/. */
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine/cli/main.js');
+/** The built CLI: dist/engine/bin/main.js (the bundle), next to this compiled helper's dist/test/helpers/. */
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine/bin/main.js');
 /** The repository's own root (for the flagship example and the shared corpus beside it). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
