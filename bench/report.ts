@@ -66,6 +66,9 @@ export function renderReport(report: BenchReport): string {
     `- scale: ${report.scale}; timed runs per row: ${report.runs} after 1 warm-up (rows of a group run round-robin, so each ratio pairs runs of the same round)`,
     `- CPU: ${m.cpuModel}; cores: ${m.cores}; memory: ${m.memoryGiB.toFixed(1)} GiB`,
     `- Node: ${m.nodeVersion}; OS: ${m.os}`,
+    ...(m.nodeStartupEnv?.length
+      ? [`- set in the environment, slowing every node start-up (dvc-ts and \`node -e 0\` alike, not make or b3sum): ${m.nodeStartupEnv.join(', ')}`]
+      : []),
     `- load average at start ${m.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${m.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}`,
     '',
     '## Tools',

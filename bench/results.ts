@@ -62,6 +62,11 @@ export interface MachineInfo {
   cpuModel: string;
   cores: number;
   nodeVersion: string;
+  /**
+   * Variables set in the environment that change every node process's start-up (NODE_OPTIONS,
+   * NODE_EXTRA_CA_CERTS: the latter costs ~40 ms a start on the 2-core VM), by name.
+   */
+  nodeStartupEnv?: string[];
   os: string;
   memoryGiB: number;
   loadAvgStart: number[];

@@ -19,6 +19,8 @@ import { summarize } from './stats.js';
 import { ensureTool, findOnPath, GNU_TIME, PEER_TOOLS, type Tool } from './tools.js';
 import { buildWorkload, type WorkloadId } from './workloads.js';
 
+/** Environment variables that change node's own start-up (and so every node row), reported when set. */
+const NODE_STARTUP_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../engine/bin/main.js');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -176,6 +178,7 @@ async function main(argv: string[]): Promise<number> {
         cpuModel: cpus()[0]?.model ?? 'unknown',
         cores: availableParallelism(),
         nodeVersion: process.version,
+        nodeStartupEnv: NODE_STARTUP_ENV.filter((name) => process.env[name] !== undefined && process.env[name] !== ''),
         os: `${osType()} ${release()}`,
         memoryGiB: totalmem() / 2 ** 30,
         loadAvgStart,
