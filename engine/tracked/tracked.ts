@@ -28,12 +28,18 @@ export async function findDvcFiles(root: string, onDir?: (rel: string) => void):
       throw e;
     }
     onDir?.(rel);
-    const names = new Set(entries.map((e) => e.name));
+    // A directory beside its own .dvc file is tracked data, not searched. The names are gathered
+    // (and paths made) only when needed: a data directory of 100,000 files has no subdirectory.
+    let names: Set<string> | undefined;
+    const pathOf = (name: string): string => (rel === '' ? name : `${rel}/${name}`);
     const subdirs: string[] = [];
     for (const e of entries) {
-      const path = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isFile() && e.name.endsWith(DVC_FILE_SUFFIX) && e.name !== DVC_FILE_SUFFIX) found.push(path);
-      else if (e.isDirectory() && !SKIPPED.has(e.name) && !names.has(e.name + DVC_FILE_SUFFIX)) subdirs.push(path);
+      if (e.isFile()) {
+        if (e.name.endsWith(DVC_FILE_SUFFIX) && e.name !== DVC_FILE_SUFFIX) found.push(pathOf(e.name));
+      } else if (e.isDirectory() && !SKIPPED.has(e.name)) {
+        names ??= new Set(entries.map((x) => x.name));
+        if (!names.has(e.name + DVC_FILE_SUFFIX)) subdirs.push(pathOf(e.name));
+      }
     }
     await Promise.all(subdirs.map(walk));
   };
