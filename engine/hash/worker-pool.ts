@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { batchFileError, batchHash, hashFilesSync, InThreadDigester, type BatchDigest, type BatchDigester } from './batch.js';
+import { batchFileError, batchHash, InThreadDigester, type BatchDigest, type BatchDigester } from './batch.js';
 import type { FileDigest } from './file.js';
 import { WORKER_READY } from './worker-protocol.js';
 
@@ -153,19 +153,13 @@ export class WorkerPoolDigester implements BatchDigester {
   private hashHere(job: Job): void {
     this.mainBusy = true;
     this.batchesHashedHere++;
-    setImmediate(() => {
-      let digest: BatchDigest;
-      try {
-        digest = hashFilesSync(job.paths);
-      } catch (e) {
-        job.reject(e as Error);
-        return;
-      } finally {
+    void this.inThread
+      .digestBatch(job.paths)
+      .then(job.resolve, job.reject)
+      .finally(() => {
         this.mainBusy = false;
         this.pump();
-      }
-      job.resolve(digest);
-    });
+      });
   }
 
   private spawn(): Worker {
