@@ -6,7 +6,6 @@ import type { ParamSource, ParamValues } from '../types.js';
 import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YEntry, YMap, YNode } from './yaml-tree.js';
 
-
 /** Reads a repository-relative file; undefined when there is no such file. */
 export type ReadFile = (repoPath: string) => string | undefined;
 

@@ -1,7 +1,6 @@
 // Metrics and params files as data: JSON, YAML or TOML by extension, parsed to plain values,
 // with a located error that names the file when the text is not what its extension says.
-import { toml } from '../util/lazy-libs.js';
-import { LineCounter, parseDocument } from 'yaml';
+import { toml, yaml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 
 export type DataFormat = 'json' | 'yaml' | 'toml';
@@ -55,6 +54,7 @@ export function parseDataText(path: string, text: string, shownAs: string = path
       });
     }
   }
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
