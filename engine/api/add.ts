@@ -2,7 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { saveOut } from '../cache/save.js';
-import { ignoreOuts } from '../git/gitignore.js';
+import { gitignoreFor, ignoreOuts } from '../git/gitignore.js';
 import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
 import { acquireRepoLock } from '../run/repo-lock.js';
 import { isSameOrInside } from '../util/paths.js';
@@ -14,6 +14,8 @@ import type { HashInfo } from '../types.js';
 export interface AddedPath {
   path: string;
   dvcFile: string;
+  /** The .gitignore that ignores the data, repository-relative (`data/.gitignore` for `data/raw`). */
+  gitignore: string;
   info: HashInfo;
   /** False when the `.dvc` file already recorded exactly this content. */
   changed: boolean;
@@ -47,7 +49,7 @@ export async function runAdd(root: string, paths: readonly string[], options: { 
       const before = await readFile(abs, 'utf8').catch(() => undefined);
       if (before !== text) await writeFileAtomic(abs, text);
       await ignoreOuts(root, [rel]);
-      added.push({ path: rel, dvcFile, info: saved, changed: before !== text });
+      added.push({ path: rel, dvcFile, gitignore: gitignoreFor(rel), info: saved, changed: before !== text });
     }
     return added;
   } finally {

@@ -20,7 +20,9 @@ export async function runCommit(root: string, options: RunCommitOptions = {}): P
   let body = '';
   try {
     const diff = await metricsDiff(root, { a: 'HEAD', file: options.file });
-    if (diff.rows.length > 0) body = `Metrics (${diff.old} -> this commit):\n\n${formatDiff(diff, 'md', 'Metric')}`;
+    // The workspace's values are what this commit records: the column says so, as the heading does.
+    const columns = { ...diff, new: 'this commit' };
+    if (diff.rows.length > 0) body = `Metrics (${diff.old} -> this commit):\n\n${formatDiff(columns, 'md', 'Metric')}`;
   } catch {
     // No parent commit yet (or unreadable history): the message simply has no metrics diff.
   }

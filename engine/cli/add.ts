@@ -15,7 +15,7 @@ export function registerAdd(program: Command): void {
         const what = a.info.nfiles !== undefined ? `${a.info.nfiles} files` : `${a.info.size} bytes`;
         process.stdout.write(`${a.changed ? 'Added' : 'Unchanged'} ${a.path} (${what}) -> ${a.dvcFile}\n`);
       }
-      const files = added.map((a) => a.dvcFile);
-      process.stdout.write(`To track the changes with git: git add ${files.join(' ')} .gitignore\n`);
+      const files = new Set(added.flatMap((a) => [a.dvcFile, a.gitignore]));
+      process.stdout.write(`To track the changes with git: git add ${[...files].join(' ')}\n`);
     });
 }

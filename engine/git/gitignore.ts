@@ -2,6 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 
+/** The .gitignore that ignores `outPath`: the one in the out's own directory. */
+export function gitignoreFor(outPath: string): string {
+  const dir = posix.dirname(outPath);
+  return dir === '.' ? '.gitignore' : `${dir}/.gitignore`;
+}
+
 /**
  * Make git ignore cached outs, as DVC does: `/name` in the .gitignore of the out's directory.
  * Entries already present (in any of the usual spellings) are left alone.
@@ -16,7 +22,7 @@ export async function ignoreOuts(root: string, outPaths: string[]): Promise<stri
   }
   const changed: string[] = [];
   for (const [dir, names] of byDir) {
-    const file = dir === '.' ? '.gitignore' : `${dir}/.gitignore`;
+    const file = gitignoreFor(`${dir}/${names[0]!}`);
     const text = await readFile(join(root, file), 'utf8').catch(() => '');
     const present = new Set(text.split(/\r?\n/).map((l) => l.trim()));
     const missing = names.filter((n) => !present.has(`/${n}`) && !present.has(`/${n}/`));

@@ -4,6 +4,7 @@
 import type { SourcePos } from '../types.js';
 import type { ScalarValue, YMap, YNode } from './yaml-tree.js';
 import { setOwn } from './yaml-tree.js';
+import { didYouMean } from './suggest.js';
 
 export interface Origin {
   /** Repository-relative params file, or undefined for values written inline (never tracked). */
@@ -21,10 +22,13 @@ export type CtxNode =
 
 export type CtxMap = Extract<CtxNode, { kind: 'map' }>;
 
-/** Lookup of a name that is not in the context. */
+/** Lookup of a name that is not in the context; `hint` says what was meant or what is missing. */
 export class KeyNotFound extends Error {
-  constructor(readonly expr: string) {
-    super(`Could not find '${expr}'`);
+  constructor(
+    readonly expr: string,
+    hint?: string,
+  ) {
+    super(`Could not find '${expr}'${hint ?? ''}`);
   }
 }
 
@@ -123,10 +127,25 @@ export class Context {
   /** Params files merged into this context: null = whole file, else the keys taken. */
   readonly imports: Map<string, string[] | null>;
   private readonly reserved: Set<string>;
+  /** The default params file, when it does not exist: a name not found is then most likely in it. */
+  private absentParamsFile: string | undefined;
 
   private constructor(private readonly parent: Context | undefined) {
     this.imports = new Map(parent?.imports);
     this.reserved = new Set(parent?.reserved);
+    this.absentParamsFile = parent?.absentParamsFile;
+  }
+
+  /** Record that the default params file `path` does not exist, for the message of a name not found. */
+  noteAbsentParamsFile(path: string): void {
+    this.absentParamsFile = path;
+  }
+
+  /** Every top-level name visible from this layer. */
+  private topNames(): Set<string> {
+    const names = new Set(this.parent?.topNames());
+    for (const k of this.names.keys()) names.add(k);
+    return names;
   }
 
   static empty(): Context {
@@ -155,14 +174,29 @@ export class Context {
   /** Follow `segments` (from a parsed `${...}`); throws KeyNotFound naming `expr`. */
   select(segments: readonly string[], expr: string): CtxNode {
     let node = this.get(segments[0]!);
-    for (let i = 1; node && i < segments.length; i++) {
+    if (!node) throw new KeyNotFound(expr.trim(), this.hintFor([], segments[0]!, [...this.topNames()]));
+    for (let i = 1; i < segments.length; i++) {
       const seg = segments[i]!;
-      if (node.kind === 'map') node = node.entries.get(seg);
-      else if (node.kind === 'seq') node = /^\d+$/.test(seg) ? node.items[Number(seg)] : undefined;
+      const parent: CtxNode = node;
+      if (parent.kind === 'map') node = parent.entries.get(seg);
+      else if (parent.kind === 'seq') node = /^\d+$/.test(seg) ? parent.items[Number(seg)] : undefined;
       else node = undefined;
+      if (!node) {
+        const siblings = parent.kind === 'map' ? [...parent.entries.keys()] : [];
+        throw new KeyNotFound(expr.trim(), this.hintFor(segments.slice(0, i), seg, siblings));
+      }
     }
-    if (!node) throw new KeyNotFound(expr.trim());
     return node;
+  }
+
+  /** "; did you mean 'train.lr'?" for a typo, else a note that the params file is missing. */
+  private hintFor(prefix: readonly string[], missing: string, siblings: readonly string[]): string | undefined {
+    const near = didYouMean(missing, siblings);
+    if (near !== undefined) return `; did you mean '${[...prefix, near].join('.')}'?`;
+    if (prefix.length === 0 && this.absentParamsFile !== undefined) {
+      return `: the params file ${this.absentParamsFile} does not exist`;
+    }
+    return undefined;
   }
 
   /** Merge a mapping's entries in (nested mappings merge; any other clash is a conflict). */

@@ -3,6 +3,7 @@
 import { toml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 import type { ParamSource, ParamValues } from '../types.js';
+import { didYouMean } from './suggest.js';
 import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YEntry, YMap, YNode } from './yaml-tree.js';
 
@@ -183,6 +184,22 @@ export function lookupParam(tree: YNode, dottedKey: string): YNode | undefined {
     else return undefined;
   }
   return node;
+}
+
+/** The existing dotted key closest to a `dottedKey` not found in `tree` (a typo's fix), if any. */
+export function nearestParam(tree: YNode, dottedKey: string): string | undefined {
+  const segments = dottedKey.split('.');
+  let node: YNode | undefined = tree;
+  for (let i = 0; i < segments.length && node?.kind === 'map'; i++) {
+    const next = child(node, segments[i]!);
+    if (next) {
+      node = next;
+      continue;
+    }
+    const near = didYouMean(segments[i]!, node.entries.map((e) => e.key));
+    return near === undefined ? undefined : [...segments.slice(0, i), near, ...segments.slice(i + 1)].join('.');
+  }
+  return undefined;
 }
 
 /** The top-level key a dotted key starts with. */

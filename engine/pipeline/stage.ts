@@ -5,7 +5,7 @@ import type { DepSpec, GateSpec, OutKind, OutSpec, ParamSource, ParamValues, Plo
 import { isSameOrInside, isUrlPath, toPipelinePath } from '../util/paths.js';
 export { isUrlPath };
 import type { ErrorSink } from './error-sink.js';
-import { lookupParam, topKeyOf } from './params-files.js';
+import { lookupParam, nearestParam, topKeyOf } from './params-files.js';
 import type { ParamsFiles } from './params-files.js';
 import { scalarToString } from './python-str.js';
 import type { Tracker } from './substitute.js';
@@ -241,7 +241,9 @@ function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
       const found = lookupParam(tree, key);
       if (found) setOwn(target, key, toPlain(found));
       else if (sc.missingParams === 'error') {
-        sc.sink.add(new UserError(`param '${key}' of stage '${sc.name}' not found in '${file}'`, { pos }));
+        const near = nearestParam(tree, key);
+        const hint = near === undefined ? '' : `; did you mean '${near}'?`;
+        sc.sink.add(new UserError(`param '${key}' of stage '${sc.name}' not found in '${file}'${hint}`, { pos }));
       }
     }
   }

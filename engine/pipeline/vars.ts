@@ -24,7 +24,10 @@ export function loadDefaultParams(ctx: Context, dir: string, files: ParamsFiles,
     return;
   }
   const tree = files.load(repoPath);
-  if (!tree) return;
+  if (!tree) {
+    if (!files.exists(repoPath)) ctx.noteAbsentParamsFile(repoPath);
+    return;
+  }
   ctx.merge(ctxFromYMap(tree, { file: repoPath, label: repoPath, path: '' }));
   ctx.imports.set(repoPath, null);
 }

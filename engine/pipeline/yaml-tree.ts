@@ -2,7 +2,7 @@
 // errors found long after parsing (in an expanded foreach stage, say) can still name line and
 // column. Aliases are expanded here under a budget, so an alias bomb fails fast instead of
 // exhausting memory later.
-import type { Node as YamlNode, Document } from 'yaml';
+import type { Node as YamlNode, Document, YAMLError } from 'yaml';
 import type { SourcePos } from '../types.js';
 import { yaml } from '../util/lazy-libs.js';
 import { UserError, UserErrors } from '../errors.js';
@@ -88,12 +88,41 @@ export function parseYamlTree(text: string, options: ParseYamlOptions): YNode | 
     return { file, line: line + lineShift, col };
   };
   if (doc.errors.length > 0) {
-    throw collected(
-      doc.errors.map((e) => new UserError(`invalid YAML: ${stripLocation(e.message)}`, { pos: posAt(e.pos[0]) })),
-    );
+    throw collected(doc.errors.map((e) => syntaxError(doc, e, source, posAt)));
   }
   const converter = new Converter(doc, source, posAt, options.maxNodes ?? DEFAULT_MAX_NODES, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   return doc.contents === null ? null : converter.convert(doc.contents as YamlNode, 0);
+}
+
+/**
+ * A syntax error, located. The yaml package notices an unclosed `[` or `{` only on the line after
+ * it; the reader needs the bracket itself.
+ */
+function syntaxError(doc: Document.Parsed, e: YAMLError, source: string, posAt: (offset: number) => SourcePos): UserError {
+  const opener = e.code === 'BAD_INDENT' && /^Flow (sequence|map)\b/.test(e.message) ? unclosedFlowEndingAt(doc, source, e.pos[0]) : undefined;
+  if (opener !== undefined) {
+    const open = source[opener]!;
+    return new UserError(`invalid YAML: this '${open}' is never closed with '${open === '[' ? ']' : '}'}'`, { pos: posAt(opener) });
+  }
+  return new UserError(`invalid YAML: ${stripLocation(e.message)}`, { pos: posAt(e.pos[0]) });
+}
+
+/** Where the outermost flow collection that runs unclosed up to `offset` opens. */
+function unclosedFlowEndingAt(doc: Document.Parsed, source: string, offset: number): number | undefined {
+  const { visit, isCollection, isPair } = yaml();
+  let found: number | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      if (found !== undefined || !isCollection(node) || !node.flow || !node.range || node.range[1] !== offset) return;
+      // Closed when a bracket follows its last item (an inner list's `]` does not count).
+      const last: unknown = node.items[node.items.length - 1];
+      const lastNode = isPair(last) ? (last.value ?? last.key) : last;
+      const range = (lastNode as { range?: [number, number, number] } | null)?.range;
+      const itemsEnd = range ? range[1] : node.range[0] + 1;
+      if (!/[\]}]/.test(source.slice(itemsEnd, node.range[1]))) found = node.range[0];
+    },
+  });
+  return found;
 }
 
 function stripLocation(message: string): string {

@@ -27,14 +27,14 @@ export class Commands {
 export async function executeStage(repo: Repo, stage: StageDef, reporter: RunReporter, commands: Commands): Promise<string | undefined> {
   for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
   await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
-  const logDir = join(repo.root, DVC_TS_DIR, 'logs');
-  await mkdir(logDir, { recursive: true });
-  const log = await open(join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`), 'w');
+  const logPath = `${DVC_TS_DIR}/logs/${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`;
+  await mkdir(join(repo.root, DVC_TS_DIR, 'logs'), { recursive: true });
+  const log = await open(join(repo.root, logPath), 'w');
   try {
     for (const cmd of stage.cmd) {
       if (commands.interrupted) return 'interrupted';
       await log.write(`$ ${cmd}\n`);
-      const failure = await runCommand(repo, stage, cmd, { reporter, commands, log });
+      const failure = await runCommand(repo, stage, cmd, { reporter, commands, log, logPath });
       if (failure !== undefined) return failure;
     }
     return undefined;
@@ -47,6 +47,8 @@ interface CommandContext {
   reporter: RunReporter;
   commands: Commands;
   log: { write(data: string | Buffer): Promise<unknown> };
+  /** The log's repository-relative path, named when the command fails. */
+  logPath: string;
 }
 
 async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
@@ -74,7 +76,7 @@ async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: Command
   if (outcome.exitCode === 0) return undefined;
   const tail = stderrTail.lastLines();
   const why = outcome.signal ? `killed by ${outcome.signal}` : `exit code ${outcome.exitCode}`;
-  return `'${cmd}' ended with ${why}` + (tail.length ? `\n${tail.map((l) => `  | ${l}`).join('\n')}` : '');
+  return `'${cmd}' ended with ${why} (log: ${ctx.logPath})` + (tail.length ? `\n${tail.map((l) => `  | ${l}`).join('\n')}` : '');
 }
 
 function killGroup(cmd: RunningCommand): void {

@@ -40,6 +40,8 @@ describe('committing results', () => {
       assert.match(message, /Stages changed since the parent commit: train, gate/);
       assert.match(message, /gate: open \(acc = 0\.97\)/);
       assert.match(message, /\| metrics\/train\.json \| acc \| 0\.9 \| 0\.97 \| \+0\.07 \|/);
+      // The table's columns are the two sides the heading names, not HEAD and the workspace.
+      assert.match(message, /Metrics \(HEAD -> this commit\):\n\n\| Path \| Metric \| HEAD \| this commit \| Change \|/);
       // Cached outs' bytes never go into git.
       assert.equal(await repo.git('ls-files', 'model.bin', 'gated.txt'), '');
       assert.equal(await repo.git('rev-parse', 'main'), await repo.git('rev-parse', 'HEAD~1'), 'main is where it was');

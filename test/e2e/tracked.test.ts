@@ -53,6 +53,18 @@ describe('tracked data: add, status, checkout, commit, gc', () => {
     assert.equal((await repo.read('count.txt')).trim(), '3');
   });
 
+  test('add of data in a subfolder prints a git add of the files it wrote, and that command stages them all', async () => {
+    const repo = await make({ 'data/raw/a.txt': 'a\n', 'notes.txt': 'n\n' });
+    const added = await repo.run(['add', 'data/raw']);
+    assert.equal(added.code, 0, added.all);
+    const hint = /^To track the changes with git: (git add .*)$/m.exec(added.stdout);
+    assert.ok(hint, added.stdout);
+    assert.equal(hint[1], 'git add data/raw.dvc data/.gitignore');
+    await repo.git(...hint[1].split(' ').slice(1));
+    // Everything add wrote is staged; only the file it never touched stays untracked.
+    assert.equal(await repo.git('status', '--porcelain', '--', 'data', 'notes.txt'), 'A  data/.gitignore\nA  data/raw.dvc\n?? notes.txt');
+  });
+
   test('add refuses a stage output and a path outside the repository', async () => {
     const repo = await make({ 'raw/a.txt': 'a\n', 'pipeline.yaml': PIPELINE });
     const out = await repo.run(['add', 'count.txt']);

@@ -87,8 +87,58 @@ describe('selectStages', () => {
 describe('renderDag', () => {
   const g = buildGraph([stage('a', [], ['a.txt']), stage('b', ['a.txt'], ['b.txt'])]);
   test('text, mermaid and dot', () => {
-    assert.equal(renderDag(g, g.order, 'text'), 'a\nb  <-  a\n');
+    assert.equal(renderDag(g, g.order, 'text'), 'a -> b\n');
     assert.match(renderDag(g, g.order, 'mermaid'), /flowchart TD\n {2}s0\["a"\]\n {2}s1\["b"\]\n {2}s0 --> s1/);
     assert.match(renderDag(g, g.order, 'dot'), /"a" -> "b";/);
+  });
+});
+
+describe('renderDag as text: a chain on one line, branches as a tree', () => {
+  test('a linear pipeline reads as one chain, without the edges implied by it', () => {
+    // c needs a and b, d needs everything: only the direct links are drawn.
+    const g = buildGraph([
+      stage('a', [], ['a.txt']),
+      stage('b', ['a.txt'], ['b.txt']),
+      stage('c', ['a.txt', 'b.txt'], ['c.txt']),
+      stage('d', ['a.txt', 'b.txt', 'c.txt'], ['d.txt']),
+    ]);
+    assert.equal(renderDag(g, g.order, 'text'), 'a -> b -> c -> d\n');
+  });
+
+  test('a stage feeding two hangs both branches below itself; a join names its other upstream', () => {
+    const g = buildGraph([
+      stage('prepare', [], ['p.txt']),
+      stage('featurize', ['p.txt'], ['f.txt']),
+      stage('split', ['p.txt'], ['s.txt']),
+      stage('train', ['f.txt', 's.txt'], ['m.txt']),
+      stage('report', ['m.txt'], ['r.txt']),
+      stage('lonely', [], ['l.txt']),
+    ]);
+    assert.equal(
+      renderDag(g, g.order, 'text'),
+      ['prepare', '├─> featurize', '└─> split -> train (also after featurize) -> report', 'lonely', ''].join('\n'),
+    );
+  });
+
+  test('branches below a chain line up under the stage they leave from', () => {
+    const g = buildGraph([
+      stage('build', [], ['b']),
+      stage('drift', ['b'], ['d']),
+      stage('train', ['d'], ['t']),
+      stage('alert', ['d'], ['a']),
+      stage('deploy', ['t'], ['x']),
+      stage('notify', ['t'], ['y']),
+    ]);
+    assert.equal(
+      renderDag(g, g.order, 'text'),
+      [
+        'build -> drift',
+        '         ├─> train',
+        '         │   ├─> deploy',
+        '         │   └─> notify',
+        '         └─> alert',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -43,6 +43,13 @@ describe('YAML safety and positions', () => {
     assert.match(e.format(), /^dvc\.yaml:4:1: /);
   });
 
+  test('an unclosed [ or { is pointed at where it opens, not at the line after it', () => {
+    const list = 'stages:\n  a:\n    cmd: x\n    deps: [a.txt, b.txt\n    outs: [c.txt]\n';
+    oneError(() => resolveText(list), /^invalid YAML: this '\[' is never closed with '\]'$/, [4, 11]);
+    oneError(() => parseYamlTree('k: [a]\nm: [b, [c]\nz: 1\n', { file: 'p.yaml' }), /this '\[' is never closed/, [2, 4]);
+    oneError(() => parseYamlTree('a: {x: 1\nb: 2\n', { file: 'p.yaml' }), /^invalid YAML: this '\{' is never closed with '\}'$/, [1, 4]);
+  });
+
   test('a BOM and CRLF line ends do not shift positions', () => {
     const text = '\uFEFFstages:\r\n  a:\r\n    cmd: x\r\n    bad: 1\r\n';
     oneError(() => resolveText(text), /unknown field 'bad'/, [4, 5]);

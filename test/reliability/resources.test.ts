@@ -200,7 +200,7 @@ describe('resources', () => {
       const tooBig = await cli(root, ['repro']);
       assert.equal(tooBig.code, 1, tooBig.all);
       // The stage's own stderr says why (the tail shown below the failure line).
-      assert.match(tooBig.stdout, /^Stage 'big' failed: 'head -c 3000000 \/dev\/urandom > big\.bin' ended with exit code 1\n(?: {2}\|.*\n)*? {2}\|.*No space left on device$/m);
+      assert.match(tooBig.stdout, /^Stage 'big' failed: 'head -c 3000000 \/dev\/urandom > big\.bin' ended with exit code 1 \(log: \.dvc-ts\/logs\/big\.log\)\n(?: {2}\|.*\n)*? {2}\|.*No space left on device$/m);
       assert.doesNotMatch(tooBig.all, CRASH);
       await whole();
 
