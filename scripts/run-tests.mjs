@@ -20,10 +20,15 @@ if (files.length === 0) {
 }
 const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', '--test-reporter-destination=dist/test-results.tap', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The runner's summary lines (ℹ tests N, …), kept whole: a long list of failures printed after
+// them must not push them out of view, or a failing run would look like one that ran nothing.
 let tail = '';
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) if (/^(ℹ|#) (tests|pass|fail|cancelled) \d+/.test(line)) tail += `${line}\n`;
 });
 child.on('close', (code) => {
   const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? /# tests (\d+)/.exec(tail)?.[1] ?? 0);

@@ -116,8 +116,7 @@ describe('StateCache', async () => {
       hash,
     );
     const bytes = (await stat(s.file)).size;
+    // Timings are reported, never asserted: they belong to `npm run bench`.
     t.diagnostic(`100k entries: save ${(t1 - t0).toFixed(0)} ms, load ${(t2 - t1).toFixed(0)} ms, ${(bytes / 1e6).toFixed(1)} MB`);
-    // Generous bound for a shared 2-core machine; typical figures are reported above.
-    assert.ok(t2 - t0 < 5000, `load+save took ${(t2 - t0).toFixed(0)} ms`);
   });
 });

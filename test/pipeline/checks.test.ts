@@ -87,16 +87,16 @@ describe('dependencies against the stage’s own outputs', () => {
 });
 
 describe('scale', () => {
-  test('thousands of stages load in well under a second per thousand', () => {
+  test('a chain of thousands of stages loads, every stage in it', () => {
     const n = 5000;
     const lines = ['stages:'];
     for (let i = 0; i < n; i++) {
       lines.push(`  s${i}:`, `    cmd: step ${i}`, `    deps: [data/${i - 1}.csv]`, `    outs: [data/${i}.csv]`);
     }
-    const started = performance.now();
+    // How fast is `npm run bench`'s question (W2, W5); here only that it loads, whole and in order.
     const p = resolveText(lines.join('\n'));
-    const elapsed = performance.now() - started;
     assert.equal(p.stages.length, n);
-    assert.ok(elapsed < 5000, `took ${elapsed.toFixed(0)} ms`);
+    assert.equal(p.stages[n - 1]!.name, `s${n - 1}`);
+    assert.equal(p.stages[n - 1]!.deps[0]!.path, `data/${n - 2}.csv`);
   });
 });

@@ -87,12 +87,11 @@ describe('matrix', () => {
     oneError(() => resolveText(text), /matrix axis 'a' must be a list/);
   });
 
-  test('a matrix with too many combinations fails fast', () => {
+  test('a matrix with too many combinations is refused before it is generated', () => {
     const axis = `[${Array.from({ length: 100 }, (_, i) => i).join(', ')}]`;
     const text = `stages:\n  t:\n    matrix:\n      a: ${axis}\n      b: ${axis}\n      c: ${axis}\n    cmd: t\n`;
-    const started = Date.now();
+    // The count is known from the axes: a million stages are never built to find out.
     oneError(() => resolveText(text, {}, { maxGenerated: 10_000 }), /matrix generates 1000000 stages/);
-    assert.ok(Date.now() - started < 2000);
   });
 });
 

@@ -45,7 +45,7 @@ function overlaps(replies: ContendReply[]): number {
 
 describe('repository lock under contention', () => {
   for (const stale of [false, true]) {
-    test(`${TRIALS} trials of 3 processes asking at once${stale ? ', over a stale lock' : ''}: never two owners`, { timeout: 120_000 }, async () => {
+    test(`${TRIALS} trials of 3 processes asking at once${stale ? ', over a stale lock' : ''}: never two owners`, { timeout: 600_000 }, async () => {
       const workers = [0, 1, 2].map(() => fork(CONTENDER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
       const base = await mkdtemp(join(tmpdir(), 'dvc-ts-lock-'));
       let doubleOwners = 0;
@@ -78,7 +78,7 @@ const PIPELINE = `stages:
 `;
 
 describe('two repro runs started together', () => {
-  test('exactly one runs the stage; the other fails fast naming it; the lock is consistent', { timeout: 120_000 }, async () => {
+  test('exactly one runs the stage; the other fails fast naming it; the lock is consistent', { timeout: 600_000 }, async () => {
     const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE, 'params.yaml': 'round: 0\n' });
     try {
       const rounds = Number(process.env.DVC_TS_REPRO_PAIRS ?? 4);
@@ -110,7 +110,7 @@ describe('two repro runs started together', () => {
     }
   });
 
-  test('with --wait both succeed and the stage runs once', { timeout: 60_000 }, async () => {
+  test('with --wait both succeed and the stage runs once', { timeout: 600_000 }, async () => {
     const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE, 'params.yaml': 'round: 1\n' });
     try {
       const env = { CI: 'true', NO_COLOR: '1' };

@@ -36,7 +36,7 @@ async function observe(c: ErrorCase): Promise<{ message: string; exitCode: numbe
   }
 }
 
-test(`error catalogue: ${ERROR_CASES.length} bad inputs, exact messages and exit codes`, { timeout: 120_000 }, async () => {
+test(`error catalogue: ${ERROR_CASES.length} bad inputs, exact messages and exit codes`, { timeout: 600_000 }, async () => {
   const seen = new Array<{ message: string; exitCode: number; all: string }>(ERROR_CASES.length);
   // Two at a time: each case is a separate CLI process.
   let next = 0;
