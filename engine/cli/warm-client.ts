@@ -6,7 +6,7 @@ import { lstatSync } from 'node:fs';
 import { connect } from 'node:net';
 import { BUILD_ID } from '../util/build-id.js';
 import { formatMs } from '../util/format-ms.js';
-import { CLIENT_TIMEOUT_MS, PROTOCOL, parseLine, socketPathFor, untrustedDir, type WarmCommand, type WarmQuery } from '../warm/protocol.js';
+import { clientTimeoutMs, PROTOCOL, parseLine, socketPathFor, untrustedDir, type WarmCommand, type WarmQuery } from '../warm/protocol.js';
 import { findProject } from './root.js';
 
 /** The exit code after printing the watcher's answer, or undefined: run the command cold. */
@@ -50,7 +50,7 @@ export async function answerWarm(command: WarmCommand): Promise<number | undefin
   }
 }
 
-/** Send `query`, read one line back; rejects on any error or after CLIENT_TIMEOUT_MS. */
+/** Send `query`, read one line back; rejects on any error or after clientTimeoutMs(). */
 function ask(path: string, query: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
@@ -58,7 +58,7 @@ function ask(path: string, query: string): Promise<string> {
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('the watcher did not answer in time'));
-    }, CLIENT_TIMEOUT_MS);
+    }, clientTimeoutMs());
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(query));
     socket.on('data', (chunk: string) => {

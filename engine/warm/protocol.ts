@@ -10,6 +10,15 @@ export const PROTOCOL = 1;
 /** How long a client waits for the whole answer before it does the work itself. */
 export const CLIENT_TIMEOUT_MS = 250;
 
+/**
+ * The client's wait: CLIENT_TIMEOUT_MS, or DVC_TS_WARM_TIMEOUT_MS when set (a test on a loaded
+ * machine must not see a slow answer turn into a cold one).
+ */
+export function clientTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.DVC_TS_WARM_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : CLIENT_TIMEOUT_MS;
+}
+
 export type WarmCommand = 'repro' | 'status';
 
 /** One line of JSON from client to watcher. */

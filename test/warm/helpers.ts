@@ -30,7 +30,9 @@ export const PIPELINE = {
   'data/sub/b.txt': 'beta\n',
 };
 
-export const TRACE = { DVC_TS_WARM_TRACE: '1' };
+// The watcher's answer may take longer than the client's 250 ms on a loaded machine: wait for it,
+// so that a test sees the path taken, never the clock.
+export const TRACE = { DVC_TS_WARM_TRACE: '1', DVC_TS_WARM_TIMEOUT_MS: '20000' };
 export const COLD = { DVC_TS_WARM: '0' };
 
 /** A temporary repository with the pipeline built (cold). */
