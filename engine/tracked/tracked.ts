@@ -7,6 +7,7 @@ import { checkoutOut } from '../cache/link.js';
 import type { LinkType } from '../config.js';
 import type { Hasher } from '../hash/hasher.js';
 import { isDirHash } from '../hash/dir.js';
+import { gitignoreFor } from '../git/gitignore.js';
 import { DVC_FILE_SUFFIX, parseDvcFile, type TrackedOut } from './dvcfile.js';
 
 /** Directories never searched for `.dvc` files. */
@@ -167,7 +168,7 @@ export async function trackedResultFiles(root: string): Promise<string[]> {
   const files = new Set<string>();
   for (const out of await readTrackedOuts(root)) {
     files.add(out.dvcFile);
-    files.add(out.path.includes('/') ? `${out.path.slice(0, out.path.lastIndexOf('/'))}/.gitignore` : '.gitignore');
+    files.add(gitignoreFor(out.path));
   }
   return [...files].sort();
 }

@@ -91,5 +91,6 @@ export async function ask(root: string, command: 'repro' | 'status', build = BUI
 
 /** The " in 12ms" of repro's summary, which differs between any two runs. */
 export function withoutDuration(stdout: string): string {
-  return stdout.replace(/ in \d+(\.\d+)?m?s(\n?)$/, ' in …$1');
+  // Under load a run takes seconds (`1.3s`): the decimals are part of the duration, not kept.
+  return stdout.replace(/ in \d+(?:\.\d+)?m?s(\n?)$/, ' in …$1');
 }
