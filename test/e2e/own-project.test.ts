@@ -64,7 +64,7 @@ describe("the README's own-project section, in an empty folder", () => {
         GIT_COMMITTER_EMAIL: 'reader@dvc-ts.invalid',
         npm_config_update_notifier: 'false',
       },
-      timeout: 300_000,
+      timeout: 20 * 60_000,
     });
     assert.equal(r.exitCode, 0, `${script}\n---\n${String(r.all)}`);
     const out = String(r.all);

@@ -56,7 +56,7 @@ async function killCheckoutMidCopy(repo: TempRepo): Promise<string[]> {
 }
 
 describe('a killed checkout or gc leaves nothing behind after the next command', () => {
-  test('SIGKILL mid-copy: the next checkout, repro or gc sweeps the temps', { timeout: 300_000 }, async () => {
+  test('SIGKILL mid-copy: the next checkout, repro or gc sweeps the temps', { timeout: 30 * 60_000 }, async () => {
     const repo = await TempRepo.create({ 'pipeline.yaml': PIPELINE });
     try {
       const first = await repo.run(['repro']);
@@ -96,7 +96,7 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
     }
   });
 
-  test('SIGKILL of gc at random moments: the cache stays sound, the next gc completes', { timeout: 300_000 }, async () => {
+  test('SIGKILL of gc at random moments: the cache stays sound, the next gc completes', { timeout: 30 * 60_000 }, async () => {
     const repo = await TempRepo.create({ 'pipeline.yaml': 'stages:\n  s:\n    cmd: echo kept > kept.txt\n    outs: [kept.txt]\n' });
     try {
       assert.equal((await repo.run(['repro'])).code, 0);
