@@ -16,6 +16,10 @@ export interface QueuedExperiment {
   /** `file:key` that may be new to their file (`-S +key=…`). */
   addable: string[];
   queuedAt: string;
+  /** `exp run -m`: the experiment commit's message. */
+  message?: string;
+  /** `exp run -C`: cached outs copied into its workspace instead of restored from the cache. */
+  copyPaths?: string[];
   /** Queued with `--queue`: the workspace as it was then, and the commit it was based on. */
   snapshot?: QueuedSnapshot;
 }

@@ -2,8 +2,8 @@
 // `choice(a,b,c)` (each value typed as YAML reads it), and `range(start,stop[,step])`: integers
 // when all three are integers (stop excluded, as Python's range), else Hydra's float range,
 // which steps in Python decimals from the exact binary values (28 significant digits) and turns
-// each back to a float, so `range(0.1,0.4,0.1)` gives 0.1, 0.2 and 0.30000000000000004 as it
-// does in DVC. Pure.
+// each back to a float, so `range(0.1,0.4,0.1)` gives 0.1, 0.2, 0.30000000000000004 and 0.4
+// (the sum kept to 28 digits falls just below Decimal(0.4)) as it does in DVC. Pure.
 import { UserError } from '../errors.js';
 
 /** Hydra's sweep functions: the text inside `name(…)` split into its arguments. */

@@ -112,3 +112,9 @@ export async function isAncestorIn(dir: GitDir, ancestor: string, commit: string
   if (ancestor === commit) return true;
   return git.isDescendent({ fs, gitdir: dir.gitdir, oid: commit, ancestor, depth: -1 }).catch(() => false);
 }
+
+/** A commit's message, first parent and committer time in a git directory. */
+export async function readCommitIn(dir: GitDir, oid: string): Promise<{ message: string; parent: string | undefined; time: number }> {
+  const { commit } = await git.readCommit({ fs, gitdir: dir.gitdir, oid });
+  return { message: commit.message, parent: commit.parent[0], time: commit.committer.timestamp };
+}
