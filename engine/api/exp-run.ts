@@ -19,6 +19,7 @@ import { addableKeys, applyOverrides, describeOverrides, expandGrid, parseSetOpt
 import { claim, dequeue, enqueue, fail, killRequested, logPath, readQueue, unclaim, type QueueEntry, type QueuedExperiment, type QueuedSnapshot } from '../exp/queue.js';
 import { checkExperimentName, experimentRef, listExperiments, saveExperiment } from '../exp/refs.js';
 import { nextRunnable, stageSignatures, type StageParams } from '../exp/schedule.js';
+import { resetChampionComparisons } from './exp-champion.js';
 import { createWorkspace, pruneSnapshots, removeWorkspace, snapshotDir, snapshotWorkspace, sweepDeadWorkspaces } from '../exp/workspace.js';
 
 export interface ExpRunOptions {
@@ -232,6 +233,7 @@ async function runInWorkspace(ctx: RunContext, entry: QueueEntry, workspace: str
   // before anything runs: a `previous: true` dep (the champion) must be there for its readers.
   const { runCheckout } = await import('./checkout.js');
   await runCheckout(workspace, { file: options.file });
+  await resetChampionComparisons(workspace, options.file);
   await applyToFiles(workspace, entry, true);
   if (ctx.interrupted()) return { name: entry.name, interrupted: true, stages: statuses };
   const { runRepro } = await import('./repro.js');
