@@ -11,6 +11,8 @@ export type SweepCall = { fn: 'choice' | 'range'; args: string };
 
 /** `range(…)`/`choice(…)` recognised; anything else is a plain value list. */
 export function sweepCall(text: string): SweepCall | undefined {
+  const other = /^\s*(interval|shuffle|glob|sort|tag)\s*\(/.exec(text);
+  if (other) throw new UserError(`-S: ${other[1]}() is not supported: an experiment grid needs discrete, reproducible values (use choice() or range())`);
   const m = /^\s*(choice|range)\s*\((.*)\)\s*$/s.exec(text);
   return m ? { fn: m[1] as SweepCall['fn'], args: m[2]! } : undefined;
 }

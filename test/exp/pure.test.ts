@@ -88,6 +88,7 @@ describe('sweeps as Hydra expands them for DVC', () => {
     assert.throws(() => parseSetOption('a=range(1)'), /range\(\) takes start, stop/);
     assert.throws(() => parseSetOption('a=range(1,2,0)'), /step cannot be 0/);
     assert.throws(() => parseSetOption('a=range(3,1)'), /has no values/);
+    assert.throws(() => parseSetOption('a=interval(0,1)'), /interval\(\) is not supported/);
   });
 
   test('choice() is the same as a comma list, values typed as YAML', () => {
