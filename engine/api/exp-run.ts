@@ -281,6 +281,7 @@ async function runOne(ctx: RunContext, queued: QueueEntry): Promise<ExperimentOu
     }
   } catch (e) {
     if (!isUserError(e)) {
+      logFile.end();
       await unclaim(root, entry);
       throw e;
     }

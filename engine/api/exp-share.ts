@@ -4,7 +4,7 @@
 import { UserError, isUserError } from '../errors.js';
 import type { GitHistory } from '../git/history.js';
 import { resolveRevision } from '../git/revision.js';
-import { copyObjects, listRefsIn, localGitDir, readCommitIn, resolveGitRemote, setRefIn, type GitDir } from '../git/transfer.js';
+import { copyObjects, deleteRefIn, listRefsIn, localGitDir, readCommitIn, resolveGitRemote, setRefIn, type GitDir } from '../git/transfer.js';
 import { lockPathFor, parseLock } from '../lock/lockfile.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { EXP_REF_PREFIX, experimentRef, listExperiments, storedExperiment, type StoredExperiment } from '../exp/refs.js';
@@ -65,6 +65,21 @@ async function select(history: GitHistory, all: StoredExperiment[], names: reado
   }
   const baselines = await baselineSet(history, options);
   return all.filter((e) => baselines === 'all' || baselines.has(e.baseline));
+}
+
+/** The experiments of the baselines `options` selects (HEAD's by default). */
+export async function experimentsOf(history: GitHistory, all: StoredExperiment[], options: Pick<ExpShareOptions, 'allCommits' | 'revs' | 'num'>): Promise<StoredExperiment[]> {
+  return select(history, all, [], options, '');
+}
+
+/** `exp remove -g GIT_REMOTE NAME…`: the experiments' refs deleted on the git remote; their names. */
+export async function expRemoveRemote(root: string, gitRemote: string, names: string[], options: Pick<ExpShareOptions, 'allCommits' | 'revs' | 'num'>): Promise<string[]> {
+  const history = await historyFor(root);
+  const remote = await resolveGitRemote(history, gitRemote);
+  if (names.length === 0 && !options.allCommits && !options.revs?.length) throw new UserError('exp remove -g needs experiment names, -A or --rev');
+  const chosen = await select(history, await experimentsIn(remote), names, options, `in ${gitRemote}`);
+  for (const e of chosen) await deleteRefIn(remote, e.ref);
+  return chosen.map((e) => e.name);
 }
 
 /** Experiments as refs of a git directory (a remote's), read from there. */

@@ -28,10 +28,11 @@ import {
 } from '../exp/refs.js';
 import { listSnapshots, sweepDeadWorkspaces } from '../exp/workspace.js';
 import { filesOf, headCommit, historyFor, pruneQueueSnapshots } from './exp-run.js';
+import { experimentsOf, expRemoveRemote } from './exp-share.js';
 
 export { expRun, type ExpRunOptions, type ExpRunResult, type ExperimentOutcome } from './exp-run.js';
 export { expShow, showRows, type ExpShowOptions, type ExpShowReport, type ExperimentReport, type QueuedReport } from './exp-show.js';
-export { expPush, expPull, expList, type ExpShareOptions, type ExpShareResult, type ExpListGroup } from './exp-share.js';
+export { expPush, expPull, expList, expRemoveRemote, type ExpShareOptions, type ExpShareResult, type ExpListGroup } from './exp-share.js';
 export { queueStatus, queueLogs, queueKill, queueRemove, type QueueRemoveOptions } from './exp-queue.js';
 
 /** A side of `exp diff`: an experiment's name, else a git revision. */
@@ -140,17 +141,26 @@ export async function expBranch(root: string, name: string, branch: string): Pro
 }
 
 export interface ExpRemoveOptions {
+  /** Every experiment (and every queued one); DVC's `-A/--all-commits`. */
   all?: boolean;
   /** Also (or, with no names, only) clear the queue. */
   queue?: boolean;
+  /** `--rev`/`-n`: the experiments of these baselines. */
+  revs?: string[];
+  num?: number;
+  /** `-g`: remove the named experiments (or those of `revs`) from this git remote instead. */
+  gitRemote?: string;
 }
 
 /** `exp remove NAME…`: delete experiment refs or queued experiments; returns what went. */
 export async function expRemove(root: string, names: string[], options: ExpRemoveOptions = {}): Promise<string[]> {
   const history = await historyFor(root);
+  if (options.gitRemote !== undefined) return expRemoveRemote(root, options.gitRemote, names, { allCommits: options.all, revs: options.revs, num: options.num });
   const stored = await listExperiments(history);
   const queued = await readQueue(root);
-  if (names.length === 0 && !options.all && !options.queue) throw new UserError('exp remove needs experiment names, --all or --queue');
+  const byRev = options.revs?.length ? await experimentsOf(history, stored, { revs: options.revs, num: options.num }) : [];
+  names = [...new Set([...names, ...byRev.map((e) => e.name)])];
+  if (names.length === 0 && !options.all && !options.queue && !options.revs?.length) throw new UserError('exp remove needs experiment names, -A, --rev or --queue');
   const removed: string[] = [];
   const unknown = names.filter((n) => !stored.some((e) => e.name === n) && !queued.some((q) => q.name === n));
   if (unknown.length) throw new UserError(`no experiment named ${unknown.map((n) => `'${n}'`).join(', ')}`);

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,10 @@ describe('exp: two clones share experiments through a bare git remote and a fold
     assert.equal(forced.code, 0, forced.all);
     const log = await execa('git', ['log', '-1', '--format=%s', 'refs/exps/shared-best'], { cwd: join(work, 'origin.git') });
     assert.equal(log.stdout, 'by hand', 'exp save -m is the commit message');
+    const gone = await repo.run(['exp', 'remove', '-g', 'origin', 'shared-best'], { env: envA });
+    assert.equal(gone.code, 0, gone.all);
+    assert.doesNotMatch((await repo.run(['exp', 'list', 'origin', '--name-only'], { env: envA })).stdout, /shared-best/);
+    assert.match((await repo.run(['exp', 'list', '--name-only'], { env: envA })).stdout, /shared-best/, 'removed from the remote only');
   });
 
   test('exp show --csv parses as CSV with a header naming file and key for every metric column', async () => {
@@ -230,6 +235,32 @@ describe('exp: sweeps, identity and params layout', () => {
     assert.equal(r.code, 0, r.all);
     const saved = await repo.git('show', 'refs/exps/layout:params.yaml');
     assert.equal(saved + '\n', PARAMS.replace('lr: 0.1 # learning rate', 'lr: 0.5 # learning rate'));
+  });
+
+  test('exp show --rev / -n pick the baselines; exp list groups by baseline; exp clean sweeps what a killed run left', async () => {
+    const before = (await showJson(repo.root, env)).experiments.map((e) => e.name).sort();
+    assert.ok(before.includes('layout'));
+    const baseline = await repo.git('rev-parse', 'HEAD');
+    await repo.write({ 'notes.txt': 'a new commit\n' });
+    await repo.git('add', 'notes.txt');
+    await repo.git('commit', '-q', '-m', 'next');
+    assert.deepEqual((await showJson(repo.root, env)).experiments, [], "HEAD moved on: its experiments are the new commit's (none)");
+    assert.deepEqual((await showJson(repo.root, env, '-n', '2')).experiments.map((e) => e.name).sort(), before);
+    assert.deepEqual((await showJson(repo.root, env, '--rev', baseline.slice(0, 10))).experiments.map((e) => e.name).sort(), before);
+    const listed = await repo.run(['exp', 'list', '-A'], { env });
+    assert.equal(listed.stdout.split('\n')[0], `${baseline.slice(0, 7)}:`);
+    // A workspace left by a process that is gone goes; one of a live process stays.
+    const tmp = join(work, 'tmp');
+    const dead = join(tmp, 'dvc-ts-exp-999999999-abc123');
+    const live = join(tmp, `dvc-ts-exp-${process.pid}-def456`);
+    await mkdir(join(dead, 'data'), { recursive: true });
+    await mkdir(live, { recursive: true });
+    const cleaned = await repo.run(['exp', 'clean'], { env: { ...env, TMPDIR: tmp } });
+    assert.equal(cleaned.code, 0, cleaned.all);
+    assert.match(cleaned.stdout, /dvc-ts-exp-999999999-abc123/);
+    assert.equal(existsSync(dead), false, 'the dead one is gone');
+    assert.equal(existsSync(live), true, 'the live one stays');
+    await repo.git('reset', '-q', '--hard', baseline);
   });
 
   test("exp branch commits carry the user's git identity from the global config, not a placeholder", async () => {
