@@ -21,12 +21,6 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of 0 or more');
-  return n;
-}
-
 /** DVC's revision options of exp show/push/pull/list: -A, --rev, -n. */
 export function addRevisionOptions(command: Command): Command {
   return command

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { findProject } from '../root.js';
 import { addFormatOptions } from '../metrics.js';
-import { addRevisionOptions, nonNegativeInt, regexOption, type RevisionCliOptions } from './options.js';
+import { addRevisionOptions, positiveInt, regexOption, type RevisionCliOptions } from './options.js';
 
 interface ShowCliOptions extends RevisionCliOptions {
   allBranches?: boolean;
@@ -31,7 +31,7 @@ export function registerExpShow(exp: Command): void {
     .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc'))
     .option('--hide-failed', 'leave out failed experiments')
     .option('--hide-queued', 'leave out queued and running experiments')
-    .option('--precision <n>', 'significant digits of numbers (default 5; CSV and JSON are exact)', nonNegativeInt)
+    .option('--precision <n>', 'significant digits of numbers (default 5; CSV and JSON are exact)', positiveInt)
     .option('--all-columns', 'every metric, not only the numbers and booleans that differ between rows (text and markdown)')
     .option('--keep <regex>', 'only metric columns whose `file:key` matches')
     .option('--drop <regex>', 'leave out metric columns whose `file:key` matches');
