@@ -6,7 +6,7 @@ export function registerQueueRemove(queue: Command): void {
   queue
     .command('remove')
     .alias('rm')
-    .description('Take experiments out of the queue (queued or failed; a running one is killed first)')
+    .description('Take experiments out of the queue (queued or failed; `queue kill` a running one first)')
     .argument('[experiments...]', 'experiment names')
     .option('--all', 'every entry that is not running')
     .option('--queued', 'every queued entry')
