@@ -15,6 +15,8 @@ export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal
   reporter?: RunReporter;
   /** Handle SIGINT/SIGTERM by stopping the run cleanly (the CLI does; library users may not want it). */
   handleSignals?: boolean;
+  /** Aborting stops the run as SIGINT would (an experiment killed by `queue kill`). */
+  stop?: AbortSignal;
 }
 
 /**
@@ -37,6 +39,9 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  const onStop = () => abort.abort();
+  if (options.stop?.aborted) abort.abort();
+  else options.stop?.addEventListener('abort', onStop, { once: true });
   try {
     const repo = await Repo.open(root, { file: options.file });
     try {
@@ -49,6 +54,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
       await repo.close();
     }
   } finally {
+    options.stop?.removeEventListener('abort', onStop);
     if (options.handleSignals !== false) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

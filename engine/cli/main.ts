@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   cache: async () => (await import('./cache.js')).registerCache,
   commit: async () => (await import('./commit.js')).registerCommit,
   exp: async () => (await import('./exp.js')).registerExp,
+  queue: async () => (await import('./queue.js')).registerQueue,
   // Tracked data and remotes.
   add: async () => (await import('./add.js')).registerAdd,
   remote: async () => (await import('./remote.js')).registerRemote,

@@ -1,9 +1,10 @@
 // `-S key=value` for experiments: parsing (values typed as YAML reads them), grids (several
 // values for a key, several keys: their cartesian product) and applying a set of values to a
 // params file's text with its comments and layout kept. Pure: text in, text out.
-import { isMap, isScalar, isSeq, parse, parseDocument } from 'yaml';
+import { Document, isCollection, isMap, isNode, isScalar, isSeq, parse, parseDocument, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import { DEFAULT_PARAMS_FILE } from '../pipeline/vars.js';
+import { expandRange, sweepCall } from './sweep.js';
 
 /** A params value as YAML types it (`0.1` a number, `true` a boolean, `[1, 2]` a list…). */
 export type ParamValue = null | boolean | number | string | ParamValue[] | { [key: string]: ParamValue };
@@ -71,7 +72,9 @@ export function parseSetOption(option: string, defaultFile = DEFAULT_PARAMS_FILE
   const key = colon > 0 ? target.slice(colon + 1) : target;
   if (key === '' || key.split('.').some((part) => part === '')) throw new UserError(`-S ${option}: '${key}' is not a dotted key (e.g. train.lr)`);
   if (file.startsWith('/') || file.split('/').includes('..')) throw new UserError(`-S ${option}: the params file must be inside the repository`);
-  const values = splitTopLevel(option.slice(eq + 1)).map((v) => yamlValue(v, option));
+  // Hydra's sweeps, as DVC reads `-S`: `a,b`, `choice(a,b)`, `range(start,stop[,step])`.
+  const call = sweepCall(option.slice(eq + 1));
+  const values = call?.fn === 'range' ? expandRange(call.args, option) : splitTopLevel(call ? call.args : option.slice(eq + 1)).map((v) => yamlValue(v, option));
   return { file, key, values, add };
 }
 
@@ -104,26 +107,75 @@ export function addableKeys(axes: readonly ParamAxis[]): Set<string> {
   return new Set(axes.filter((a) => a.add).map((a) => `${a.file}:${a.key}`));
 }
 
+/** The check every set key passes first: it exists, or may be added; its parent is a section. */
+function checkKey(doc: Document.Parsed, file: string, key: string, addable: ReadonlySet<string>): void {
+  const path = key.split('.');
+  const exists = doc.getIn(path, true) !== undefined || doc.hasIn(path);
+  if (!exists && !addable.has(`${file}:${key}`)) {
+    throw new UserError(`-S ${key}: ${file} has no key '${key}'`, { details: [`to add a new key, write -S +${key}=…`] });
+  }
+  const parentPath = path.slice(0, -1);
+  const parent = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
+  if (parent !== undefined && parent !== null && !isMap(parent) && !isSeq(parent)) {
+    throw new UserError(`-S ${key}: '${parentPath.join('.')}' in ${file} is a value, not a section`);
+  }
+}
+
+/** Whether the file writes its flow collections `[ a, b ]` (padded) rather than `[a, b]`. */
+function usesFlowPadding(text: string): boolean {
+  return /[[{] [^\s\]}]/.test(text) && !/[[{][^\s\]}]/.test(text.replace(/#.*$/gm, ''));
+}
+
+/** A value as inline YAML, in the quoting style `like` had (strings) and flow style (collections). */
+function inlineYaml(value: ParamValue, like: Node, padding: boolean): string {
+  const doc = new Document(value);
+  const node = doc.contents;
+  if (isScalar(node) && typeof value === 'string') {
+    // A block scalar would need the key's indentation: multi-line text is written quoted.
+    if (value.includes('\n')) node.type = 'QUOTE_DOUBLE';
+    else if (isScalar(like) && (like.type === 'QUOTE_DOUBLE' || like.type === 'QUOTE_SINGLE')) node.type = like.type;
+  }
+  if (isCollection(node)) node.flow = true;
+  return doc.toString({ flowCollectionPadding: padding, lineWidth: 0 }).trimEnd();
+}
+
 /**
- * A params file's text with `values` set (dotted keys), comments and layout kept: a scalar
- * changes in place, anything else is replaced by a new node. A key missing from the file is an
- * error unless it is in `addable` (as `file:key`), so a typo never silently adds a param.
+ * The text with each key's value replaced where it stands, every other byte kept; undefined
+ * when some key has no inline value to replace (a new key, a block list or section).
+ */
+function replaceInPlace(doc: Document.Parsed, text: string, values: Record<string, ParamValue>): string | undefined {
+  const padding = usesFlowPadding(text);
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const node = doc.getIn(key.split('.'), true);
+    if (!isNode(node) || !node.range || (isCollection(node) && !node.flow)) return undefined;
+    const [start, end] = node.range;
+    // An empty value (`key:`) has nothing to replace: the new one goes after a space.
+    const gap = start === end && text[start - 1] === ':' ? ' ' : '';
+    edits.push({ start, end, text: gap + inlineYaml(value, node, padding) });
+  }
+  edits.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/**
+ * A params file's text with `values` set (dotted keys), comments and layout kept: a value
+ * written inline is replaced where it stands and nothing else changes; a new key or a block
+ * collection goes through the YAML document (comments kept, flow lists kept as written). A key
+ * missing from the file is an error unless it is in `addable` (as `file:key`), so a typo never
+ * silently adds a param.
  */
 export function applyOverrides(file: string, text: string, values: Record<string, ParamValue>, addable: ReadonlySet<string> = new Set()): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new UserError(`${file}: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  for (const key of Object.keys(values)) checkKey(doc, file, key, addable);
+  const inPlace = replaceInPlace(doc, text, values);
+  if (inPlace !== undefined) return inPlace;
   for (const [key, value] of Object.entries(values)) {
     const path = key.split('.');
     const node = doc.getIn(path, true);
-    const exists = node !== undefined || doc.hasIn(path);
-    if (!exists && !addable.has(`${file}:${key}`)) {
-      throw new UserError(`-S ${key}: ${file} has no key '${key}'`, { details: [`to add a new key, write -S +${key}=…`] });
-    }
-    const parentPath = path.slice(0, -1);
-    const parent = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
-    if (parent !== undefined && parent !== null && !isMap(parent) && !isSeq(parent)) {
-      throw new UserError(`-S ${key}: '${parentPath.join('.')}' in ${file} is a value, not a section`);
-    }
     if (isScalar(node) && (value === null || typeof value !== 'object')) node.value = value;
     else {
       const created = doc.createNode(value);
@@ -132,7 +184,7 @@ export function applyOverrides(file: string, text: string, values: Record<string
       doc.setIn(path, created);
     }
   }
-  return doc.toString();
+  return doc.toString({ flowCollectionPadding: usesFlowPadding(text), lineWidth: 0 });
 }
 
 /** Overrides as `file:key=value` strings, for names, logs and commit messages (pure). */

@@ -1,11 +1,10 @@
-// Experiments as git refs (`refs/exps/<name>`), written through isomorphic-git: each points at
+// Experiments as git refs (`refs/exps/<name>`), written through engine/git/refs.ts: each points at
 // a commit whose parent is the baseline and whose tree is the baseline's with the experiment's
 // results (params files, lock, metrics, small outs) in place. Neither HEAD, the index, the work
 // tree nor any branch is touched; cached outs stay in the shared cache, named by the lock.
-import fs from 'node:fs';
-import git from 'isomorphic-git';
 import { UserError } from '../errors.js';
-import { gitErrorCode, type GitHistory } from '../git/history.js';
+import type { GitHistory } from '../git/history.js';
+import { commitOnTop, createBranch, deleteRef, readRefCommit, refsUnder, writeRef } from '../git/refs.js';
 import type { SelectedRevision } from '../git/scope.js';
 
 export const EXP_REF_PREFIX = 'refs/exps/';
@@ -21,6 +20,8 @@ export interface ExperimentRecord {
   files: string[];
   /** Seconds each stage spent running (only stages that ran). */
   stageSeconds: Record<string, number>;
+  /** `exp run -m` / `exp save -m`: the commit's subject instead of the default one. */
+  message?: string;
 }
 
 export interface StoredExperiment extends ExperimentRecord {
@@ -44,7 +45,7 @@ export function experimentRef(name: string): string {
 
 /** Commit message: a readable subject and body, and the record as one JSON line for us. */
 export function experimentMessage(record: ExperimentRecord): string {
-  const lines = [`dvc-ts experiment ${record.name}`, ''];
+  const lines = [record.message?.trim() || `dvc-ts experiment ${record.name}`, ''];
   if (record.overrides.length) lines.push(`Params set: ${record.overrides.join(' ')}`, '');
   lines.push(RECORD_TRAILER + JSON.stringify(record));
   return lines.join('\n') + '\n';
@@ -56,48 +57,10 @@ export function parseExperimentMessage(message: string): ExperimentRecord | unde
   try {
     const record = JSON.parse(line.slice(RECORD_TRAILER.length)) as Partial<ExperimentRecord>;
     if (typeof record.name !== 'string' || !Array.isArray(record.files)) return undefined;
-    return { name: record.name, overrides: record.overrides ?? [], files: record.files, stageSeconds: record.stageSeconds ?? {} };
+    return { name: record.name, overrides: record.overrides ?? [], files: record.files, stageSeconds: record.stageSeconds ?? {}, ...(typeof record.message === 'string' ? { message: record.message } : {}) };
   } catch {
     return undefined;
   }
-}
-
-type TreeEntry = { mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' };
-
-/**
- * A tree that is `base` with `changes` applied (git path → bytes, or null to delete), written
- * object by object; unchanged subtrees are reused as they are.
- */
-async function treeWith(dir: string, base: string | undefined, changes: Map<string, Uint8Array | null>): Promise<string | undefined> {
-  const entries = new Map<string, TreeEntry>();
-  if (base) for (const e of (await git.readTree({ fs, dir, oid: base })).tree) entries.set(e.path, e as TreeEntry);
-  const below = new Map<string, Map<string, Uint8Array | null>>();
-  for (const [path, bytes] of changes) {
-    const slash = path.indexOf('/');
-    if (slash < 0) {
-      if (bytes === null) entries.delete(path);
-      else entries.set(path, { mode: '100644', path, oid: await git.writeBlob({ fs, dir, blob: bytes }), type: 'blob' });
-    } else {
-      const head = path.slice(0, slash);
-      if (!below.has(head)) below.set(head, new Map());
-      below.get(head)!.set(path.slice(slash + 1), bytes);
-    }
-  }
-  for (const [head, sub] of below) {
-    const current = entries.get(head);
-    const oid = await treeWith(dir, current?.type === 'tree' ? current.oid : undefined, sub);
-    if (oid === undefined) entries.delete(head);
-    else entries.set(head, { mode: '040000', path: head, oid, type: 'tree' });
-  }
-  if (entries.size === 0) return undefined;
-  return git.writeTree({ fs, dir, tree: [...entries.values()] });
-}
-
-async function author(dir: string): Promise<{ name: string; email: string }> {
-  const name = process.env.GIT_AUTHOR_NAME ?? ((await git.getConfig({ fs, dir, path: 'user.name' })) as string | undefined);
-  const email = process.env.GIT_AUTHOR_EMAIL ?? ((await git.getConfig({ fs, dir, path: 'user.email' })) as string | undefined);
-  // Experiment refs are local bookkeeping: without an identity they are still worth keeping.
-  return { name: name ?? 'dvc-ts', email: email ?? 'dvc-ts@localhost' };
 }
 
 /**
@@ -105,34 +68,26 @@ async function author(dir: string): Promise<{ name: string; email: string }> {
  * bytes, null for a file the experiment does not have), and `refs/exps/<name>` pointing at it.
  */
 export async function saveExperiment(history: GitHistory, baseline: string, record: ExperimentRecord, files: Map<string, Uint8Array | null>): Promise<string> {
-  const dir = history.gitRoot;
   const changes = new Map([...files].map(([path, bytes]) => [history.gitPath(path), bytes]));
-  const { commit: parent } = await git.readCommit({ fs, dir, oid: baseline });
-  const tree = (await treeWith(dir, parent.tree, changes)) ?? (await git.writeTree({ fs, dir, tree: [] }));
-  const who = await author(dir);
-  const now = { ...who, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: new Date().getTimezoneOffset() };
-  const oid = await git.writeCommit({ fs, dir, commit: { message: experimentMessage(record), tree, parent: [baseline], author: now, committer: now } });
-  try {
-    await git.writeRef({ fs, dir, ref: experimentRef(record.name), value: oid, force: false });
-  } catch (e) {
-    if (gitErrorCode(e) === 'AlreadyExistsError') throw new UserError(`experiment '${record.name}' already exists: choose another name or 'dvc-ts exp remove ${record.name}'`);
-    throw e;
+  const oid = await commitOnTop(history, baseline, changes, experimentMessage(record));
+  if (!(await writeRef(history, experimentRef(record.name), oid))) {
+    throw new UserError(`experiment '${record.name}' already exists: choose another name or 'dvc-ts exp remove ${record.name}'`);
   }
   return oid;
 }
 
+/** An experiment as its commit describes it. */
+export function storedExperiment(name: string, commit: string, message: string, parent: string | undefined, time: number): StoredExperiment {
+  const record = parseExperimentMessage(message) ?? { name, overrides: [], files: [], stageSeconds: {} };
+  return { ...record, name, ref: experimentRef(name), commit, baseline: parent ?? commit, created: new Date(time * 1000).toISOString() };
+}
+
 /** Every experiment ref with its record, oldest first. */
 export async function listExperiments(history: GitHistory): Promise<StoredExperiment[]> {
-  const dir = history.gitRoot;
-  const names = await git.listRefs({ fs, dir, filepath: EXP_REF_PREFIX.slice(0, -1) }).catch(() => [] as string[]);
   const found: StoredExperiment[] = [];
-  for (const name of names) {
-    const ref = experimentRef(name);
-    const commit = await git.resolveRef({ fs, dir, ref }).catch(() => undefined);
-    if (!commit) continue;
-    const { commit: info } = await git.readCommit({ fs, dir, oid: commit });
-    const record = parseExperimentMessage(info.message) ?? { name, overrides: [], files: [], stageSeconds: {} };
-    found.push({ ...record, name, ref, commit, baseline: info.parent[0] ?? commit, created: new Date(info.committer.timestamp * 1000).toISOString() });
+  for (const name of await refsUnder(history, EXP_REF_PREFIX)) {
+    const info = await readRefCommit(history, experimentRef(name));
+    if (info) found.push(storedExperiment(name, info.commit, info.message, info.parent, info.time));
   }
   return found.sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
 }
@@ -146,19 +101,21 @@ export async function findExperiment(history: GitHistory, name: string): Promise
 }
 
 export async function deleteExperiment(history: GitHistory, name: string): Promise<void> {
-  await git.deleteRef({ fs, dir: history.gitRoot, ref: experimentRef(name) });
+  await deleteRef(history, experimentRef(name));
+}
+
+/** `exp rename OLD NEW`: the same commit under a new ref; refuses a name taken. */
+export async function renameExperiment(history: GitHistory, from: StoredExperiment, to: string): Promise<void> {
+  checkExperimentName(to);
+  if (!(await writeRef(history, experimentRef(to), from.commit))) throw new UserError(`experiment '${to}' already exists`);
+  await deleteRef(history, from.ref);
 }
 
 /** `git branch BRANCH <experiment commit>`: refuses to move a branch that exists. */
 export async function branchFromExperiment(history: GitHistory, commit: string, branch: string): Promise<void> {
-  try {
-    await git.branch({ fs, dir: history.gitRoot, ref: branch, object: commit, checkout: false });
-  } catch (e) {
-    const code = gitErrorCode(e);
-    if (code === 'AlreadyExistsError') throw new UserError(`branch '${branch}' already exists`);
-    if (code === 'InvalidRefNameError') throw new UserError(`'${branch}' is not a valid branch name`);
-    throw e;
-  }
+  const made = await createBranch(history, branch, commit);
+  if (made === 'exists') throw new UserError(`branch '${branch}' already exists`);
+  if (made === 'invalid') throw new UserError(`'${branch}' is not a valid branch name`);
 }
 
 /** Experiments as revisions, so gc keeps what their locks use (see engine/api/gc.ts). */

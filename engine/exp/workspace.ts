@@ -7,12 +7,19 @@ import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
+import { pidAlive } from '../util/pid.js';
 
 /** dvc-ts's own folders that are local to one workspace (the cache is linked, not copied). */
 const LOCAL_DIRS = new Set(['cache', 'state', 'tmp', 'logs', 'lock', 'exps']);
 
 /** Where queued experiments' snapshots of the workspace wait for their run (local, never committed). */
 export const SNAPSHOTS_RELDIR = `${DVC_TS_DIR}/exps/snapshots`;
+
+/**
+ * Temporary workspaces are named `dvc-ts-exp-<pid>-…` after the process that made them, so one
+ * left by a process killed outright can be told from one in use and swept (`exp clean`).
+ */
+export const WORKSPACE_PREFIX = 'dvc-ts-exp-';
 
 export interface WorkspaceOptions {
   /** false: the workspace starts with a cache of its own (a study that must not reuse earlier runs). */
@@ -27,7 +34,7 @@ export interface WorkspaceOptions {
  * `node_modules` folders are linked, not copied. Returns the workspace's absolute path.
  */
 export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-'));
+  const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-`));
   try {
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
@@ -61,6 +68,19 @@ async function copyTree(from: string, to: string, rel: string, skip: ReadonlySet
 
 export async function removeWorkspace(workspace: string): Promise<void> {
   await rm(workspace, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Temporary workspaces whose process is gone (killed outright), removed; their paths. */
+export async function sweepDeadWorkspaces(): Promise<string[]> {
+  const removed: string[] = [];
+  const pattern = new RegExp(`^${WORKSPACE_PREFIX}(\\d+)-`);
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = pattern.exec(name)?.[1];
+    if (pid === undefined || pidAlive(Number(pid))) continue;
+    await removeWorkspace(join(tmpdir(), name));
+    removed.push(join(tmpdir(), name));
+  }
+  return removed;
 }
 
 /** Absolute path of a queued experiment's snapshot. */

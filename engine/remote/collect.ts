@@ -8,7 +8,7 @@ import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
 import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
 import type { TrackedOut } from '../tracked/dvcfile.js';
 import { readTrackedOuts, selectTracked } from '../tracked/tracked.js';
-import type { LockPathEntry } from '../types.js';
+import type { LockFile, LockPathEntry } from '../types.js';
 
 /** The cache objects a transfer is about, and how to name them to the user. */
 export interface WantedObjects {
@@ -35,6 +35,8 @@ export interface CollectOptions {
   file?: string;
   /** For push: leave out outs declared `push: false`. */
   forPush?: boolean;
+  /** The lock to take the outs from instead of the workspace's (an experiment's). */
+  lock?: LockFile;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function collectWanted(root: string, options: CollectOptions = {}):
     else throw new UserError(`${t} is neither a tracked path nor a .dvc file (and there is no pipeline)`);
   }
   if (graph && pipeline && (targets.length === 0 || stageTargets.length > 0)) {
-    const lock = await readLock(root, lockPathFor(pipeline.file));
+    const lock = options.lock ?? (await readLock(root, lockPathFor(pipeline.file)));
     const names = targets.length === 0 ? graph.order : [...new Set(stageTargets)];
     wanted.stages = names;
     for (const name of names) {

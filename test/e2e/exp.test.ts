@@ -55,7 +55,7 @@ interface ShownExperiment {
 interface ShowJson {
   baseline: { name: string; metrics: Record<string, Record<string, unknown>> };
   experiments: ShownExperiment[];
-  queued: { name: string; running: boolean }[];
+  queued: { name: string; running: boolean; state: string; error?: string }[];
 }
 
 describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
@@ -133,8 +133,9 @@ describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
     assert.equal(text.code, 0, text.all);
     const lines = text.stdout.trim().split('\n');
     assert.equal(lines.length, 2 + 1 + 6, text.stdout);
-    assert.match(lines[0]!, /\| Experiment \| score \| train\.a \| evaluate\.scale \|/);
-    assert.match(lines[3]!, /\| 32 \(\+32\) \| 3 \| 2 \|/);
+    // Metric columns name their file; model.txt is a dependency whose hash differs between rows.
+    assert.match(lines[0]!, /\| Experiment \| Created \| metrics\.json:score \| train\.a \| evaluate\.scale \| model\.txt \|/);
+    assert.match(lines[3]!, /\| 32 \(\+32\) \| 3 \| 2 \| [0-9a-f]{8} \|/);
     const names = (await show('--sort-by', 'score')).experiments.map((e) => e.name);
     const diff = await repo.run(['exp', 'diff', names[0]!, names[5]!, '--json'], { env });
     assert.equal(diff.code, 0, diff.all);
@@ -197,18 +198,32 @@ describe('exp: a 3 × 2 grid queued and run with -j 2', () => {
     assert.match(unknown.stderr, /no experiment named 'nope'/);
   });
 
-  test('a failing experiment exits 1, is not saved and stays queued until removed', async () => {
+  test('a failing experiment exits 1, is not saved, and is listed as failed with its error and its log until removed', async () => {
     const before = (await show()).experiments.length;
     const r = await repo.run(['exp', 'run', '-n', 'broken', '-S', 'prep.size=abc'], { env });
     assert.equal(r.code, 1, r.all);
-    assert.match(r.stdout, /\[broken\] failed \(it stays queued\)/);
+    assert.match(r.stdout, /\[broken\] failed: stage 'prepare' failed/);
     const report = await show();
     assert.equal(report.experiments.length, before);
-    assert.deepEqual(report.queued.map((q) => q.name), ['broken']);
+    assert.deepEqual(report.queued.map((q) => [q.name, q.state, q.running]), [['broken', 'failed', false]]);
+    assert.match(report.queued[0]!.error!, /stage 'prepare' failed/);
+    const table = await repo.run(['exp', 'show'], { env });
+    assert.match(table.stdout, /broken .*Failed/);
+    assert.doesNotMatch(table.stdout, /Queued/);
+    const logs = await repo.run(['queue', 'logs', 'broken'], { env });
+    assert.equal(logs.code, 0, logs.all);
+    assert.match(logs.stdout, /seq: invalid floating point argument/, 'the log holds what the stage printed');
+    const status = await repo.run(['queue', 'status'], { env });
+    assert.match(status.stdout, /broken\s+\S+ \S+\s+Failed/);
+    // --run-all does not run it again; --hide-failed leaves it out.
+    const again = await repo.run(['exp', 'run', '--run-all'], { env });
+    assert.equal(again.code, 0, again.all);
+    assert.deepEqual((await show('--hide-failed')).queued, []);
     assert.equal(await repo.read('params.yaml'), PARAMS);
     const removed = await repo.run(['exp', 'remove', '--queue'], { env });
     assert.equal(removed.code, 0, removed.all);
     assert.deepEqual((await show()).queued, []);
+    assert.equal((await repo.run(['queue', 'logs', 'broken'], { env })).code, 2, 'its log went with it');
   });
 });
 
