@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import git from 'isomorphic-git';
 import { UserError, isUserError } from '../errors.js';
+import { readConfig } from '../config.js';
+import type { StageExecutor } from '../executor/types.js';
 import { GitHistory } from '../git/history.js';
 import { resultFiles } from '../git/commit.js';
 import { Snapshot } from '../git/snapshot.js';
@@ -50,6 +52,8 @@ export interface ExpRunOptions {
   file?: string;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
+  /** What runs the stages (`local`, `slurm`); default: `executor:` of the config, else local. */
+  executor?: string;
 }
 
 export interface ExperimentOutcome {
@@ -186,6 +190,9 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
     return cachedOutsBySource.get(dir)!;
   };
 
+  // One executor for every experiment of the batch: a cluster's queue is watched once per poll.
+  let executor: Promise<StageExecutor> | undefined;
+  const sharedExecutor = () => (executor ??= import('../executor/registry.js').then(async ({ openExecutor }) => openExecutor(root, await readConfig(root), options.executor)));
   const waiting = entries.map((entry) => ({ entry, signatures: stageSignatures(stages, entry.overrides) }));
   const running: { signatures: Map<string, string> }[] = [];
   const outcomes: ExperimentOutcome[] = [];
@@ -221,7 +228,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
       await applyToFiles(workspace, entry, true);
       if (interrupted) return { name: entry.name, error: 'interrupted', stages: statuses };
       const { runRepro } = await import('./repro.js');
-      const summary = await runRepro(workspace, { file: options.file, reporter: experimentReporter(entry.name, log, statuses) });
+      const summary = await runRepro(workspace, { file: options.file, executor: await sharedExecutor(), reporter: experimentReporter(entry.name, log, statuses) });
       if (summary.interrupted) return { name: entry.name, error: 'interrupted', stages: statuses };
       if (summary.failed) {
         const failed = summary.results.filter((r) => r.status === 'failed');
@@ -273,6 +280,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await (await executor)?.close();
     await pruneQueueSnapshots(root, entries.flatMap((e) => (e.snapshot ? [e.snapshot.id] : [])));
   }
   const order = new Map(entries.map((e, i) => [e.name, i]));

@@ -23,6 +23,7 @@ interface RunCliOptions {
   queue?: boolean;
   runAll?: boolean;
   jobs?: number;
+  executor?: string;
 }
 
 interface ShowCliOptions {
@@ -48,10 +49,11 @@ export function registerExp(program: Command): void {
     .option('--queue', 'only add to the queue; run later with `exp run --run-all`')
     .option('--run-all', 'run every queued experiment, each in its own temporary workspace')
     .option('-j, --jobs <n>', 'experiments run at once (they share one cache); "auto" = number of cores', parseJobs)
+    .option('--executor <name>', 'what runs the stages: local or slurm (one batch job per stage); default: `executor:` of .dvc-ts/config.yaml, else local')
     .action(async (opts: RunCliOptions) => {
       const { expRun } = await import('../api/exp.js');
       const { root, file } = await findProject();
-      const result = await expRun(root, { set: opts.setParam, name: opts.name, queue: opts.queue, runAll: opts.runAll, jobs: opts.jobs, file, log: (line) => process.stdout.write(line + '\n') });
+      const result = await expRun(root, { set: opts.setParam, name: opts.name, queue: opts.queue, runAll: opts.runAll, jobs: opts.jobs, executor: opts.executor, file, log: (line) => process.stdout.write(line + '\n') });
       if (opts.queue) {
         process.stdout.write(`${result.queued.length} experiment(s) queued; run them with 'dvc-ts exp run --run-all -j N'\n`);
         return;

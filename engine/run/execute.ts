@@ -25,11 +25,8 @@ export class Commands {
 
 /** Run a stage's commands in order; undefined on success, else what went wrong. */
 export async function executeStage(repo: Repo, stage: StageDef, reporter: RunReporter, commands: Commands): Promise<string | undefined> {
-  for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
-  await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
-  const logDir = join(repo.root, DVC_TS_DIR, 'logs');
-  await mkdir(logDir, { recursive: true });
-  const log = await open(join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`), 'w');
+  await prepareOuts(repo, stage);
+  const log = await open(await stageLogPath(repo, stage), 'w');
   try {
     for (const cmd of stage.cmd) {
       if (commands.interrupted) return 'interrupted';
@@ -41,6 +38,19 @@ export async function executeStage(repo: Repo, stage: StageDef, reporter: RunRep
   } finally {
     await log.close();
   }
+}
+
+/** Before a stage runs, with any executor: its outs removed (unless `persist`), their folders made. */
+export async function prepareOuts(repo: Repo, stage: StageDef): Promise<void> {
+  for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
+  await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
+}
+
+/** `.dvc-ts/logs/<stage>.log`, its folder made: where a stage's output is kept, by any executor. */
+export async function stageLogPath(repo: Repo, stage: StageDef): Promise<string> {
+  const logDir = join(repo.root, DVC_TS_DIR, 'logs');
+  await mkdir(logDir, { recursive: true });
+  return join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`);
 }
 
 interface CommandContext {

@@ -1,0 +1,94 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { StageDef } from '../../types.js';
+import type { RunReporter } from '../../run/output.js';
+import type { Repo } from '../../run/repo.js';
+import { prepareOuts, stageLogPath } from '../../run/execute.js';
+import type { SlurmSettings, StageExecutor } from '../types.js';
+import { SlurmCli } from './cli.js';
+import { jobScript, sbatchArgs } from './job.js';
+import { forgetJob, recordJob, SLURM_WORK_DIR } from './orphans.js';
+import { SlurmQueue, type JobEnd } from './queue.js';
+
+const LOG_TAIL_LINES = 20;
+
+/**
+ * Each stage as one Slurm batch job. The coordinator (this process) still decides every stage
+ * when its upstream has finished, so gates, the run-cache and early cutoff work as locally;
+ * only the commands run on the cluster, in the stage's wdir on the shared file system.
+ */
+export class SlurmExecutor implements StageExecutor {
+  readonly name = 'slurm';
+  interrupted = false;
+  readonly cli = new SlurmCli();
+  private readonly queue: SlurmQueue;
+  private reachable: Promise<void> | undefined;
+  /** Jobs submitted and not yet seen to end. */
+  private readonly inFlight = new Set<string>();
+  private pollError: unknown;
+
+  constructor(private readonly settings: SlurmSettings) {
+    this.queue = new SlurmQueue(this.cli, settings.pollMs, (e) => {
+      this.pollError = e;
+    });
+  }
+
+  /** `-j` bounds jobs in flight: each job is one slot whatever it asks of the cluster. */
+  slots(): number {
+    return 1;
+  }
+
+  async execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined> {
+    // Checked once, before the first job of the run is submitted.
+    this.reachable ??= this.cli.checkReachable();
+    await this.reachable;
+    if (this.interrupted) return 'interrupted';
+    await prepareOuts(repo, stage);
+    const logFile = await stageLogPath(repo, stage);
+    const safe = basename(logFile, '.log');
+    const work = join(repo.root, SLURM_WORK_DIR);
+    await mkdir(work, { recursive: true });
+    const scriptFile = join(work, `${safe}.sh`);
+    const rcFile = join(work, `${safe}.rc`);
+    await rm(rcFile, { force: true });
+    await writeFile(scriptFile, jobScript(stage, repo.root, rcFile), { mode: 0o700 });
+    const submitted = await this.cli.submit(sbatchArgs({
+      stage, repoName: basename(repo.root), chdir: repo.abs(stage.wdir), logFile, scriptFile, settings: this.settings,
+    }));
+    if ('refused' in submitted) return `sbatch refused the job: ${submitted.refused}`;
+    const id = submitted.id;
+    this.inFlight.add(id);
+    await recordJob(repo.root, id, stage.name, [`${SLURM_WORK_DIR}/${safe}.sh`, `${SLURM_WORK_DIR}/${safe}.rc`]);
+    reporter.info(`Stage '${stage.name}' submitted as Slurm job ${id}`);
+    if (this.interrupted) await this.cli.cancel([id]);
+    const end = await this.queue.wait(id);
+    this.inFlight.delete(id);
+    const log = await readFile(logFile).catch(() => Buffer.alloc(0));
+    if (log.length > 0) reporter.stageOutput(stage.name, 'stdout', log);
+    const rc = await readFile(rcFile, 'utf8').then((t) => Number(t.trim()), () => undefined);
+    await Promise.all([rm(scriptFile, { force: true }), rm(rcFile, { force: true }), forgetJob(repo.root, id)]);
+    if (this.interrupted) return 'interrupted';
+    return failureOf(id, end, rc, log.toString('utf8'), this.pollError);
+  }
+
+  interrupt(): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    // One scancel for every job of the run; the queue then sees them end as CANCELLED.
+    void this.cli.cancel([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    this.queue.close();
+  }
+}
+
+/** undefined when the job completed with exit 0; else the job id, Slurm's state, and the log's tail. */
+function failureOf(id: string, end: JobEnd, rc: number | undefined, log: string, pollError: unknown): string | undefined {
+  if (end.state === 'COMPLETED' && rc === 0) return undefined;
+  const code = rc !== undefined ? `, exit code ${rc}` : '';
+  const reason = end.reason ? ` (${end.reason})` : '';
+  const cause = end.state === 'GONE' && pollError ? `: ${String(pollError)}` : '';
+  const tail = log.replace(/\n$/, '').split('\n').filter(Boolean).slice(-LOG_TAIL_LINES);
+  return `Slurm job ${id} ended ${end.state}${reason}${code}${cause}` + (tail.length ? `\n${tail.map((l) => `  | ${l}`).join('\n')}` : '');
+}

@@ -1,0 +1,38 @@
+// The seam between the scheduler (engine/run/repro.ts) and whatever runs a stage's commands: a
+// child process here (local) or a batch job on a cluster (slurm). Deciding, hashing and recording
+// stay in the coordinator; an executor only runs commands and says how they ended.
+import type { StageDef } from '../types.js';
+import type { RunReporter } from '../run/output.js';
+import type { Repo } from '../run/repo.js';
+
+export interface StageExecutor {
+  /** `local`, `slurm`: what the user chose. */
+  readonly name: string;
+  /** True once interrupt() was called: no new stage starts, running ones are being stopped. */
+  readonly interrupted: boolean;
+  /** How much of the `-j` budget one run of the stage takes (at least 1, at most `jobs`). */
+  slots(stage: StageDef, jobs: number): number;
+  /** Run the stage's commands; undefined on success, else what went wrong (job id, state, log tail). */
+  execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined>;
+  /** Stop every running stage (Ctrl-C, SIGTERM). */
+  interrupt(): void;
+  /** Release what the executor holds (watchers, timers) once the run is over. */
+  close(): Promise<void>;
+}
+
+/** `.dvc-ts/config.yaml` (and `config.local.yaml`) `slurm:` options. */
+export interface SlurmSettings {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  /** Further sbatch flags, passed as written (`["--exclusive", "--constraint=a100"]`). */
+  sbatchArgs: string[];
+  /** Milliseconds between two polls of the queue. */
+  pollMs: number;
+}
+
+export interface ExecutorSettings {
+  /** The executor `repro` uses when the command line names none. */
+  executor: string;
+  slurm: SlurmSettings;
+}
