@@ -17,8 +17,11 @@ async function readDoc(root: string, file: string): Promise<{ doc: Doc; at: (pat
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
+  // The key of the last path element where there is one (an unknown option is its key's fault).
   const at = (path: string[]): UserError['pos'] => {
-    const node = doc.getIn(path, true) as { range?: [number, number] } | undefined;
+    const parent = path.length > 0 ? (doc.getIn(path.slice(0, -1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number] } }> } | undefined) : undefined;
+    const key = parent?.items?.find((i) => i.key?.value === path[path.length - 1])?.key;
+    const node = key ?? (doc.getIn(path, true) as { range?: [number, number] } | undefined);
     const { line, col } = lines.linePos(node?.range?.[0] ?? doc.errors[0]?.pos[0] ?? 0);
     return { file, line, col };
   };

@@ -49,6 +49,9 @@ async function runCounts(repo: TempRepo): Promise<number[]> {
 describe('slurm executor', { skip: slurmSkip }, () => {
   const repos: TempRepo[] = [];
   after(async () => {
+    // A failed assertion must not leave sleeping jobs holding the node's CPUs.
+    const left = (await Promise.all(repos.map((r) => jobsOf(basename(r.root))))).flat().filter(isActive);
+    if (left.length > 0) await execa('scancel', left.map((j) => j.id), { reject: false });
     for (const r of repos) await r.remove();
   });
   const repoWith = async (files: Record<string, string>) => {
@@ -153,7 +156,8 @@ describe('slurm executor', { skip: slurmSkip }, () => {
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, String(r.all));
-    await waitFor(async () => (await jobsOf(name)).filter(isActive).length === 0, 'the queue to be empty of this run');
+    // A guard against hanging, not a timing: the cancellation is one scancel call.
+    await waitFor(async () => (await jobsOf(name)).filter(isActive).length === 0, 'the queue to be empty of this run', 60_000);
     assert.ok((await jobsOf(name)).every((j) => j.state === 'CANCELLED'));
     assert.equal(await repo.exists('pipeline.lock'), false, 'nothing recorded');
 
