@@ -41,15 +41,15 @@ describe('a Slurm job, as dvc-ts writes it', () => {
   it('asks sbatch for the stage resources, the configured options and the extra flags, in that order', () => {
     const args = sbatchArgs({
       stage: stageWith({ resources: { cpus: 4, mem: '16G', gpus: 2, time: '1-00:00', partition: 'gpu' } }),
-      repoName: 'proj', chdir: '/w/proj/sub', logFile: '/w/proj/.dvc-ts/logs/train.log', scriptFile: '/w/proj/.dvc-ts/tmp/slurm/train.sh',
+      repoName: 'proj', chdir: '/w/proj/sub', logFile: '/w/proj/.dvc-ts/logs/train.log', scriptFile: '/w/proj/.dvc-ts/tmp/slurm/train.sh', comment: 'dvc-ts:t1',
       settings: { partition: 'main', account: 'lab', qos: 'low', sbatchArgs: ['--exclusive'], pollMs: 500 },
     });
     assert.deepEqual(args, [
-      '--parsable', '--job-name=dvc-ts:proj:train', '--chdir=/w/proj/sub', '--output=/w/proj/.dvc-ts/logs/train.log', '--open-mode=truncate',
+      '--parsable', '--job-name=dvc-ts:proj:train', '--chdir=/w/proj/sub', '--output=/w/proj/.dvc-ts/logs/train.log', '--open-mode=truncate', '--comment=dvc-ts:t1',
       '--partition=gpu', '--account=lab', '--qos=low', '--cpus-per-task=4', '--mem=16G', '--gres=gpu:2', '--time=1-00:00',
       '--exclusive', '/w/proj/.dvc-ts/tmp/slurm/train.sh',
     ]);
-    const plain = sbatchArgs({ stage: stageWith({}), repoName: 'p', chdir: '/p', logFile: '/l', scriptFile: '/s', settings: { sbatchArgs: [], pollMs: 1 } });
+    const plain = sbatchArgs({ stage: stageWith({}), repoName: 'p', chdir: '/p', logFile: '/l', scriptFile: '/s', comment: 'c', settings: { sbatchArgs: [], pollMs: 1 } });
     assert.ok(!plain.some((a) => /cpus|mem|gres|time|partition|account|qos/.test(a)), plain.join(' '));
   });
 

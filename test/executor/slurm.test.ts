@@ -26,7 +26,8 @@ const DIAMOND = {
         - shard-\${item}.txt
       resources: {cpus: 1, mem: 64M, time: 10}
   check:
-    cmd: echo check >> runs/check && echo '{"go": true}' > verdict.json
+    cmd: >-
+      echo check >> runs/check && echo '{"go": true}' > verdict.json
     deps: [shard-a.txt]
     outs: [verdict.json]
   join:

@@ -49,6 +49,18 @@ export class SlurmCli {
     return parseQueue(result.stdout);
   }
 
+  /** This user's jobs the controller knows, with their comments (one call). */
+  async myJobs(): Promise<Array<{ id: string; name: string; comment: string; state: string }>> {
+    this.calls.squeue++;
+    const result = await execa('squeue', ['-h', '-t', 'all', '--me', '-o', '%i|%T|%k|%j'], { reject: false });
+    if (result.exitCode !== 0) throw new UserError(`squeue failed: ${result.stderr.trim() || result.shortMessage}`, { exitCode: 1 });
+    return String(result.stdout)
+      .split('\n')
+      .map((l) => l.trim().split('|'))
+      .filter(([id, state]) => id && state)
+      .map(([id, state, comment, ...name]) => ({ id: id!, state: state!, comment: comment ?? '', name: name.join('|') }));
+  }
+
   async cancel(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     this.calls.scancel++;

@@ -7,7 +7,7 @@ import { prepareOuts, stageLogPath } from '../../run/execute.js';
 import type { SlurmSettings, StageExecutor } from '../types.js';
 import { SlurmCli } from './cli.js';
 import { jobScript, sbatchArgs } from './job.js';
-import { forgetJob, recordJob, SLURM_WORK_DIR } from './orphans.js';
+import { SlurmRun } from './orphans.js';
 import { SlurmQueue, type JobEnd } from './queue.js';
 
 const LOG_TAIL_LINES = 20;
@@ -22,7 +22,8 @@ export class SlurmExecutor implements StageExecutor {
   interrupted = false;
   readonly cli = new SlurmCli();
   private readonly queue: SlurmQueue;
-  private reachable: Promise<void> | undefined;
+  /** Checked once, before the first job of the run: the controller answers, the run is recorded. */
+  private started: Promise<SlurmRun> | undefined;
   /** Jobs submitted and not yet seen to end. */
   private readonly inFlight = new Set<string>();
   private pollError: unknown;
@@ -39,26 +40,24 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   async execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined> {
-    // Checked once, before the first job of the run is submitted.
-    this.reachable ??= this.cli.checkReachable();
-    await this.reachable;
+    this.started ??= this.cli.checkReachable().then(() => SlurmRun.start(repo.root));
+    const run = await this.started;
     if (this.interrupted) return 'interrupted';
     await prepareOuts(repo, stage);
     const logFile = await stageLogPath(repo, stage);
     const safe = basename(logFile, '.log');
-    const work = join(repo.root, SLURM_WORK_DIR);
+    const work = join(repo.root, run.workDir);
     await mkdir(work, { recursive: true });
     const scriptFile = join(work, `${safe}.sh`);
     const rcFile = join(work, `${safe}.rc`);
     await rm(rcFile, { force: true });
     await writeFile(scriptFile, jobScript(stage, repo.root, rcFile), { mode: 0o700 });
     const submitted = await this.cli.submit(sbatchArgs({
-      stage, repoName: basename(repo.root), chdir: repo.abs(stage.wdir), logFile, scriptFile, settings: this.settings,
+      stage, repoName: basename(repo.root), chdir: repo.abs(stage.wdir), logFile, scriptFile, comment: run.comment, settings: this.settings,
     }));
     if ('refused' in submitted) return `sbatch refused the job: ${submitted.refused}`;
     const id = submitted.id;
     this.inFlight.add(id);
-    await recordJob(repo.root, id, stage.name, [`${SLURM_WORK_DIR}/${safe}.sh`, `${SLURM_WORK_DIR}/${safe}.rc`]);
     reporter.info(`Stage '${stage.name}' submitted as Slurm job ${id}`);
     if (this.interrupted) await this.cli.cancel([id]);
     const end = await this.queue.wait(id);
@@ -66,7 +65,7 @@ export class SlurmExecutor implements StageExecutor {
     const log = await readFile(logFile).catch(() => Buffer.alloc(0));
     if (log.length > 0) reporter.stageOutput(stage.name, 'stdout', log);
     const rc = await readFile(rcFile, 'utf8').then((t) => Number(t.trim()), () => undefined);
-    await Promise.all([rm(scriptFile, { force: true }), rm(rcFile, { force: true }), forgetJob(repo.root, id)]);
+    await Promise.all([rm(scriptFile, { force: true }), rm(rcFile, { force: true })]);
     if (this.interrupted) return 'interrupted';
     return failureOf(id, end, rc, log.toString('utf8'), this.pollError);
   }
@@ -80,6 +79,9 @@ export class SlurmExecutor implements StageExecutor {
 
   async close(): Promise<void> {
     this.queue.close();
+    // Jobs still in flight (an interrupt whose cancel has not been seen) keep the record, so the
+    // next command that takes the repository lock finishes the cancellation.
+    if (this.inFlight.size === 0) await (await this.started?.catch(() => undefined))?.finish();
   }
 }
 

@@ -43,13 +43,15 @@ export interface SubmitRequest {
   chdir: string;
   logFile: string;
   scriptFile: string;
+  /** `--comment`: ties the job to the coordinator's run record (engine/executor/slurm/orphans.ts). */
+  comment: string;
   settings: SlurmSettings;
 }
 
 /** `sbatch` arguments for one stage: resources first, then the configured and the stage's own. */
 export function sbatchArgs(req: SubmitRequest): string[] {
   const r: StageResources = req.stage.resources ?? {};
-  const args = ['--parsable', `--job-name=dvc-ts:${req.repoName}:${req.stage.name}`, `--chdir=${req.chdir}`, `--output=${req.logFile}`, '--open-mode=truncate'];
+  const args = ['--parsable', `--job-name=dvc-ts:${req.repoName}:${req.stage.name}`, `--chdir=${req.chdir}`, `--output=${req.logFile}`, '--open-mode=truncate', `--comment=${req.comment}`];
   const partition = r.partition ?? req.settings.partition;
   if (partition) args.push(`--partition=${partition}`);
   if (req.settings.account) args.push(`--account=${req.settings.account}`);
