@@ -1,7 +1,7 @@
 // Every executor dvc-ts knows, by the name users write in `--executor` and `executor:`.
 import type { RepoConfig } from '../config.js';
 import { UserError } from '../errors.js';
-import { LocalExecutor } from './local.js';
+import { LocalExecutor } from './local/executor.js';
 import type { StageExecutor } from './types.js';
 
 interface ExecutorKind {

@@ -2,8 +2,19 @@
 // child process here (local) or a batch job on a cluster (slurm). Deciding, hashing and recording
 // stay in the coordinator; an executor only runs commands and says how they ended.
 import type { StageDef } from '../types.js';
-import type { RunReporter } from '../run/output.js';
-import type { Repo } from '../run/repo.js';
+
+/** Where a stage runs: the repository (engine/run/repo.ts's Repo is one). */
+export interface StageSite {
+  readonly root: string;
+  /** Repository-relative path → absolute. */
+  abs(relPath: string): string;
+}
+
+/** Where a stage's output and an executor's remarks go (engine/run/output.ts's RunReporter is one). */
+export interface StageOutput {
+  stageOutput(name: string, stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  info(line: string): void;
+}
 
 export interface StageExecutor {
   /** `local`, `slurm`: what the user chose. */
@@ -13,7 +24,7 @@ export interface StageExecutor {
   /** How much of the `-j` budget one run of the stage takes (at least 1, at most `jobs`). */
   slots(stage: StageDef, jobs: number): number;
   /** Run the stage's commands; undefined on success, else what went wrong (job id, state, log tail). */
-  execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined>;
+  execute(site: StageSite, stage: StageDef, output: StageOutput): Promise<string | undefined>;
   /** Stop every running stage (Ctrl-C, SIGTERM). */
   interrupt(): void;
   /** Release what the executor holds (watchers, timers) once the run is over. */

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { rethrowEnvironmentError, UserError } from '../errors.js';
 import { DVC_TS_DIR } from '../config.js';
 import { ensureDir, tempPathFor } from '../util/atomic.js';
-import { reapOrphanStages, sweepLeftovers } from './orphans.js';
+import { sweepLeftovers } from './orphans.js';
+import { reapOrphanStages } from '../executor/local/groups.js';
 import { cancelOrphanJobs } from '../executor/slurm/orphans.js';
 
 const LOCK_PATH = `${DVC_TS_DIR}/tmp/repo.lock`;

@@ -9,7 +9,7 @@ import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
 import type { StageExecutor } from '../executor/types.js';
-import { LocalExecutor } from '../executor/local.js';
+import { LocalExecutor } from '../executor/local/executor.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';
 

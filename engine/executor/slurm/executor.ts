@@ -1,10 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { StageDef } from '../../types.js';
-import type { RunReporter } from '../../run/output.js';
-import type { Repo } from '../../run/repo.js';
-import { prepareOuts, stageLogPath } from '../../run/execute.js';
-import type { SlurmSettings, StageExecutor } from '../types.js';
+import { prepareOuts, stageLogPath } from '../stage-files.js';
+import type { SlurmSettings, StageExecutor, StageOutput, StageSite } from '../types.js';
 import { SlurmCli } from './cli.js';
 import { jobScript, sbatchArgs } from './job.js';
 import { SlurmRun } from './orphans.js';
@@ -39,7 +37,7 @@ export class SlurmExecutor implements StageExecutor {
     return 1;
   }
 
-  async execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined> {
+  async execute(repo: StageSite, stage: StageDef, reporter: StageOutput): Promise<string | undefined> {
     this.started ??= this.cli.checkReachable().then(() => SlurmRun.start(repo.root));
     const run = await this.started;
     if (this.interrupted) return 'interrupted';

@@ -1,11 +1,9 @@
-import { mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DVC_TS_DIR } from '../config.js';
-import type { StageDef } from '../types.js';
+import { open } from 'node:fs/promises';
+import type { StageDef } from '../../types.js';
 import type { RunningCommand } from './process.js';
-import type { RunReporter } from './output.js';
-import type { Repo } from './repo.js';
-import { forgetStageGroup, recordStageGroup } from './orphans.js';
+import type { StageOutput, StageSite } from '../types.js';
+import { prepareOuts, stageLogPath } from '../stage-files.js';
+import { forgetStageGroup, recordStageGroup } from './groups.js';
 import { LineTail } from './line-tail.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -24,7 +22,7 @@ export class Commands {
 }
 
 /** Run a stage's commands in order; undefined on success, else what went wrong. */
-export async function executeStage(repo: Repo, stage: StageDef, reporter: RunReporter, commands: Commands): Promise<string | undefined> {
+export async function executeStage(repo: StageSite, stage: StageDef, reporter: StageOutput, commands: Commands): Promise<string | undefined> {
   await prepareOuts(repo, stage);
   const log = await open(await stageLogPath(repo, stage), 'w');
   try {
@@ -40,26 +38,13 @@ export async function executeStage(repo: Repo, stage: StageDef, reporter: RunRep
   }
 }
 
-/** Before a stage runs, with any executor: its outs removed (unless `persist`), their folders made. */
-export async function prepareOuts(repo: Repo, stage: StageDef): Promise<void> {
-  for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
-  await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
-}
-
-/** `.dvc-ts/logs/<stage>.log`, its folder made: where a stage's output is kept, by any executor. */
-export async function stageLogPath(repo: Repo, stage: StageDef): Promise<string> {
-  const logDir = join(repo.root, DVC_TS_DIR, 'logs');
-  await mkdir(logDir, { recursive: true });
-  return join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`);
-}
-
 interface CommandContext {
-  reporter: RunReporter;
+  reporter: StageOutput;
   commands: Commands;
   log: { write(data: string | Buffer): Promise<unknown> };
 }
 
-async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
+async function runCommand(repo: StageSite, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
   const stderrTail = new LineTail(STDERR_TAIL_LINES);
   // execa loads only when a stage really runs: a no-op repro never pays for it.
   const { startCommand } = await import('./process.js');

@@ -1,8 +1,6 @@
-import type { StageDef } from '../types.js';
-import type { RunReporter } from '../run/output.js';
-import type { Repo } from '../run/repo.js';
-import { Commands, executeStage } from '../run/execute.js';
-import type { StageExecutor } from './types.js';
+import type { StageDef } from '../../types.js';
+import { Commands, executeStage } from './execute.js';
+import type { StageExecutor, StageOutput, StageSite } from '../types.js';
 
 /** Stages as child processes of this dvc-ts, in process groups of their own. */
 export class LocalExecutor implements StageExecutor {
@@ -18,8 +16,8 @@ export class LocalExecutor implements StageExecutor {
     return Math.min(Math.max(1, stage.resources?.cpus ?? 1), Math.max(1, jobs));
   }
 
-  execute(repo: Repo, stage: StageDef, reporter: RunReporter): Promise<string | undefined> {
-    return executeStage(repo, stage, reporter, this.commands);
+  execute(site: StageSite, stage: StageDef, output: StageOutput): Promise<string | undefined> {
+    return executeStage(site, stage, output, this.commands);
   }
 
   interrupt(): void {
