@@ -14,6 +14,8 @@ export interface RepoConfig {
   linkTypes: LinkType[];
   /** Default for `repro -j`. */
   jobs: number;
+  /** `executor:`: what runs the stages (engine/executor/registry.ts); absent = local. */
+  executor?: string;
 }
 
 export const DVC_TS_DIR = '.dvc-ts';
@@ -58,7 +60,7 @@ function parseConfig(text: string): RepoConfig {
     throw new UserError(message, { pos: { file: CONFIG_FILE, line, col } });
   };
   if (doc.errors.length > 0) fail(doc.errors[0]!.pos[0], `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as { cache?: { type?: unknown }; jobs?: unknown };
+  const raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as { cache?: { type?: unknown }; jobs?: unknown; executor?: unknown };
   const config = { ...DEFAULT_CONFIG };
   const type = raw.cache?.type;
   if (type !== undefined) {
@@ -71,6 +73,10 @@ function parseConfig(text: string): RepoConfig {
   if (raw.jobs !== undefined) {
     if (typeof raw.jobs !== 'number' || !Number.isInteger(raw.jobs) || raw.jobs < 1) fail(0, 'jobs must be a whole number ≥ 1');
     config.jobs = raw.jobs as number;
+  }
+  if (raw.executor !== undefined) {
+    if (typeof raw.executor !== 'string' || raw.executor === '') fail(0, 'executor must be a name: local or slurm');
+    config.executor = raw.executor as string;
   }
   return config;
 }

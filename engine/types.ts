@@ -92,10 +92,23 @@ export interface StageDef {
   frozen: boolean;
   alwaysChanged: boolean;
   when?: GateSpec;
+  /** What one run needs (`resources:`); read by executors only, never hashed. */
+  resources?: StageResources;
   desc?: string;
   meta?: unknown;
   /** Position of the stage's key in the pipeline file. */
   pos: SourcePos;
+}
+
+/** A stage's `resources:` as written (validated by the schema). */
+export interface StageResources {
+  cpus?: number;
+  /** Megabytes, or a size with a K/M/G/T suffix. */
+  mem?: number | string;
+  gpus?: number;
+  /** Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]. */
+  time?: number | string;
+  partition?: string;
 }
 
 /** A top-level `plots:` entry (DVC 3 style), kept for the report commands. */

@@ -7,6 +7,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError, isUserError } from '../errors.js';
+import { readConfig } from '../config.js';
+import type { StageExecutor } from '../executor/types.js';
 import { GitHistory } from '../git/history.js';
 import { resultFiles } from '../git/commit.js';
 import { changedTrackedFiles } from '../git/refs.js';
@@ -41,6 +43,8 @@ export interface ExpRunOptions {
   file?: string;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
+  /** What runs the stages (`local`, `slurm`); default: `executor:` of the config, else local. */
+  executor?: string;
 }
 
 export interface ExperimentOutcome {
@@ -198,6 +202,8 @@ interface RunContext {
   changedTracked: string[];
   cachedOutsIn: (dir: string, copyPaths: readonly string[]) => Promise<Set<string>>;
   interrupted: () => boolean;
+  /** One executor for the batch: a cluster's queue is watched once per poll for every experiment. */
+  executor: () => Promise<StageExecutor>;
 }
 
 async function runContext(root: string, history: GitHistory, options: ExpRunOptions, interrupted: () => boolean): Promise<{ ctx: RunContext; stages: StageParams[] }> {
@@ -211,7 +217,9 @@ async function runContext(root: string, history: GitHistory, options: ExpRunOpti
     if (!bySource.has(key)) bySource.set(key, cachedOutsOf(dir, options.file, copyPaths));
     return bySource.get(key)!;
   };
-  const ctx: RunContext = { root, history, options, log: options.log ?? (() => undefined), baseline: await headCommit(history), changedTracked: await changedTrackedFiles(history), cachedOutsIn, interrupted };
+  let executor: Promise<StageExecutor> | undefined;
+  const shared = () => (executor ??= import('../executor/registry.js').then(async ({ openExecutor }) => openExecutor(root, await readConfig(root), options.executor)));
+  const ctx: RunContext = { root, history, options, log: options.log ?? (() => undefined), baseline: await headCommit(history), changedTracked: await changedTrackedFiles(history), cachedOutsIn, interrupted, executor: shared };
   return { ctx, stages };
 }
 
@@ -237,7 +245,9 @@ async function runInWorkspace(ctx: RunContext, entry: QueueEntry, workspace: str
   await applyToFiles(workspace, entry, true);
   if (ctx.interrupted()) return { name: entry.name, interrupted: true, stages: statuses };
   const { runRepro } = await import('./repro.js');
-  const summary = await runRepro(workspace, { file: options.file, reporter: experimentReporter(entry.name, ctx.log, statuses, logFile), stop });
+  // Each experiment interrupts only its own stages (`queue kill`), sharing the batch's watching.
+  const executor = (await ctx.executor()).fork();
+  const summary = await runRepro(workspace, { file: options.file, executor, reporter: experimentReporter(entry.name, ctx.log, statuses, logFile), stop });
   if (stop.aborted) return { name: entry.name, error: 'killed by `dvc-ts queue kill`', stages: statuses };
   if (summary.interrupted) return { name: entry.name, interrupted: true, stages: statuses };
   if (summary.failed) {
@@ -338,12 +348,15 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   let outcomes: ExperimentOutcome[];
   // Copies left by an `exp run` killed outright go before this one makes its own.
   await sweepDeadWorkspaces();
+  let context: RunContext | undefined;
   try {
     const { ctx, stages } = await runContext(root, history, options, () => interrupted);
+    context = ctx;
     outcomes = await runPool(ctx, stages, entries, Math.max(1, options.jobs ?? 1));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await context?.executor().then((e) => e.close());
     await pruneQueueSnapshots(root, entries.flatMap((e) => (e.snapshot ? [e.snapshot.id] : [])));
   }
   const order = new Map(entries.map((e, i) => [e.name, i]));

@@ -3,9 +3,16 @@ import { acquireRepoLock, describeCleanup } from '../run/repo-lock.js';
 import { Repo } from '../run/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
+import { openExecutor } from '../executor/registry.js';
+import type { StageExecutor } from '../executor/types.js';
 
 /** The scheduler's options, plus what the API adds around a run. */
-export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal'> {
+export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal' | 'executor'> {
+  /**
+   * `local` or `slurm` (engine/executor/registry.ts); default: `executor:` of the config, else
+   * local. An executor object is used as it is and left open (several runs may share one).
+   */
+  executor?: string | StageExecutor;
   /** Pipeline file relative to root (default: pipeline.yaml, else dvc.yaml, at the root). */
   file?: string;
   /** Wait for another dvc-ts in this repository instead of failing. */
@@ -46,10 +53,17 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     const repo = await Repo.open(root, { file: options.file });
     try {
       await checkMissingDeps(root, repo.pipeline);
-      const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
-      if (!options.dry && nothingToDo(summary)) reporter.info(UP_TO_DATE_LINE);
-      reporter.info(summarize(summary));
-      return summary;
+      // A dry run runs nothing: no executor to open (nor a cluster to reach).
+      const given = typeof options.executor === 'object' ? options.executor : undefined;
+      const executor = options.dry ? undefined : given ?? (await openExecutor(root, repo.config, options.executor as string | undefined));
+      try {
+        const summary = await reproduce(repo, { ...options, executor, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
+        if (!options.dry && nothingToDo(summary)) reporter.info(UP_TO_DATE_LINE);
+        reporter.info(summarize(summary));
+        return summary;
+      } finally {
+        if (executor !== given) await executor?.close();
+      }
     } finally {
       await repo.close();
     }

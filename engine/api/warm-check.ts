@@ -7,7 +7,9 @@ import { DVC_TS_DIR } from '../config.js';
 import { lockPathFor } from '../lock/lockfile.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
 import { pipelineInputFiles } from '../pipeline/load-cache.js';
-import { OWN_DIRS, STAGE_GROUPS_DIR, TEMP_NAME } from '../run/orphans.js';
+import { OWN_DIRS, TEMP_NAME } from '../run/orphans.js';
+import { STAGE_GROUPS_DIR } from '../executor/local/groups.js';
+import { SLURM_RUNS_DIR } from '../executor/slurm/orphans.js';
 import { REPO_LOCK_PATH } from '../run/repo-lock.js';
 import { PlainReporter } from '../run/output.js';
 import { Repo } from '../run/repo.js';
@@ -150,6 +152,7 @@ class WatchSet {
 function vetoNow(root: string): string | undefined {
   if (existsSync(join(root, REPO_LOCK_PATH))) return 'another dvc-ts holds the repository lock';
   if (listing(join(root, STAGE_GROUPS_DIR)).length > 0) return 'stage processes of a killed run are recorded';
+  if (listing(join(root, SLURM_RUNS_DIR)).length > 0) return 'a run with cluster jobs is recorded';
   for (const dir of OWN_DIRS) if (listing(join(root, dir)).some((n) => TEMP_NAME.test(n))) return 'temp files of another dvc-ts are present';
   return undefined;
 }

@@ -34,6 +34,7 @@ export function registerRepro(program: Command): void {
     .option('-s, --single-item', 'only the targets, not their upstream')
     .option('-k, --keep-going', 'after a failure, still run the stages that do not depend on it')
     .option('-j, --jobs <n>', 'stages run at once; "auto" = number of cores (default: 1, or config `jobs`)', parseJobs)
+    .option('--executor <name>', 'what runs the stages: local (child processes) or slurm (one batch job per stage); default: `executor:` of .dvc-ts/config.yaml, else local')
     .option('--ignore-gates', 'run gated stages as if every gate were open')
     .option('--no-run-cache', 'always run stale stages instead of restoring earlier identical runs')
     .option('--wait', 'wait for another dvc-ts running in this repository instead of failing')

@@ -1,7 +1,7 @@
 // One stage, already interpolated, turned into a StageDef: repository-relative paths checked,
 // output flags with DVC's defaults, params resolved to their values.
 import { UserError } from '../errors.js';
-import type { DepSpec, GateSpec, OutKind, OutSpec, ParamSource, ParamValues, PlotProps, SourcePos, StageDef } from '../types.js';
+import type { DepSpec, GateSpec, OutKind, OutSpec, ParamSource, ParamValues, PlotProps, SourcePos, StageDef, StageResources } from '../types.js';
 import { isSameOrInside, isUrlPath, toPipelinePath } from '../util/paths.js';
 export { isUrlPath };
 import type { ErrorSink } from './error-sink.js';
@@ -57,6 +57,8 @@ export function buildStage(stage: YMap, sc: StageContext): StageDef {
     const gate = gateOf(when, sc);
     if (gate) def.when = gate;
   }
+  const resources = field('resources');
+  if (resources?.kind === 'map') def.resources = toPlain(resources) as StageResources;
   const desc = field('desc');
   if (desc) def.desc = text(desc, sc, 'desc');
   const meta = field('meta');

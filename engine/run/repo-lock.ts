@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { rethrowEnvironmentError, UserError } from '../errors.js';
 import { DVC_TS_DIR } from '../config.js';
 import { ensureDir, tempPathFor } from '../util/atomic.js';
-import { reapOrphanStages, sweepLeftovers } from './orphans.js';
+import { sweepLeftovers } from './orphans.js';
+import { reapOrphanStages } from '../executor/local/groups.js';
+import { cancelOrphanJobs } from '../executor/slurm/orphans.js';
 
 const LOCK_PATH = `${DVC_TS_DIR}/tmp/repo.lock`;
 export { LOCK_PATH as REPO_LOCK_PATH };
@@ -20,6 +22,8 @@ export interface RepoLock {
   reaped: number[];
   /** Temp files a killed dvc-ts left half-written, removed on taking the lock. */
   swept: number;
+  /** Cluster jobs a killed dvc-ts left (`stage (job id)`), cancelled and waited for on taking the lock. */
+  cancelledJobs: string[];
 }
 
 export interface RepoLockOptions {
@@ -40,9 +44,9 @@ export async function acquireRepoLock(root: string, options: RepoLockOptions = {
     await ensureDir(join(root, DVC_TS_DIR, 'tmp'));
     const { release, tookOver } = await lockExclusively(path, options);
     try {
-      const reaped = await reapOrphanStages(root);
+      const [reaped, cancelledJobs] = await Promise.all([reapOrphanStages(root), cancelOrphanJobs(root)]);
       const swept = await sweepLeftovers(root, tookOver);
-      return { release, tookOver, reaped, swept };
+      return { release, tookOver, reaped, swept, cancelledJobs };
     } catch (e) {
       await release();
       throw e;
@@ -66,6 +70,7 @@ export async function withRepoLock<T>(root: string, options: RepoLockOptions, wo
 export function describeCleanup(lock: RepoLock): string[] {
   const lines: string[] = [];
   if (lock.reaped.length) lines.push(`Ended ${lock.reaped.length} stage process group(s) left running by a killed dvc-ts`);
+  if (lock.cancelledJobs.length) lines.push(`Cancelled ${lock.cancelledJobs.length} Slurm job(s) left by a killed dvc-ts: ${lock.cancelledJobs.join(', ')}`);
   if (lock.swept) lines.push(`Removed ${lock.swept} temp file(s) left by a killed dvc-ts`);
   return lines;
 }

@@ -8,7 +8,8 @@ import type { Repo } from './repo.js';
 import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
-import { Commands, executeStage } from './execute.js';
+import type { StageExecutor } from '../executor/types.js';
+import { LocalExecutor } from '../executor/local/executor.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';
 
@@ -37,6 +38,8 @@ export interface ReproOptions {
   reporter: RunReporter;
   /** Aborting stops new stages and kills the running ones' process groups. */
   signal?: AbortSignal;
+  /** What runs the stages' commands (engine/executor/); default: child processes here. */
+  executor?: StageExecutor;
 }
 
 export interface StageResult {
@@ -66,7 +69,7 @@ interface Run {
   /** Named targets themselves (not their upstream): `--force` reaches into a frozen stage only then. */
   explicit: Set<string>;
   lockWriter: LockWriter;
-  commands: Commands;
+  executor: StageExecutor;
   stopLaunching: boolean;
 }
 
@@ -85,18 +88,20 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     options,
     explicit: new Set((options.targets ?? []).flatMap((t) => resolveTarget(graph, t))),
     lockWriter: new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile),
-    commands: new Commands(),
+    executor: options.executor ?? new LocalExecutor(),
     stopLaunching: false,
   };
   const onAbort = () => {
     run.stopLaunching = true;
-    run.commands.interrupt();
+    run.executor.interrupt();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   options.reporter.begin(selected.length, () => repo.hasher.filesHashed);
   let results: Map<string, StageResult>;
   try {
-    results = await schedule(graph, selected, options.jobs ?? 1, (name, upstream) => processStage(run, name, upstream));
+    const jobs = options.jobs ?? 1;
+    const slots = (name: string) => run.executor.slots(graph.byName.get(name)!, jobs);
+    results = await schedule(graph, selected, jobs, (name, upstream) => processStage(run, name, upstream), slots);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await run.lockWriter.close();
@@ -106,7 +111,7 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
   return {
     results: list,
     failed: list.some((r) => r.status === 'failed'),
-    interrupted: run.commands.interrupted,
+    interrupted: run.executor.interrupted,
     durationMs: performance.now() - started,
   };
 }
@@ -116,7 +121,7 @@ async function processStage(run: Run, name: string, upResults: StageResult[]): P
   if (brokenUp || run.stopLaunching) {
     const why = brokenUp
       ? `upstream '${brokenUp.name}' ${brokenUp.status === 'failed' ? (run.options.dry ? 'would fail' : 'failed') : 'did not run'}`
-      : run.commands.interrupted ? 'interrupted' : 'stopped after a failure';
+      : run.executor.interrupted ? 'interrupted' : 'stopped after a failure';
     run.options.reporter.stageDone(name, 'not-run', `Stage '${name}' not run: ${why}`);
     return { name, status: 'not-run', reasons: [], durationMs: 0, error: why };
   }
@@ -275,7 +280,7 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   const note = outcome.reasons.map(describeReason).join('; ');
   options.reporter.stageStarted(name, note);
   const t = performance.now();
-  const failure = await executeStage(repo, stage, options.reporter, run.commands);
+  const failure = await run.executor.execute(repo, stage, options.reporter);
   const durationMs = performance.now() - t;
   if (failure !== undefined) {
     options.reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${failure}`);

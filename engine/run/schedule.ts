@@ -3,7 +3,8 @@ import { MinHeap } from '../util/heap.js';
 
 /**
  * Walk the selected stages of a graph, each started once every selected upstream stage has
- * finished, at most `jobs` at once. Among ready stages the earliest in `selected` (a
+ * finished, at most `jobs` slots in use at once (a stage takes `slots(name)` of them, 1 by
+ * default; one that needs more than is free waits, and runs alone when it needs them all). Among ready stages the earliest in `selected` (a
  * topological order) starts first, so `-j 1` runs in the order DVC would. `process` gets the
  * finished results of the stage's selected upstream, in declaration order.
  */
@@ -12,6 +13,7 @@ export function schedule<R>(
   selected: readonly string[],
   jobs: number,
   process: (name: string, upstream: R[]) => Promise<R>,
+  slots: (name: string) => number = () => 1,
 ): Promise<Map<string, R>> {
   const selectedSet = new Set(selected);
   const rank = new Map(selected.map((n, i) => [n, i]));
@@ -24,7 +26,7 @@ export function schedule<R>(
 
   return new Promise<Map<string, R>>((resolveAll, rejectAll) => {
     const finished = (name: string, result: R) => {
-      active--;
+      active -= slots(name);
       results.set(name, result);
       for (const d of graph.downstream.get(name)!) {
         if (!selectedSet.has(d)) continue;
@@ -36,9 +38,11 @@ export function schedule<R>(
     };
     const launch = () => {
       if (results.size === selected.length) return resolveAll(results);
-      while (active < Math.max(1, jobs) && ready.size > 0) {
+      const budget = Math.max(1, jobs);
+      // The first ready stage waits for room rather than being overtaken (no starvation).
+      while (ready.size > 0 && (active === 0 || active + slots(ready.peek()!) <= budget)) {
         const name = ready.pop()!;
-        active++;
+        active += slots(name);
         process(name, upstreamOf(name).map((u) => results.get(u)!)).then((r) => finished(name, r), rejectAll);
       }
     };

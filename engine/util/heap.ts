@@ -16,6 +16,9 @@ export class MinHeap<T> {
       i = p;
     }
   }
+  peek(): T | undefined {
+    return this.items[0];
+  }
   pop(): T | undefined {
     const a = this.items;
     if (a.length === 0) return undefined;

@@ -11,6 +11,7 @@ interface RunCliOptions {
   queue?: boolean;
   runAll?: boolean;
   jobs?: number;
+  executor?: string;
 }
 
 /** `exp run`: run an experiment, a grid or a sweep, or queue them. */
@@ -25,11 +26,12 @@ export function registerExpRun(exp: Command): void {
     .option('--queue', 'only add to the queue; run later with `exp run --run-all` or `queue start`')
     .option('--run-all', 'run every queued experiment, each in its own temporary workspace')
     .option('-j, --jobs <n>', 'experiments run at once (they share one cache); "auto" = number of cores', parseJobs)
+    .option('--executor <name>', 'what runs the stages: local or slurm (one batch job per stage); default: `executor:` of .dvc-ts/config.yaml, else local')
     .action(async (opts: RunCliOptions) => {
       const { expRun } = await import('../../api/exp.js');
       const { root, file } = await findProject();
-      const { setParam: set, name, message, copyPaths, queue, runAll, jobs } = opts;
-      const result = await expRun(root, { set, name, message, copyPaths, queue, runAll, jobs, file, log: (line) => process.stdout.write(line + '\n') });
+      const { setParam: set, name, message, copyPaths, queue, runAll, jobs, executor } = opts;
+      const result = await expRun(root, { set, name, message, copyPaths, queue, runAll, jobs, executor, file, log: (line) => process.stdout.write(line + '\n') });
       if (queue) {
         process.stdout.write(`${result.queued.length} experiment(s) queued; run them with 'dvc-ts exp run --run-all -j N'\n`);
         return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineTail } from '../../engine/run/line-tail.js';
+import { LineTail } from '../../engine/executor/local/line-tail.js';
 
 test('a line split across chunks is one line', () => {
   const tail = new LineTail(20);

@@ -1,11 +1,10 @@
-import { mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DVC_TS_DIR } from '../config.js';
-import type { StageDef } from '../types.js';
+import { open } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { StageDef } from '../../types.js';
 import type { RunningCommand } from './process.js';
-import type { RunReporter } from './output.js';
-import type { Repo } from './repo.js';
-import { forgetStageGroup, recordStageGroup } from './orphans.js';
+import type { StageOutput, StageSite } from '../types.js';
+import { prepareOuts, stageLogPath } from '../stage-files.js';
+import { forgetStageGroup, recordStageGroup } from './groups.js';
 import { LineTail } from './line-tail.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -24,12 +23,11 @@ export class Commands {
 }
 
 /** Run a stage's commands in order; undefined on success, else what went wrong. */
-export async function executeStage(repo: Repo, stage: StageDef, reporter: RunReporter, commands: Commands): Promise<string | undefined> {
-  for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
-  await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
-  const logPath = `${DVC_TS_DIR}/logs/${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`;
-  await mkdir(join(repo.root, DVC_TS_DIR, 'logs'), { recursive: true });
-  const log = await open(join(repo.root, logPath), 'w');
+export async function executeStage(repo: StageSite, stage: StageDef, reporter: StageOutput, commands: Commands): Promise<string | undefined> {
+  await prepareOuts(repo, stage);
+  const logFile = await stageLogPath(repo, stage);
+  const logPath = relative(repo.root, logFile);
+  const log = await open(logFile, 'w');
   try {
     for (const cmd of stage.cmd) {
       if (commands.interrupted) return 'interrupted';
@@ -44,14 +42,14 @@ export async function executeStage(repo: Repo, stage: StageDef, reporter: RunRep
 }
 
 interface CommandContext {
-  reporter: RunReporter;
+  reporter: StageOutput;
   commands: Commands;
   log: { write(data: string | Buffer): Promise<unknown> };
   /** The log's repository-relative path, named when the command fails. */
   logPath: string;
 }
 
-async function runCommand(repo: Repo, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
+async function runCommand(repo: StageSite, stage: StageDef, cmd: string, ctx: CommandContext): Promise<string | undefined> {
   const stderrTail = new LineTail(STDERR_TAIL_LINES);
   // execa loads only when a stage really runs: a no-op repro never pays for it.
   const { startCommand } = await import('./process.js');
