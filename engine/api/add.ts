@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { saveOut } from '../cache/save.js';
 import { ignoreOuts } from '../git/gitignore.js';
 import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 import { isSameOrInside } from '../util/paths.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { DVC_FILE_SUFFIX, dvcFileFor, serializeDvcFile } from '../tracked/dvcfile.js';

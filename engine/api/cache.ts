@@ -4,7 +4,7 @@ import { ObjectStore, isObjectHash } from '../cache/store.js';
 import { isDirHash, parseManifest } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
 import { isUserError } from '../errors.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 
 /** Why an object cannot be trusted. */
 export type ObjectProblem =

@@ -17,7 +17,7 @@ import { ObjectStore } from '../cache/store.js';
 import { diffMetrics, readMetrics } from '../report/metrics.js';
 import { diffParams, readParams } from '../report/params.js';
 import type { DiffRow, ValuesByFile } from '../report/compare.js';
-import { Repo } from '../run/repo.js';
+import { Repo } from '../repo/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReporter, StageStatus } from '../run/output.js';
 import { addableKeys, applyOverrides, describeOverrides, expandGrid, parseSetOption } from '../exp/params-set.js';

@@ -9,7 +9,7 @@ import { selectRevisions, type RevisionScope, type SelectedRevision } from '../g
 import { Snapshot } from '../git/snapshot.js';
 import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
-import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
+import { describeCleanup, withRepoLock } from '../repo/repo-lock.js';
 import { experimentRevisions } from '../exp/refs.js';
 import { listSnapshots, snapshotDir } from '../exp/workspace.js';
 

@@ -2,7 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { DVC_TS_IGNORE as IGNORE } from '../run/dvc-ts-dir.js';
+import { DVC_TS_IGNORE as IGNORE } from '../repo/dvc-ts-dir.js';
 
 const CONFIG_TEMPLATE = `# dvc-ts repository settings (committed with the repository).
 cache:

@@ -3,17 +3,17 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { isUserError } from '../errors.js';
-import { collectPlots, type PlotProblem, type PlotsReport, type RevisionInput } from '../report/plots-collect.js';
-import { plotDefinitions, selectPlots, type PlotDefinition } from '../report/plots-defs.js';
-import { isomorphicGitReader, type GitTreeReader } from '../report/plots-git.js';
-import { renderPlotsPage } from '../report/plots-html.js';
-import { loadVegaLibraries } from '../report/plots-libs.js';
-import { commitFiles, loadPipelineFrom, textReaderOf, workspaceFiles, WORKSPACE } from '../report/plots-revisions.js';
-import type { RevisionFiles } from '../report/plots-collect.js';
+import { collectPlots, type PlotProblem, type PlotsReport, type RevisionInput } from '../report/plots/collect.js';
+import { plotDefinitions, selectPlots, type PlotDefinition } from '../report/plots/defs.js';
+import { isomorphicGitReader, type GitTreeReader } from '../report/plots/git.js';
+import { renderPlotsPage } from '../report/plots/html.js';
+import { loadVegaLibraries } from '../report/plots/libs.js';
+import { commitFiles, loadPipelineFrom, textReaderOf, workspaceFiles, WORKSPACE } from '../report/plots/revisions.js';
+import type { RevisionFiles } from '../report/plots/collect.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
-export type { PlotsReport, RenderedPlot, VegaPlot, ImagePlot, PlotProblem } from '../report/plots-collect.js';
-export { describeProblem } from '../report/plots-html.js';
+export type { PlotsReport, RenderedPlot, VegaPlot, ImagePlot, PlotProblem } from '../report/plots/collect.js';
+export { describeProblem } from '../report/plots/html.js';
 
 /** Where the page goes when no output is given (DVC's folder name). */
 export const DEFAULT_PLOTS_OUTPUT = join('dvc_plots', 'index.html');

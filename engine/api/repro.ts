@@ -1,6 +1,6 @@
 import { checkMissingDeps } from '../pipeline/check-deps.js';
-import { acquireRepoLock, describeCleanup } from '../run/repo-lock.js';
-import { Repo } from '../run/repo.js';
+import { acquireRepoLock, describeCleanup } from '../repo/repo-lock.js';
+import { Repo } from '../repo/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
 

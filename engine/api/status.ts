@@ -1,7 +1,7 @@
-import { describeReason, type StaleReason } from '../graph/staleness.js';
+import { describeReason, type StaleReason } from '../stage/staleness.js';
 import { describeDecision } from '../gate/index.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
-import { Repo } from '../run/repo.js';
+import { Repo } from '../repo/repo.js';
 import { computeStatus, type StageStatusReport } from '../run/status.js';
 import { findPipelineFile } from '../pipeline/load.js';
 import { runTrackedStatus } from './tracked-status.js';

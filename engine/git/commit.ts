@@ -6,7 +6,7 @@ import git from 'isomorphic-git';
 import { UserError } from '../errors.js';
 import { describeDecision } from '../gate/index.js';
 import { parseLock, lockPathFor } from '../lock/lockfile.js';
-import { deepEqual } from '../graph/staleness.js';
+import { deepEqual } from '../stage/staleness.js';
 import type { LockFile, Pipeline } from '../types.js';
 
 /**

@@ -4,8 +4,8 @@ import { DVC_TS_DIR } from '../config.js';
 import type { StageDef } from '../types.js';
 import type { RunningCommand } from './process.js';
 import type { RunReporter } from './output.js';
-import type { Repo } from './repo.js';
-import { forgetStageGroup, recordStageGroup } from './orphans.js';
+import type { Repo } from '../repo/repo.js';
+import { forgetStageGroup, recordStageGroup } from '../repo/orphans.js';
 import { LineTail } from './line-tail.js';
 
 const STDERR_TAIL_LINES = 20;

@@ -1,13 +1,13 @@
 import { environmentError, isUserError, UserError } from '../errors.js';
 import { decideGate, describeDecision } from '../gate/index.js';
 import { resolveTarget, selectStages } from '../graph/select.js';
-import { describeReason, type StaleReason } from '../graph/staleness.js';
+import { describeReason, type StaleReason } from '../stage/staleness.js';
 import type { GateDecision, LockEntry, StageDef } from '../types.js';
 import { ignoreOuts } from '../git/gitignore.js';
-import type { Repo } from './repo.js';
+import type { Repo } from '../repo/repo.js';
 import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
-import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
+import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from '../stage/decide.js';
 import { Commands, executeStage } from './execute.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';

@@ -1,8 +1,8 @@
-import type { StaleReason } from '../graph/staleness.js';
+import type { StaleReason } from '../stage/staleness.js';
 import type { GateDecision } from '../types.js';
-import { describeOutcome, type OutcomeKind } from './decide.js';
+import { describeOutcome, type OutcomeKind } from '../stage/decide.js';
 import type { RunReporter } from './output.js';
-import type { Repo } from './repo.js';
+import type { Repo } from '../repo/repo.js';
 import { reproduce, type StageResult } from './repro.js';
 
 /** Stages looked at at once: hashing, not commands; all at once would queue every file together. */

@@ -3,15 +3,15 @@
 // reads plots at a revision.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ObjectStore } from '../cache/store.js';
-import { isDirHash, listFiles, parseManifest, type ManifestEntry } from '../hash/dir.js';
-import { lockPathFor, parseLock } from '../lock/lockfile.js';
-import { PIPELINE_FILES } from '../pipeline/load.js';
-import { resolvePipeline } from '../pipeline/resolve.js';
-import type { LockPathEntry, Pipeline } from '../types.js';
-import { isSameOrInside } from '../util/paths.js';
-import type { RevisionFiles } from './plots-collect.js';
-import type { GitTreeReader } from './plots-git.js';
+import { ObjectStore } from '../../cache/store.js';
+import { isDirHash, listFiles, parseManifest, type ManifestEntry } from '../../hash/dir.js';
+import { lockPathFor, parseLock } from '../../lock/lockfile.js';
+import { PIPELINE_FILES } from '../../pipeline/load.js';
+import { resolvePipeline } from '../../pipeline/resolve.js';
+import type { LockPathEntry, Pipeline } from '../../types.js';
+import { isSameOrInside } from '../../util/paths.js';
+import type { RevisionFiles } from './collect.js';
+import type { GitTreeReader } from './git.js';
 
 /** DVC's label for uncommitted files. */
 export const WORKSPACE = 'workspace';

@@ -3,7 +3,7 @@
 // run-cache), so the three commands cannot disagree and the rules are tested without disk.
 import { isUserError } from '../errors.js';
 import { describeDecision } from '../gate/evaluate.js';
-import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from '../graph/staleness.js';
+import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from './staleness.js';
 import { computeRunKey } from '../hash/stage.js';
 import type { GateDecision, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
 import { isSameOrInside } from '../util/paths.js';

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../engine/errors.js';
-import { decide, describeOutcome, type DecideInput, type DecideReaders, type Observation } from '../../engine/run/decide.js';
+import { decide, describeOutcome, type DecideInput, type DecideReaders, type Observation } from '../../engine/stage/decide.js';
 import type { GateDecision, HashInfo, LockEntry, LockPathEntry, StageDef } from '../../engine/types.js';
 import { stage } from '../graph/fixtures.js';
 

@@ -1,9 +1,9 @@
 // What plots read from git, as a small interface so tests can hand in an in-memory history.
 // The real one is engine/git's GitHistory (isomorphic-git only: no git binary, and the work
 // tree and index are never touched).
-import { UserError } from '../errors.js';
-import { GitHistory } from '../git/history.js';
-import { resolveRevision } from '../git/revision.js';
+import { UserError } from '../../errors.js';
+import { GitHistory } from '../../git/history.js';
+import { resolveRevision } from '../../git/revision.js';
 
 /** What plots need from git. */
 export interface GitTreeReader {

@@ -4,12 +4,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isomorphicGitReader } from '../../engine/report/plots-git.js';
-import { loadPipelineFrom, textReaderOf, commitFiles, workspaceFiles } from '../../engine/report/plots-revisions.js';
-import { ObjectStore } from '../../engine/cache/store.js';
-import { hashFile } from '../../engine/hash/file.js';
-import { hashDir } from '../../engine/hash/dir.js';
-import { serializeLock } from '../../engine/lock/lockfile.js';
+import { isomorphicGitReader } from '../../../engine/report/plots/git.js';
+import { loadPipelineFrom, textReaderOf, commitFiles, workspaceFiles } from '../../../engine/report/plots/revisions.js';
+import { ObjectStore } from '../../../engine/cache/store.js';
+import { hashFile } from '../../../engine/hash/file.js';
+import { hashDir } from '../../../engine/hash/dir.js';
+import { serializeLock } from '../../../engine/lock/lockfile.js';
 
 describe('reading files at a commit with isomorphic-git', () => {
   let dir: string;
