@@ -1,22 +1,17 @@
 // `plots show` and `plots diff`: gather the declared plots at the workspace and/or revisions,
 // and write them as one self-contained HTML page.
-import { isAbsolute, join, resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isUserError } from '../errors.js';
 import { collectPlots, type PlotProblem, type PlotsReport, type RevisionInput } from '../report/plots/collect.js';
 import { plotDefinitions, selectPlots, type PlotDefinition } from '../report/plots/defs.js';
 import { isomorphicGitReader, type GitTreeReader } from '../report/plots/git.js';
-import { renderPlotsPage } from '../report/plots/html.js';
-import { loadVegaLibraries } from '../report/plots/libs.js';
 import { commitFiles, loadPipelineFrom, textReaderOf, workspaceFiles, WORKSPACE } from '../report/plots/revisions.js';
 import type { RevisionFiles } from '../report/plots/collect.js';
-import { writeFileAtomic } from '../util/atomic.js';
 
 export type { PlotsReport, RenderedPlot, VegaPlot, ImagePlot, PlotProblem } from '../report/plots/collect.js';
 export { describeProblem } from '../report/plots/html.js';
 
-/** Where the page goes when no output is given (DVC's folder name). */
-export const DEFAULT_PLOTS_OUTPUT = join('dvc_plots', 'index.html');
+export { DEFAULT_PLOTS_OUTPUT, ignorePageFolder, resolveOutputPath, writePlotsPage } from '../report/plots/page-file.js';
 
 export interface PlotsShowOptions {
   /** Plot ids, or files/directories plots read; a file no plot declares is plotted as is. */
@@ -87,22 +82,3 @@ export async function plotsDiff(root: string, options: PlotsDiffOptions = {}): P
   return collectPlots(inputs, problems);
 }
 
-/**
- * Where `-o` points, relative to `cwd` as DVC does: a file, or index.html inside a directory
- * (an existing one, or one written with a trailing `/`). Default: dvc_plots/index.html.
- */
-export async function resolveOutputPath(out: string | undefined, cwd: string = process.cwd()): Promise<string> {
-  const written = out ?? DEFAULT_PLOTS_OUTPUT;
-  const abs = isAbsolute(written) ? written : resolve(cwd, written);
-  if (/[\\/]$/.test(written)) return join(abs, 'index.html');
-  const st = await stat(abs).catch(() => undefined);
-  return st?.isDirectory() ? join(abs, 'index.html') : abs;
-}
-
-/** Render the report to a self-contained HTML file; returns the file's absolute path. */
-export async function writePlotsPage(report: PlotsReport, outFile: string, options: { title?: string } = {}): Promise<string> {
-  const html = renderPlotsPage(report, await loadVegaLibraries(), options);
-  const abs = resolve(outFile);
-  await writeFileAtomic(abs, html);
-  return abs;
-}

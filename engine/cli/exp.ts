@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 import { UserError } from '../errors.js';
 import { addFormatOptions, formatOf } from './metrics.js';
 import { parseJobs } from './repro.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 
 /** `--json` / `--md`, shared by the report commands (metrics, params). */
 export function addFormatOptions(command: Command): Command {

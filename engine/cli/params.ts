@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { addFormatOptions, formatOf } from './metrics.js';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 
 export function registerParams(program: Command): void {
   const params = program.command('params').description('Compare params across git revisions (read-only)');

@@ -89,5 +89,5 @@ export async function ask(root: string, command: 'repro' | 'status', build = BUI
 
 /** The " in 12ms" of repro's summary, which differs between any two runs. */
 export function withoutDuration(stdout: string): string {
-  return stdout.replace(/ in \d+(\.\d+)?m?s(\n?)$/, ' in …$1');
+  return stdout.replace(/ in \d+(?:\.\d+)?m?s(\n?)$/, ' in …$1');
 }
