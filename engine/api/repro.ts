@@ -3,6 +3,7 @@ import { acquireRepoLock, describeCleanup } from '../repo/repo-lock.js';
 import { Repo } from '../repo/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
+import { nothingToDo, UP_TO_DATE_LINE } from '../stage/outcome.js';
 
 /** The scheduler's options, plus what the API adds around a run. */
 export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal'> {
@@ -42,7 +43,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
     try {
       await checkMissingDeps(root, repo.pipeline);
       const summary = await reproduce(repo, { ...options, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
-      if (!options.dry && nothingToDo(summary)) reporter.info(UP_TO_DATE_LINE);
+      if (!options.dry && nothingToDo(summary.results.map((r) => r.outcome?.kind))) reporter.info(UP_TO_DATE_LINE);
       reporter.info(summarize(summary));
       return summary;
     } finally {
@@ -57,9 +58,4 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   }
 }
 
-export const UP_TO_DATE_LINE = 'Data and pipelines are up to date.';
-
-/** Every stage was up to date or frozen: a no-op. */
-export function nothingToDo(summary: ReproSummary): boolean {
-  return summary.results.length > 0 && summary.results.every((r) => r.status === 'up-to-date' || r.status === 'frozen');
-}
+export { UP_TO_DATE_LINE } from '../stage/outcome.js';

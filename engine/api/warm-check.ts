@@ -14,8 +14,8 @@ import { findDvcFiles, readTrackedOuts } from '../tracked/tracked.js';
 import type { Pipeline } from '../types.js';
 import type { WarmCheck, WarmChecker } from '../warm/server.js';
 import { WatchSet } from '../warm/watch-set.js';
-import { nothingToDo, UP_TO_DATE_LINE } from './repro.js';
-import { statusOutput } from './status.js';
+import { nothingToDo, standingOf, UP_TO_DATE_LINE } from '../stage/outcome.js';
+import { statusOutput, statusReportOf, type StatusReport } from './status.js';
 
 export function warmChecker(root: string, file: string | undefined): WarmChecker {
   return {
@@ -34,6 +34,7 @@ async function checkWorkspace(root: string, file: string | undefined): Promise<W
   let pipeline: Pipeline | undefined;
   try {
     const repo = await Repo.open(root, { file });
+    let stages: StatusReport;
     try {
       pipeline = repo.pipeline;
       await checkMissingDeps(root, repo.pipeline);
@@ -44,16 +45,20 @@ async function checkWorkspace(root: string, file: string | undefined): Promise<W
           done();
         },
       });
-      // The cold run's decisions and lines, taken without acting (a no-op acts on nothing).
-      const summary = await reproduce(repo, { dry: true, jobs: repo.config.jobs, reporter: new PlainReporter(out) });
-      if (summary.results.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {
-        if (nothingToDo(summary)) stdout += UP_TO_DATE_LINE + '\n';
+      // One dry run, as the cold repro takes it (its jobs, its lines), kept going as status is:
+      // when every stage is current the two print the same, and status reads the same results.
+      const summary = await reproduce(repo, { dry: true, keepGoing: true, jobs: repo.config.jobs, reporter: new PlainReporter(out) });
+      const kinds = summary.results.map((r) => r.outcome?.kind);
+      if (kinds.every((k) => k !== undefined && standingOf(k) === 'current')) {
+        // An empty selection is answered too, without the up-to-date line (as the cold repro).
+        if (nothingToDo(kinds)) stdout += UP_TO_DATE_LINE + '\n';
         check.answers.repro = { stdout: stdout + summaryCounts(summary), exitCode: 0 };
       } else check.notAnswered = 'stages to run';
+      stages = statusReportOf(summary);
     } finally {
       await repo.close();
     }
-    const status = await statusOutput(root, { file });
+    const status = await statusOutput(root, { file }, stages);
     if (status.upToDate) check.answers.status = { stdout: status.stdout, exitCode: status.exitCode };
     else check.notAnswered ||= 'stale';
   } catch (e) {

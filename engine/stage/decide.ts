@@ -2,7 +2,6 @@
 // and what `status` reports. Pure apart from two readers passed in (the gate's files, the
 // run-cache), so the three commands cannot disagree and the rules are tested without disk.
 import { isUserError } from '../errors.js';
-import { describeDecision } from '../gate/evaluate.js';
 import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from './staleness.js';
 import { computeRunKey } from '../hash/stage.js';
 import type { GateDecision, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
@@ -26,7 +25,8 @@ export interface Observation extends StageObservation {
  */
 export interface UpstreamView {
   name: string;
-  state: 'done' | 'pending' | 'gated';
+  /** 'failed': it failed (or would, dry); 'not-run': it was not run because of a failure above it. */
+  state: 'done' | 'pending' | 'gated' | 'failed' | 'not-run';
   projected?: LockPathEntry[];
 }
 
@@ -63,13 +63,16 @@ export type Outcome =
   | { kind: 'gated'; reasons: StaleReason[]; gate: GateDecision }
   | { kind: 'run'; reasons: StaleReason[]; gate?: GateDecision; runKey?: string }
   | { kind: 'pending'; reasons: StaleReason[]; upstream: string[]; gateOnly: boolean }
-  | { kind: 'fail'; reasons: StaleReason[]; why: string };
+  | { kind: 'fail'; reasons: StaleReason[]; why: string }
+  | { kind: 'not-run'; reasons: StaleReason[]; upstream: string; upstreamFailed: boolean };
 
 export type OutcomeKind = Outcome['kind'];
 
 /** Decide what happens to one stage. */
 export async function decide(input: DecideInput, readers: DecideReaders): Promise<Outcome> {
   const { stage, upstream } = input;
+  const broken = brokenUpstream(upstream);
+  if (broken) return { kind: 'not-run', reasons: [], upstream: broken.name, upstreamFailed: broken.state === 'failed' };
   if (stage.frozen && !(input.force && input.forceFrozen)) return { kind: 'frozen', reasons: [] };
   const observed = project(input.observed, stage, upstream);
   let reasons = staleReasons(stage, input.entry, observed);
@@ -107,6 +110,11 @@ export async function decide(input: DecideInput, readers: DecideReaders): Promis
   const run: Outcome = { kind: 'run', reasons };
   if (runKey) run.runKey = runKey;
   return withGate(run, gate);
+}
+
+/** The first upstream stage that failed or was not run: nothing below it runs, and nothing of it needs observing. */
+export function brokenUpstream(upstream: readonly UpstreamView[]): UpstreamView | undefined {
+  return upstream.find((u) => u.state === 'failed' || u.state === 'not-run');
 }
 
 function withGate(o: Outcome & { gate?: GateDecision }, gate: GateDecision | undefined): Outcome {
@@ -186,28 +194,4 @@ export function depEntries(stage: StageDef, observed: StageObservation): LockPat
     if (info) entries.push(info.nfiles === undefined ? { path: dep.path, hash: info.hash, size: info.size } : { path: dep.path, ...info });
   }
   return entries;
-}
-
-/** One line saying what the outcome means, the same words for `status` and `repro --dry`. */
-export function describeOutcome(o: Outcome): string {
-  switch (o.kind) {
-    case 'up-to-date':
-      return "didn't change";
-    case 'frozen':
-      return 'frozen, not checked';
-    case 'restore':
-      return 'outs missing, restorable from the cache';
-    case 'run-cache':
-      return 'stale, restorable from the run-cache';
-    case 'blocked':
-      return `blocked: upstream '${o.upstream}' is gated and has not produced ${o.missing.join(', ')}`;
-    case 'gated':
-      return o.gate.upstream ? `gated ('${o.gate.upstream}' upstream is gated)` : `gated (gate closed: ${describeDecision(o.gate.values)})`;
-    case 'run':
-      return 'stale';
-    case 'pending':
-      return `may run: depends on what ${o.upstream.join(', ')} write${o.upstream.length > 1 ? '' : 's'}`;
-    case 'fail':
-      return `stale, cannot run: ${o.why}`;
-  }
 }
