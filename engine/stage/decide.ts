@@ -3,7 +3,7 @@
 // run-cache), so the three commands cannot disagree and the rules are tested without disk.
 import { isUserError } from '../errors.js';
 import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from './staleness.js';
-import { computeRunKey } from '../hash/stage.js';
+import { runKeyOf } from './run-key.js';
 import type { GateDecision, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
 import { isSameOrInside } from '../util/paths.js';
 
@@ -174,24 +174,4 @@ async function gateOf(input: DecideInput, readers: DecideReaders): Promise<GateD
     gate = { open: true, expr: stage.when.expr, values: {} };
   }
   return input.ignoreGates ? { ...gate, open: true, ignored: true } : gate;
-}
-
-/** The run-cache stands in for a stage whose outs are all rebuilt whole on every run. */
-export function runCacheable(stage: StageDef): boolean {
-  return stage.outs.length > 0 && stage.outs.every((o) => !o.persist) && !stage.alwaysChanged;
-}
-
-function runKeyOf(input: DecideInput, observed: Observation): string | undefined {
-  if (input.runCache === false || !runCacheable(input.stage)) return undefined;
-  return computeRunKey({ cmd: input.stage.cmd, deps: depEntries(input.stage, observed), params: observed.params, outs: input.stage.outs.map((o) => o.path) });
-}
-
-/** Lock entries for the deps as observed; a missing dep is never recorded. */
-export function depEntries(stage: StageDef, observed: StageObservation): LockPathEntry[] {
-  const entries: LockPathEntry[] = [];
-  for (const dep of stage.deps) {
-    const info = observed.deps.get(dep.path);
-    if (info) entries.push(info.nfiles === undefined ? { path: dep.path, hash: info.hash, size: info.size } : { path: dep.path, ...info });
-  }
-  return entries;
 }

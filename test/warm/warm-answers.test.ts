@@ -20,7 +20,7 @@ describe('warm answers (repro --watch running)', () => {
       assert.ok(answeredWarm(warmRepro), warmRepro.stderr);
       assert.ok(answeredWarm(warmStatus), warmStatus.stderr);
       assert.equal(withoutDuration(warmRepro.stdout), withoutDuration(coldRepro.stdout));
-      assert.match(warmRepro.stdout, /^0 ran, 0 restored, 3 up to date, 0 failed in \d+ms$/m);
+      assert.match(warmRepro.stdout, /^0 ran, 0 restored, 3 up to date, 0 failed in \d+(\.\d+)?m?s$/m);
       assert.equal(warmRepro.code, coldRepro.code);
       assert.equal(warmStatus.stdout, coldStatus.stdout);
       assert.equal(warmStatus.code, coldStatus.code);
