@@ -1,7 +1,8 @@
 // The shape of the engine's source, checked from the TypeScript files themselves: no function in
 // engine/ longer than 80 lines, no import cycle between the folders of engine/ (the house plan
-// is a layering: pipeline → graph → hash → lock → cache → stage → run → repo → gate → git →
-// report → api → cli), and no node:fs in api/ or cli/ (they call the owners of the files).
+// is a layering, from the bottom: util, hash, gate, pipeline, lock, cache, graph, stage, git,
+// repo, run, report, tracked, remote, exp, api, cli), and no node:fs in api/ or cli/ (they call
+// the owners of the files).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
