@@ -50,7 +50,7 @@ export interface StageResult {
   durationMs: number;
   /** For failures: what went wrong, with the tail of stderr. */
   error?: string;
-  /** The decision taken for the stage (engine/run/decide.ts); absent when it was not looked at. */
+  /** The decision taken for the stage (engine/stage/decide.ts); absent when it was not looked at. */
   outcome?: Outcome;
 }
 

@@ -96,7 +96,7 @@ export function longFunctions(files: readonly string[], parsed: (f: string) => t
 }
 
 /**
- * engine/run/repo.ts → 'run'. A file at the top of engine/ is a node of its own: types.ts and
+ * engine/repo/repo.ts → 'repo'. A file at the top of engine/ is a node of its own: types.ts and
  * errors.ts sit below every folder, index.ts (the API) above them all.
  */
 function folderOf(file: string): string {
