@@ -1,12 +1,11 @@
 import { relative, resolve, sep } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { saveOut } from '../cache/save.js';
 import { gitignoreFor, ignoreOuts } from '../git/gitignore.js';
 import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 import { isSameOrInside } from '../util/paths.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileIfChanged } from '../util/atomic.js';
 import { DVC_FILE_SUFFIX, dvcFileFor, serializeDvcFile } from '../tracked/dvcfile.js';
 import { openDataWorkspace } from '../tracked/workspace.js';
 import type { HashInfo } from '../types.js';
@@ -46,10 +45,9 @@ export async function runAdd(root: string, paths: readonly string[], options: { 
       const dvcFile = dvcFileFor(rel);
       const text = serializeDvcFile(dvcFile, rel, saved);
       const abs = resolve(root, ...dvcFile.split('/'));
-      const before = await readFile(abs, 'utf8').catch(() => undefined);
-      if (before !== text) await writeFileAtomic(abs, text);
+      const changed = await writeFileIfChanged(abs, text);
       await ignoreOuts(root, [rel]);
-      added.push({ path: rel, dvcFile, gitignore: gitignoreFor(rel), info: saved, changed: before !== text });
+      added.push({ path: rel, dvcFile, gitignore: gitignoreFor(rel), info: saved, changed });
     }
     return added;
   } finally {

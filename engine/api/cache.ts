@@ -1,10 +1,9 @@
-import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { ObjectStore, isObjectHash } from '../cache/store.js';
-import { isDirHash, parseManifest } from '../hash/dir.js';
+import { relative } from 'node:path';
+import { ObjectStore } from '../cache/store.js';
+import { isDirHash } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
 import { isUserError } from '../errors.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 
 /** Why an object cannot be trusted. */
 export type ObjectProblem =
@@ -70,12 +69,12 @@ export async function verifyCache(root: string, options: CacheVerifyOptions = {}
       ),
     );
     bad.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    const leftovers = (await listLeftovers(store.objectsDir)).map((p) => relative(store.root, p).split('\\').join('/'));
+    const leftovers = await store.leftovers();
     if (options.remove) {
-      for (const b of bad) await removeFile(store.objectPath(b.hash), store.objectsDir);
-      for (const l of leftovers) await removeFile(join(store.root, l), store.objectsDir);
+      for (const b of bad) await store.remove(b.hash);
+      for (const l of leftovers) await store.removeLeftover(l);
     }
-    return { checked: objects.length, bad, leftovers, removed: options.remove === true };
+    return { checked: objects.length, bad, leftovers: leftovers.map((p) => relative(store.root, p).split('\\').join('/')), removed: options.remove === true };
   } finally {
     await repoLock?.release();
   }
@@ -85,7 +84,7 @@ export async function verifyCache(root: string, options: CacheVerifyOptions = {}
 async function missingMembers(store: ObjectStore, hash: string, present: ReadonlySet<string>): Promise<string | undefined> {
   let entries;
   try {
-    entries = parseManifest(await readFile(store.objectPath(hash), 'utf8'), store.objectPath(hash));
+    entries = await store.readManifest(hash);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return e.message;
@@ -94,44 +93,6 @@ async function missingMembers(store: ObjectStore, hash: string, present: Readonl
   if (missing.length === 0) return undefined;
   const shown = missing.slice(0, 3).map((e) => e.relpath).join(', ');
   return `${missing.length} of ${entries.length} files missing from the cache (${shown}${missing.length > 3 ? ', …' : ''})`;
-}
-
-/** Files in the object directory that are neither objects nor prefix directories. */
-async function listLeftovers(objectsDir: string): Promise<string[]> {
-  let prefixes;
-  try {
-    prefixes = await readdir(objectsDir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const found: string[] = [];
-  for (const p of prefixes) {
-    const abs = join(objectsDir, p.name);
-    if (!p.isDirectory()) {
-      if (isTempName(p.name)) found.push(abs);
-      continue;
-    }
-    if (!/^[0-9a-f]{2}$/.test(p.name)) continue;
-    for (const name of await readdir(abs)) {
-      if (!isObjectHash(p.name + name) && isTempName(name)) found.push(join(abs, name));
-    }
-  }
-  return found.sort();
-}
-
-/** The shape of engine/util/atomic.ts tempPathFor names: `.<name>.<pid>.<hex>.tmp`. */
-function isTempName(name: string): boolean {
-  return name.startsWith('.') && name.endsWith('.tmp');
-}
-
-/** Remove a file, then its prefix directory when that leaves it empty (never `top` itself). */
-async function removeFile(path: string, top: string): Promise<void> {
-  await unlink(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
-  });
-  const dir = dirname(path);
-  if (dir !== top) await rmdir(dir).catch(() => undefined);
 }
 
 /** Human-readable report: one line per bad object, then a summary. */

@@ -1,8 +1,8 @@
 import { environmentError, isUserError } from '../errors.js';
 import { unsavedFiles } from '../cache/link.js';
 import { selectStages } from '../graph/select.js';
-import { Repo } from '../run/repo.js';
-import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
+import { Repo } from '../repo/repo.js';
+import { describeCleanup, withRepoLock } from '../repo/repo-lock.js';
 
 export interface CheckoutOptions {
   targets?: string[];

@@ -7,7 +7,7 @@
 // experiment runs, a stage whose lock recorded another version of a `previous` dep than the one
 // in the workspace loses its lock entry there, and runs (or comes from the run-cache, whose key
 // includes that dep) against the champion every experiment of the batch sees.
-import { Repo } from '../run/repo.js';
+import { Repo } from '../repo/repo.js';
 import { writeLock } from '../lock/lockfile.js';
 
 /** Drop, in the experiment `workspace`, the lock entries recorded against another champion; their names. */

@@ -14,7 +14,7 @@ import { ObjectStore } from '../cache/store.js';
 import { diffMetrics } from '../report/metrics.js';
 import { diffParams } from '../report/params.js';
 import type { DiffRow } from '../report/compare.js';
-import { Repo } from '../run/repo.js';
+import { Repo } from '../repo/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { dequeue, logPath, readQueue, LOGS_RELDIR } from '../exp/queue.js';
 import {

@@ -1,15 +1,14 @@
-import { readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
+import { RunCache } from '../cache/runcache.js';
 import { ObjectStore } from '../cache/store.js';
-import { expandKept, garbageObjects, lockHashes, staleRunEntries, type RunEntryRef } from '../git/gc-plan.js';
+import { expandKept, garbageObjects, lockHashes, staleRunEntries } from '../git/gc-plan.js';
 import { GitHistory } from '../git/history.js';
 import { selectRevisions, type RevisionScope, type SelectedRevision } from '../git/scope.js';
 import { Snapshot } from '../git/snapshot.js';
 import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
-import { describeCleanup, withRepoLock } from '../run/repo-lock.js';
+import { describeCleanup, withRepoLock } from '../repo/repo-lock.js';
 import { experimentRevisions } from '../exp/refs.js';
 import { listSnapshots, snapshotDir } from '../exp/workspace.js';
 
@@ -83,16 +82,15 @@ async function collect(root: string, scope: RevisionScope, dry: boolean, notes: 
   const objects = await store.list();
   const garbage = garbageObjects(objects, kept);
   const survivors = new Set(objects.filter((o) => kept.has(o)));
-  const runsDir = join(root, RUNS_RELDIR);
-  const stale = staleRunEntries(await listRunEntries(runsDir), survivors, manifests);
+  const runCache = new RunCache(root, store);
+  const stale = staleRunEntries([...(await runCache.entries())].map(([key, outs]) => ({ key, outs })), survivors, manifests);
   let bytes = 0;
   for (const hash of garbage) {
-    const path = store.objectPath(hash);
-    bytes += (await stat(path)).size;
-    if (!dry) await removeFile(path, store.objectsDir);
+    bytes += await store.size(hash);
+    if (!dry) await store.remove(hash);
   }
-  if (!dry) for (const entry of stale) await removeFile(join(runsDir, entry.file), runsDir);
-  return { dry, revisions: revisions.length, kept: survivors.size, removed: garbage, bytes, runEntries: stale.map((e) => e.file), notes };
+  if (!dry) for (const entry of stale) await runCache.remove(entry.key);
+  return { dry, revisions: revisions.length, kept: survivors.size, removed: garbage, bytes, runEntries: stale.map((e) => `${e.key.slice(0, 2)}/${e.key}`), notes };
 }
 
 /**
@@ -124,36 +122,6 @@ async function readManifests(store: ObjectStore, referenced: ReadonlySet<string>
     manifests.set(hash, (await store.readManifest(hash)).map((e) => e.hash));
   }
   return manifests;
-}
-
-async function listRunEntries(runsDir: string): Promise<RunEntryRef[]> {
-  let prefixes: string[];
-  try {
-    prefixes = await readdir(runsDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const entries: RunEntryRef[] = [];
-  for (const prefix of prefixes.filter((p) => /^[0-9a-f]{2}$/.test(p)).sort()) {
-    for (const name of (await readdir(join(runsDir, prefix))).sort()) {
-      if (name.startsWith('.')) continue; // a temp file being written
-      const text = await readFile(join(runsDir, prefix, name), 'utf8').catch(() => undefined);
-      const outs = text === undefined ? undefined : parseRunEntry(text);
-      // Entries this version cannot read are left for whoever wrote them.
-      if (outs) entries.push({ file: `${prefix}/${name}`, outs });
-    }
-  }
-  return entries;
-}
-
-/** Remove a file, then its directory when that leaves it empty (never above `top`). */
-async function removeFile(path: string, top: string): Promise<void> {
-  await unlink(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
-  });
-  const dir = dirname(path);
-  if (relative(top, dir) !== '' && !relative(top, dir).startsWith('..')) await rmdir(dir).catch(() => undefined);
 }
 
 /** `1.5 MB` style sizes for the summary line. */

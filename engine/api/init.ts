@@ -1,8 +1,7 @@
-import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { DVC_TS_IGNORE as IGNORE } from '../run/dvc-ts-dir.js';
+import { ensureDir, writeFileIfAbsent } from '../util/atomic.js';
+import { DVC_TS_IGNORE as IGNORE } from '../repo/dvc-ts-dir.js';
 
 const CONFIG_TEMPLATE = `# dvc-ts repository settings (committed with the repository).
 cache:
@@ -15,18 +14,13 @@ jobs: 1
 
 /** Create `.dvc-ts/config.yaml` and `.dvc-ts/.gitignore`; existing files are left alone. */
 export async function initRepo(root: string): Promise<string[]> {
-  await mkdir(join(root, DVC_TS_DIR), { recursive: true });
+  await ensureDir(join(root, DVC_TS_DIR));
   const made: string[] = [];
   for (const [file, text] of [
     [CONFIG_FILE, CONFIG_TEMPLATE],
     [`${DVC_TS_DIR}/.gitignore`, IGNORE],
   ] as const) {
-    try {
-      await access(join(root, file));
-    } catch {
-      await writeFileAtomic(join(root, file), text);
-      made.push(file);
-    }
+    if (await writeFileIfAbsent(join(root, file), text)) made.push(file);
   }
   return made;
 }

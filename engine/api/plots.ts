@@ -1,22 +1,17 @@
 // `plots show` and `plots diff`: gather the declared plots at the workspace and/or revisions,
 // and write them as one self-contained HTML page.
-import { isAbsolute, join, resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
-import { isUserError } from '../errors.js';
-import { collectPlots, type PlotProblem, type PlotsReport, type RevisionInput } from '../report/plots-collect.js';
-import { plotDefinitions, selectPlots, type PlotDefinition } from '../report/plots-defs.js';
-import { isomorphicGitReader, type GitTreeReader } from '../report/plots-git.js';
-import { renderPlotsPage } from '../report/plots-html.js';
-import { loadVegaLibraries } from '../report/plots-libs.js';
-import { commitFiles, loadPipelineFrom, textReaderOf, workspaceFiles, WORKSPACE } from '../report/plots-revisions.js';
-import type { RevisionFiles } from '../report/plots-collect.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { ObjectStore } from '../cache/store.js';
+import { isUserError, UserError } from '../errors.js';
+import { GitHistory } from '../git/history.js';
+import { WORKSPACE_LABEL } from '../git/scope.js';
+import { Snapshot } from '../git/snapshot.js';
+import { collectPlots, type PlotProblem, type PlotsReport, type RevisionFiles, type RevisionInput } from '../report/plots/collect.js';
+import { plotDefinitions, selectPlots, type PlotDefinition } from '../report/plots/defs.js';
 
-export type { PlotsReport, RenderedPlot, VegaPlot, ImagePlot, PlotProblem } from '../report/plots-collect.js';
-export { describeProblem } from '../report/plots-html.js';
+export type { PlotsReport, RenderedPlot, VegaPlot, ImagePlot, PlotProblem } from '../report/plots/collect.js';
+export { describeProblem } from '../report/plots/html.js';
 
-/** Where the page goes when no output is given (DVC's folder name). */
-export const DEFAULT_PLOTS_OUTPUT = join('dvc_plots', 'index.html');
+export { DEFAULT_PLOTS_OUTPUT, ignorePageFolder, resolveOutputPath, writePlotsPage } from '../report/plots/page-file.js';
 
 export interface PlotsShowOptions {
   /** Plot ids, or files/directories plots read; a file no plot declares is plotted as is. */
@@ -28,22 +23,20 @@ export interface PlotsShowOptions {
 export interface PlotsDiffOptions extends PlotsShowOptions {
   /** Revisions to compare, oldest first; `workspace` names the files on disk. Default: HEAD and the workspace. */
   revs?: string[];
-  /** Replaces the isomorphic-git reader (for another git backend). */
-  git?: GitTreeReader;
 }
 
 /** The plots of the workspace. An invalid pipeline file is an error here: it is the user's to fix. */
 export async function plotsShow(root: string, options: PlotsShowOptions = {}): Promise<PlotsReport> {
-  const files = workspaceFiles(root);
-  const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root), options.file);
+  const snapshot = Snapshot.workspace(root, options.file);
+  const pipeline = await snapshot.pipeline();
   const definitions = selectPlots(pipeline ? plotDefinitions(pipeline) : [], options.targets ?? []);
-  return collectPlots([{ files, definitions }]);
+  return collectPlots([{ files: revisionFiles(snapshot), definitions }]);
 }
 
 /** DVC's rule: with fewer than two revisions, the workspace is compared too. */
 export function diffRevisions(revs: readonly string[]): string[] {
   const chosen = revs.length === 0 ? ['HEAD'] : [...revs];
-  if (chosen.length < 2) chosen.push(WORKSPACE);
+  if (chosen.length < 2) chosen.push(WORKSPACE_LABEL);
   return [...new Set(chosen)];
 }
 
@@ -55,54 +48,46 @@ export function diffRevisions(revs: readonly string[]): string[] {
 export async function plotsDiff(root: string, options: PlotsDiffOptions = {}): Promise<PlotsReport> {
   const revs = diffRevisions(options.revs ?? []);
   const targets = options.targets ?? [];
-  let git = options.git;
+  const store = new ObjectStore(root);
+  let history: GitHistory | undefined;
   const problems: PlotProblem[] = [];
   const inputs: RevisionInput[] = [];
   for (const rev of revs) {
-    let files: RevisionFiles;
-    if (rev === WORKSPACE) files = workspaceFiles(root);
-    else {
-      git ??= await isomorphicGitReader(root);
-      let commit: string;
-      try {
-        commit = await git.resolveCommit(rev);
-      } catch (e) {
-        // A repository without commits yet: by default there is only the workspace to show.
-        if (isUserError(e) && (options.revs ?? []).length === 0) continue;
-        throw e;
-      }
-      files = commitFiles(resolve(root), git, rev, commit, options.file);
+    if (rev !== WORKSPACE_LABEL) {
+      history ??= await GitHistory.open(root);
+      if (!history) throw new UserError(`'${root}' is not inside a git repository: revisions cannot be read`);
+    }
+    let snapshot: Snapshot;
+    try {
+      snapshot = await Snapshot.forRevision(root, history, rev, options.file);
+    } catch (e) {
+      // A repository without commits yet: by default there is only the workspace to show.
+      if (isUserError(e) && (options.revs ?? []).length === 0) continue;
+      throw e;
     }
     let definitions: PlotDefinition[] | undefined;
     try {
-      const pipeline = await loadPipelineFrom(textReaderOf(files), resolve(root), options.file);
+      const pipeline = await snapshot.pipeline();
       definitions = pipeline ? plotDefinitions(pipeline) : [];
     } catch (e) {
       if (!isUserError(e)) throw e;
       problems.push({ rev, message: `pipeline not readable: ${e.format()}` });
       definitions = [];
     }
-    inputs.push({ files, definitions: selectPlots(definitions, targets) });
+    inputs.push({ files: revisionFiles(snapshot, store), definitions: selectPlots(definitions, targets) });
   }
   return collectPlots(inputs, problems);
 }
 
 /**
- * Where `-o` points, relative to `cwd` as DVC does: a file, or index.html inside a directory
- * (an existing one, or one written with a trailing `/`). Default: dvc_plots/index.html.
+ * What plots read of a revision. At a commit, outputs kept out of git come from the local cache
+ * through that commit's lock, as DVC reads them; the workspace shows what is on disk.
  */
-export async function resolveOutputPath(out: string | undefined, cwd: string = process.cwd()): Promise<string> {
-  const written = out ?? DEFAULT_PLOTS_OUTPUT;
-  const abs = isAbsolute(written) ? written : resolve(cwd, written);
-  if (/[\\/]$/.test(written)) return join(abs, 'index.html');
-  const st = await stat(abs).catch(() => undefined);
-  return st?.isDirectory() ? join(abs, 'index.html') : abs;
-}
-
-/** Render the report to a self-contained HTML file; returns the file's absolute path. */
-export async function writePlotsPage(report: PlotsReport, outFile: string, options: { title?: string } = {}): Promise<string> {
-  const html = renderPlotsPage(report, await loadVegaLibraries(), options);
-  const abs = resolve(outFile);
-  await writeFileAtomic(abs, html);
-  return abs;
+function revisionFiles(snapshot: Snapshot, store?: ObjectStore): RevisionFiles {
+  const cache = snapshot.commit === undefined ? undefined : store;
+  return {
+    label: snapshot.label,
+    readFile: (path) => snapshot.readBytes(path, cache),
+    listDir: (path) => snapshot.listBelow(path, cache),
+  };
 }

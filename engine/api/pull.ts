@@ -1,6 +1,6 @@
 import { isUserError } from '../errors.js';
 import { fetch, type SyncOptions, type SyncReport } from '../remote/sync.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 import { checkoutTracked, type TrackedCheckoutResult } from '../tracked/tracked.js';
 import { openDataWorkspace } from '../tracked/workspace.js';
 import type { TrackedOut } from '../tracked/dvcfile.js';

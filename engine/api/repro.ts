@@ -1,10 +1,11 @@
 import { checkMissingDeps } from '../pipeline/check-deps.js';
-import { acquireRepoLock, describeCleanup } from '../run/repo-lock.js';
-import { Repo } from '../run/repo.js';
+import { acquireRepoLock, describeCleanup } from '../repo/repo-lock.js';
+import { Repo } from '../repo/repo.js';
 import { reproduce, summarize, type ReproOptions, type ReproSummary } from '../run/repro.js';
 import { defaultReporter, type RunReporter } from '../run/output.js';
 import { openExecutor } from '../executor/registry.js';
 import type { StageExecutor } from '../executor/types.js';
+import { nothingToDo, UP_TO_DATE_LINE } from '../stage/outcome.js';
 
 /** The scheduler's options, plus what the API adds around a run. */
 export interface RunReproOptions extends Omit<ReproOptions, 'reporter' | 'signal' | 'executor'> {
@@ -58,7 +59,7 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
       const executor = options.dry ? undefined : given ?? (await openExecutor(root, repo.config, options.executor as string | undefined));
       try {
         const summary = await reproduce(repo, { ...options, executor, jobs: options.jobs ?? repo.config.jobs, reporter, signal: abort.signal });
-        if (!options.dry && nothingToDo(summary)) reporter.info(UP_TO_DATE_LINE);
+        if (!options.dry && nothingToDo(summary.results.map((r) => r.outcome?.kind))) reporter.info(UP_TO_DATE_LINE);
         reporter.info(summarize(summary));
         return summary;
       } finally {
@@ -77,9 +78,4 @@ export async function runRepro(root: string, options: RunReproOptions = {}): Pro
   }
 }
 
-export const UP_TO_DATE_LINE = 'Data and pipelines are up to date.';
-
-/** Every stage was up to date or frozen: a no-op. */
-export function nothingToDo(summary: ReproSummary): boolean {
-  return summary.results.length > 0 && summary.results.every((r) => r.status === 'up-to-date' || r.status === 'frozen');
-}
+export { UP_TO_DATE_LINE } from '../stage/outcome.js';

@@ -1,8 +1,10 @@
-import { describeReason, type StaleReason } from '../graph/staleness.js';
+import { describeReason, type StaleReason } from '../stage/staleness.js';
 import { describeDecision } from '../gate/index.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
-import { Repo } from '../run/repo.js';
-import { computeStatus, type StageStatusReport } from '../run/status.js';
+import { Repo } from '../repo/repo.js';
+import { computeStatus, statusReports, type StageStatusReport } from '../run/status.js';
+import type { ReproSummary } from '../run/repro.js';
+import { UP_TO_DATE_LINE, upToDate } from '../stage/outcome.js';
 import { findPipelineFile } from '../pipeline/load.js';
 import { runTrackedStatus } from './tracked-status.js';
 
@@ -16,14 +18,19 @@ export async function runStatus(root: string, options: { targets?: string[]; fil
   const repo = await Repo.open(root, { file: options.file });
   try {
     await checkMissingDeps(root, repo.pipeline);
-    const reports = await computeStatus(repo, options.targets ?? []);
-    return {
-      upToDate: reports.every((r) => r.state === 'up-to-date' || r.state === 'frozen' || r.state === 'gated'),
-      stages: reports.map((r) => ({ ...r, reasons: r.reasons.map((x) => ({ ...x, text: describeReason(x) })) })),
-    };
+    return statusReportOf(await computeStatus(repo, options.targets ?? []));
   } finally {
     await repo.close();
   }
+}
+
+/** The status report of stages already checked: by `computeStatus`, or by a dry run that kept going. */
+export function statusReportOf(checked: StageStatusReport[] | Pick<ReproSummary, 'results'>): StatusReport {
+  const reports = Array.isArray(checked) ? checked : statusReports(checked);
+  return {
+    upToDate: upToDate(reports.map((r) => r.outcome)),
+    stages: reports.map((r) => ({ ...r, reasons: r.reasons.map((x) => ({ ...x, text: describeReason(x) })) })),
+  };
 }
 
 /** Human text: only the stages that need attention, each reason on its own line. */
@@ -37,7 +44,7 @@ export function formatStatus(report: StatusReport): string {
     if (s.gateUndecided) lines.push(`    gate: ${s.gateUndecided}`);
     else if (s.gate) lines.push(`    gate open (${describeDecision(s.gate.values)})`);
   }
-  if (lines.length === 0) return 'Data and pipelines are up to date.\n';
+  if (lines.length === 0) return UP_TO_DATE_LINE + '\n';
   return lines.join('\n') + '\n';
 }
 
@@ -48,11 +55,13 @@ export function formatStatus(report: StatusReport): string {
 export async function statusOutput(
   root: string,
   options: { targets?: string[]; file?: string; json?: boolean; quiet?: boolean } = {},
+  /** The stages' status when the caller has checked them already (the warm watcher's one dry run). */
+  checked?: StatusReport,
 ): Promise<{ stdout: string; exitCode: number; upToDate: boolean }> {
   const { targets = [], file } = options;
-  const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+  const hasPipeline = checked !== undefined || file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
   // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
-  const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
+  const stages = checked ?? (hasPipeline ? await runStatus(root, { targets, file }) : undefined);
   const tracked = await runTrackedStatus(root, targets);
   const report = stages ?? (tracked.entries.length === 0 ? await runStatus(root, { targets, file }) : { upToDate: true, stages: [] });
   const upToDate = report.upToDate && tracked.upToDate;

@@ -1,33 +1,27 @@
 // What the warm watcher (engine/warm/server.ts) checks: the same code the cold `repro` and
 // `status` run, giving their exact output, plus every path that output was read from.
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { lockPathFor } from '../lock/lockfile.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
 import { pipelineInputFiles } from '../pipeline/load-cache.js';
-import { OWN_DIRS, TEMP_NAME } from '../run/orphans.js';
-import { STAGE_GROUPS_DIR } from '../executor/local/groups.js';
-import { SLURM_RUNS_DIR } from '../executor/slurm/orphans.js';
-import { REPO_LOCK_PATH } from '../run/repo-lock.js';
+import { busyReason } from '../repo/busy.js';
 import { PlainReporter } from '../run/output.js';
-import { Repo } from '../run/repo.js';
+import { Repo } from '../repo/repo.js';
 import { reproduce, summaryCounts } from '../run/repro.js';
 import { findDvcFiles, readTrackedOuts } from '../tracked/tracked.js';
 import type { Pipeline } from '../types.js';
 import type { WarmCheck, WarmChecker } from '../warm/server.js';
-import { nothingToDo, UP_TO_DATE_LINE } from './repro.js';
-import { statusOutput } from './status.js';
-
-/** Files with other hard links are watched one by one (a write through another name reaches no directory watch); past this many, the watcher gives up. */
-const MAX_LINKED_FILES = 20_000;
+import { WatchSet } from '../warm/watch-set.js';
+import { nothingToDo, standingOf, UP_TO_DATE_LINE } from '../stage/outcome.js';
+import { statusOutput, statusReportOf, type StatusReport } from './status.js';
 
 export function warmChecker(root: string, file: string | undefined): WarmChecker {
   return {
     file: file ?? null,
     check: () => checkWorkspace(root, file),
-    veto: () => vetoNow(root),
+    veto: () => busyReason(root),
   };
 }
 
@@ -40,6 +34,7 @@ async function checkWorkspace(root: string, file: string | undefined): Promise<W
   let pipeline: Pipeline | undefined;
   try {
     const repo = await Repo.open(root, { file });
+    let stages: StatusReport;
     try {
       pipeline = repo.pipeline;
       await checkMissingDeps(root, repo.pipeline);
@@ -50,16 +45,20 @@ async function checkWorkspace(root: string, file: string | undefined): Promise<W
           done();
         },
       });
-      // The cold run's decisions and lines, taken without acting (a no-op acts on nothing).
-      const summary = await reproduce(repo, { dry: true, jobs: repo.config.jobs, reporter: new PlainReporter(out) });
-      if (summary.results.every((r) => r.status === 'up-to-date' || r.status === 'frozen')) {
-        if (nothingToDo(summary)) stdout += UP_TO_DATE_LINE + '\n';
+      // One dry run, as the cold repro takes it (its jobs, its lines), kept going as status is:
+      // when every stage is current the two print the same, and status reads the same results.
+      const summary = await reproduce(repo, { dry: true, keepGoing: true, jobs: repo.config.jobs, reporter: new PlainReporter(out) });
+      const kinds = summary.results.map((r) => r.outcome?.kind);
+      if (kinds.every((k) => k !== undefined && standingOf(k) === 'current')) {
+        // An empty selection is answered too, without the up-to-date line (as the cold repro).
+        if (nothingToDo(kinds)) stdout += UP_TO_DATE_LINE + '\n';
         check.answers.repro = { stdout: stdout + summaryCounts(summary), exitCode: 0 };
       } else check.notAnswered = 'stages to run';
+      stages = statusReportOf(summary);
     } finally {
       await repo.close();
     }
-    const status = await statusOutput(root, { file });
+    const status = await statusOutput(root, { file }, stages);
     if (status.upToDate) check.answers.status = { stdout: status.stdout, exitCode: status.exitCode };
     else check.notAnswered ||= 'stale';
   } catch (e) {
@@ -87,80 +86,4 @@ async function watchedInputs(root: string, pipeline: Pipeline | undefined, watch
   await findDvcFiles(root, (rel) => watch.dir(join(root, rel)));
   for (const t of await readTrackedOuts(root).catch(() => [])) watch.path(join(root, t.path));
   return watch.unsupported;
-}
-
-/**
- * Directories (and hard-linked files) to watch so that every change to what was read makes an
- * event: each path's directory and that directory's ancestors up to the root (so replacing a
- * parent is seen), and every directory below a directory path.
- */
-class WatchSet {
-  readonly paths = new Set<string>();
-  private readonly walked = new Set<string>();
-  unsupported: string | undefined;
-  private linked = 0;
-
-  constructor(private readonly root: string) {}
-
-  /** A directory that exists, with its ancestors; a missing one is watched through its nearest existing ancestor. */
-  dir(abs: string): void {
-    for (let d = abs; ; d = dirname(d)) {
-      if (this.paths.has(d)) return;
-      if (existsSync(d)) this.paths.add(d);
-      if (d === this.root || dirname(d) === d) return;
-    }
-  }
-
-  path(abs: string): void {
-    this.dir(dirname(abs));
-    const st = lstatSync(abs, { throwIfNoEntry: false });
-    if (!st) return;
-    if (st.isSymbolicLink()) this.unsupported ??= `${abs} is a symbolic link (changes to its target make no event here)`;
-    else if (st.isDirectory()) this.tree(abs);
-    else if (st.nlink > 1) this.linkedFile(abs);
-  }
-
-  private linkedFile(abs: string): void {
-    if (++this.linked > MAX_LINKED_FILES) this.unsupported ??= `more than ${MAX_LINKED_FILES} files have other hard links`;
-    else this.paths.add(abs);
-  }
-
-  private tree(abs: string): void {
-    if (this.walked.has(abs)) return;
-    this.walked.add(abs);
-    this.paths.add(abs);
-    let entries;
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return; // gone or unreadable: its parent's watch sees it come back
-    }
-    for (const e of entries) {
-      const p = join(abs, e.name);
-      if (e.isDirectory()) this.tree(p);
-      else if (e.isSymbolicLink()) this.unsupported ??= `${p} is a symbolic link (changes to its target make no event here)`;
-      else if ((lstatSync(p, { throwIfNoEntry: false })?.nlink ?? 1) > 1) this.linkedFile(p);
-    }
-  }
-}
-
-/**
- * At answer time: what `repro` would do before its stages, read now rather than watched (these
- * files come and go with every command): wait for or fail on another dvc-ts holding the lock,
- * end stage groups a killed one left, sweep its temp files. Any of them: no warm answer.
- */
-function vetoNow(root: string): string | undefined {
-  if (existsSync(join(root, REPO_LOCK_PATH))) return 'another dvc-ts holds the repository lock';
-  if (listing(join(root, STAGE_GROUPS_DIR)).length > 0) return 'stage processes of a killed run are recorded';
-  if (listing(join(root, SLURM_RUNS_DIR)).length > 0) return 'a run with cluster jobs is recorded';
-  for (const dir of OWN_DIRS) if (listing(join(root, dir)).some((n) => TEMP_NAME.test(n))) return 'temp files of another dvc-ts are present';
-  return undefined;
-}
-
-function listing(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LockPathEntry } from '../types.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { removeFileAndEmptyParent } from '../util/remove.js';
 import { isHexDigest } from '../hash/digest.js';
 import { isDirHash } from '../hash/dir.js';
 import { isObjectHash, type ObjectStore } from './store.js';
@@ -73,6 +74,39 @@ export class RunCache {
       }
     }
     return outs;
+  }
+
+  /**
+   * Every readable entry, run key → its outs, in key order. Temp files and names that are not
+   * run keys are skipped, and so are entries this version cannot read: they are left for
+   * whoever wrote them.
+   */
+  async entries(): Promise<Map<string, LockPathEntry[]>> {
+    let prefixes: string[];
+    try {
+      prefixes = await readdir(this.runsDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw e;
+    }
+    const found: [string, LockPathEntry[]][] = [];
+    await Promise.all(
+      prefixes
+        .filter((p) => /^[0-9a-f]{2}$/.test(p))
+        .map(async (prefix) => {
+          for (const key of await readdir(join(this.runsDir, prefix))) {
+            if (!isHexDigest(key) || !key.startsWith(prefix)) continue;
+            const outs = parseRunEntry(await readFile(join(this.runsDir, prefix, key), 'utf8').catch(() => ''));
+            if (outs) found.push([key, outs]);
+          }
+        }),
+    );
+    return new Map(found.sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** Delete an entry (gone already is fine), and its prefix directory when that empties it. */
+  async remove(runKey: string): Promise<void> {
+    await removeFileAndEmptyParent(this.entryPath(runKey), this.runsDir);
   }
 }
 

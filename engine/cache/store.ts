@@ -1,9 +1,10 @@
 import { chmod, copyFile, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { HashInfo } from '../types.js';
 import { environmentErrorCode, isUserError, rethrowEnvironmentError, UserError } from '../errors.js';
 import { ensureDir, syncDir, tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { removeFileAndEmptyParent } from '../util/remove.js';
 import { blake3Hex, isHexDigest } from '../hash/digest.js';
 import { DIR_SUFFIX, isDirHash, manifestHashInfo, parseManifest, serializeManifest, type Manifest, type ManifestEntry } from '../hash/dir.js';
 import { hashFile } from '../hash/file.js';
@@ -203,6 +204,49 @@ export class ObjectStore {
     );
     return perPrefix.flat().sort();
   }
+
+  /** Bytes an object takes on disk. */
+  async size(hash: string): Promise<number> {
+    return (await stat(this.objectPath(hash))).size;
+  }
+
+  /** Delete an object (gone already is fine), and its prefix directory when that empties it. */
+  async remove(hash: string): Promise<void> {
+    await removeFileAndEmptyParent(this.objectPath(hash), this.objectsDir);
+  }
+
+  /** Temp files a killed writer left in the object directory (absolute paths, sorted). */
+  async leftovers(): Promise<string[]> {
+    let prefixes;
+    try {
+      prefixes = await readdir(this.objectsDir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const found: string[] = [];
+    for (const p of prefixes) {
+      const abs = join(this.objectsDir, p.name);
+      if (!p.isDirectory()) {
+        if (isTempName(p.name)) found.push(abs);
+      } else if (/^[0-9a-f]{2}$/.test(p.name)) {
+        for (const name of await readdir(abs)) if (!isObjectHash(p.name + name) && isTempName(name)) found.push(join(abs, name));
+      }
+    }
+    return found.sort();
+  }
+
+  /** Delete a leftover temp file that `leftovers()` listed; nothing outside the object directory. */
+  async removeLeftover(path: string): Promise<void> {
+    const abs = resolve(path);
+    if (!abs.startsWith(this.objectsDir + sep) || !isTempName(basename(abs))) throw new UserError(`not a leftover temp file of the cache: ${path}`);
+    await removeFileAndEmptyParent(abs, this.objectsDir);
+  }
+}
+
+/** The shape of engine/util/atomic.ts tempPathFor names: `.<name>.<pid>.<hex>.tmp`. */
+function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
 }
 
 /** What to do when the cache cannot be written, by errno code (the generic hint otherwise). */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findRepoRoot } from '../repo/root.js';
 
 export function registerCache(program: Command): void {
   const cache = program.command('cache').description('Inspect and repair the object cache (.dvc-ts/cache)');

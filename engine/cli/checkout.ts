@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 
 export function registerCheckout(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 import { printSyncReport, syncOptions, type SyncCliOptions } from './sync-options.js';
 
 export function registerFetch(program: Command): void {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { findProject } from './root.js';
+import type { DiffOptions, DiffReport } from '../api/metrics.js';
+import { findProject } from '../repo/root.js';
 
 /** `--json` / `--md`, shared by the report commands (metrics, params). */
 export function addFormatOptions(command: Command): Command {
@@ -10,6 +11,26 @@ export function addFormatOptions(command: Command): Command {
 
 export function formatOf(opts: { json?: boolean; md?: boolean }): 'json' | 'md' | 'text' {
   return opts.json ? 'json' : opts.md ? 'md' : 'text';
+}
+
+/** `metrics diff` and `params diff`: two revisions (default HEAD and the workspace), a table of what differs. */
+export function addDiffCommand(
+  parent: Command,
+  spec: { description: string; all: string; keyHeader: string; diff: (root: string, options: DiffOptions) => Promise<DiffReport> },
+): void {
+  addFormatOptions(
+    parent
+      .command('diff')
+      .description(spec.description)
+      .argument('[a]', 'old revision', 'HEAD')
+      .argument('[b]', 'new revision (default: the workspace)')
+      .option('--all', spec.all),
+  ).action(async (a: string, b: string | undefined, opts: { all?: boolean; json?: boolean; md?: boolean }) => {
+    const { formatDiff } = await import('../api/metrics.js');
+    const { root, file } = await findProject();
+    const report = await spec.diff(root, { a, b, all: opts.all, file });
+    process.stdout.write(formatDiff(report, formatOf(opts), spec.keyHeader));
+  });
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -44,17 +65,10 @@ export function registerMetrics(program: Command): void {
     for (const e of errors) process.stderr.write(`error: ${e.message}\n`);
     if (errors.length > 0) process.exitCode = 1;
   });
-  addFormatOptions(
-    metrics
-      .command('diff')
-      .description('Compare metrics between two revisions (default: HEAD and the workspace)')
-      .argument('[a]', 'old revision', 'HEAD')
-      .argument('[b]', 'new revision (default: the workspace)')
-      .option('--all', 'unchanged metrics too'),
-  ).action(async (a: string, b: string | undefined, opts: { all?: boolean; json?: boolean; md?: boolean }) => {
-    const { metricsDiff, formatDiff } = await import('../api/metrics.js');
-    const { root, file } = await findProject();
-    const report = await metricsDiff(root, { a, b, all: opts.all, file });
-    process.stdout.write(formatDiff(report, formatOf(opts), 'Metric'));
+  addDiffCommand(metrics, {
+    description: 'Compare metrics between two revisions (default: HEAD and the workspace)',
+    all: 'unchanged metrics too',
+    keyHeader: 'Metric',
+    diff: async (root, options) => (await import('../api/metrics.js')).metricsDiff(root, options),
   });
 }

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { PlotsReport } from '../api/plots.js';
-import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 
 interface PlotsOutputOptions {
   out?: string;
@@ -40,7 +39,7 @@ export function registerPlots(program: Command): void {
 }
 
 async function emit(report: PlotsReport, opts: PlotsOutputOptions): Promise<void> {
-  const { describeProblem, resolveOutputPath, writePlotsPage } = await import('../api/plots.js');
+  const { describeProblem, ignorePageFolder, resolveOutputPath, writePlotsPage } = await import('../api/plots.js');
   if (opts.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
@@ -57,14 +56,7 @@ async function emit(report: PlotsReport, opts: PlotsOutputOptions): Promise<void
   }
   const file = await writePlotsPage(report, await resolveOutputPath(opts.out));
   // The default folder ignores itself, so a rendered page never shows up in `git status`.
-  if (opts.out === undefined) await ignoreFolder(dirname(file));
+  if (opts.out === undefined) await ignorePageFolder(dirname(file));
   process.stdout.write(`${file}\n`);
   if (process.stderr.isTTY) process.stderr.write(`Open ${pathToFileURL(file).href} in a browser.\n`);
-}
-
-/** A `.gitignore` of `*` in the folder, unless it has one: git then ignores the folder wherever it is. */
-async function ignoreFolder(dir: string): Promise<void> {
-  await writeFile(join(dir, '.gitignore'), '# Written by dvc-ts plots: rendered pages are not committed.\n*\n', { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
 }

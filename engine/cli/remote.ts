@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findRepoRoot } from './root.js';
+import { findRepoRoot } from '../repo/root.js';
 
 export function registerRemote(program: Command): void {
   const remote = program

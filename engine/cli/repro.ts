@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findProject } from './root.js';
+import { findProject } from '../repo/root.js';
 import { UserError } from '../errors.js';
 import type { RunReproOptions } from '../api/repro.js';
 

@@ -2,12 +2,11 @@
 // in this repository whether a plain `repro`/`status` would find everything up to date. Any
 // doubt (no watcher, a stale socket, a slow or foreign answer, a change not yet checked) returns
 // undefined and the command runs as usual. Imports: node built-ins and built-in-only modules.
-import { lstatSync } from 'node:fs';
 import { connect } from 'node:net';
 import { BUILD_ID } from '../util/build-id.js';
 import { formatMs } from '../util/format-ms.js';
-import { clientTimeoutMs, PROTOCOL, parseLine, socketPathFor, untrustedDir, type WarmCommand, type WarmQuery } from '../warm/protocol.js';
-import { findProject } from './root.js';
+import { cannotAsk, clientTimeoutMs, PROTOCOL, parseLine, socketPathFor, type WarmCommand, type WarmQuery } from '../warm/protocol.js';
+import { findProject } from '../repo/root.js';
 
 /** The exit code after printing the watcher's answer, or undefined: run the command cold. */
 export async function answerWarm(command: WarmCommand): Promise<number | undefined> {
@@ -17,7 +16,7 @@ export async function answerWarm(command: WarmCommand): Promise<number | undefin
   try {
     const { root, file } = await findProject();
     const { dir, path } = await socketPathFor(root);
-    const distrust = untrustedDir(dir) ?? (lstatSync(path, { throwIfNoEntry: false })?.isSocket() ? undefined : 'no watcher');
+    const distrust = cannotAsk(dir, path);
     if (distrust) {
       trace(`cold: ${distrust}`);
       return undefined;

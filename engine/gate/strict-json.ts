@@ -10,141 +10,155 @@ export interface JsonProblem {
 }
 
 export function findJsonProblem(text: string): JsonProblem | undefined {
-  let i = 0;
-  const at = (index: number, message: string): JsonProblem => {
+  const scanner = new JsonScanner(text);
+  try {
+    scanner.value();
+    scanner.space();
+    if (scanner.i < text.length) scanner.fail(scanner.i, `unexpected ${scanner.describe(scanner.i)} after the value`);
+    return undefined;
+  } catch (e) {
+    if (e instanceof Stop) return e.problem;
+    throw e;
+  }
+}
+
+class Stop {
+  constructor(readonly problem: JsonProblem) {}
+}
+
+// Deeper than any verdict file; a hostile file must not overflow the stack.
+const MAX_DEPTH = 512;
+const LITERAL = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/;
+
+/** A recursive-descent reader that only checks: it builds nothing but the keys it must compare. */
+class JsonScanner {
+  i = 0;
+  private depth = 0;
+
+  constructor(private readonly text: string) {}
+
+  at(index: number, message: string): JsonProblem {
     let line = 1;
     let lineStart = 0;
-    for (let k = 0; k < index && k < text.length; k++) {
-      if (text[k] === '\n') {
+    for (let k = 0; k < index && k < this.text.length; k++) {
+      if (this.text[k] === '\n') {
         line++;
         lineStart = k + 1;
       }
     }
     return { line, col: index - lineStart + 1, message };
-  };
-  const describe = (index: number) => (index >= text.length ? 'end of file' : `'${text[index]}'`);
-  const space = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  class Stop {
-    constructor(readonly problem: JsonProblem) {}
   }
-  const fail = (index: number, message: string): never => {
-    throw new Stop(at(index, message));
-  };
-  const string = (): string => {
-    const start = i;
-    i++; // opening quote
+
+  describe(index: number): string {
+    return index >= this.text.length ? 'end of file' : `'${this.text[index]}'`;
+  }
+
+  fail(index: number, message: string): never {
+    throw new Stop(this.at(index, message));
+  }
+
+  space(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i]!)) this.i++;
+  }
+
+  value(): void {
+    this.space();
+    const c = this.text[this.i];
+    if ((c === '{' || c === '[') && this.depth >= MAX_DEPTH) this.fail(this.i, `nested more than ${MAX_DEPTH} levels deep`);
+    this.depth++;
+    try {
+      if (c === '{') this.object();
+      else if (c === '[') this.array();
+      else if (c === '"') this.string();
+      else this.literal();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private string(): string {
+    const { text } = this;
+    const start = this.i;
+    this.i++; // opening quote
     let out = '';
-    while (i < text.length && text[i] !== '"') {
-      const c = text[i]!;
-      if (c < ' ') fail(i, 'control character in a string');
+    while (this.i < text.length && text[this.i] !== '"') {
+      const c = text[this.i]!;
+      if (c < ' ') this.fail(this.i, 'control character in a string');
       if (c === '\\') {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail(i, 'bad \\u escape');
-          out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
-          i += 6;
-          continue;
-        }
-        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail(i, 'bad escape in a string');
-        out += e;
-        i += 2;
+        out += this.escape();
         continue;
       }
       out += c;
-      i++;
+      this.i++;
     }
-    if (i >= text.length) fail(start, 'string not closed');
-    i++;
+    if (this.i >= text.length) this.fail(start, 'string not closed');
+    this.i++;
     return out;
-  };
-  // Deeper than any verdict file; a hostile file must not overflow the stack.
-  const MAX_DEPTH = 512;
-  let depth = 0;
-  const value = (): void => {
-    space();
-    const c = text[i];
-    if ((c === '{' || c === '[') && depth >= MAX_DEPTH) fail(i, `nested more than ${MAX_DEPTH} levels deep`);
-    depth++;
-    try {
-      container(c);
-    } finally {
-      depth--;
+  }
+
+  private escape(): string {
+    const { text, i } = this;
+    const e = text[i + 1];
+    if (e === 'u') {
+      if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) this.fail(i, 'bad \\u escape');
+      this.i += 6;
+      return String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
     }
-  };
-  const container = (c: string | undefined): void => {
-    if (c === '{') {
-      i++;
-      const keys = new Map<string, number>();
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail(i, `expected a key in double quotes, found ${describe(i)}`);
-        const keyAt = i;
-        const key = string();
-        const first = keys.get(key);
-        if (first !== undefined) {
-          const p = at(first, '');
-          fail(keyAt, `duplicate key "${key}" (first at line ${p.line}, column ${p.col})`);
-        }
-        keys.set(key, keyAt);
-        space();
-        if (text[i] !== ':') fail(i, `expected ':' after key "${key}", found ${describe(i)}`);
-        i++;
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail(i, `expected ',' or '}', found ${describe(i)}`);
-      }
-    }
-    if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail(i, `expected ',' or ']', found ${describe(i)}`);
-      }
-    }
-    if (c === '"') {
-      string();
+    if (e === undefined || !'"\\/bfnrt'.includes(e)) this.fail(i, 'bad escape in a string');
+    this.i += 2;
+    return e!;
+  }
+
+  private object(): void {
+    this.i++;
+    const keys = new Map<string, number>();
+    this.space();
+    if (this.text[this.i] === '}') {
+      this.i++;
       return;
     }
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
-    if (!literal) fail(i, `expected a value, found ${describe(i)}`);
-    i += literal![0].length;
-  };
-  try {
-    value();
-    space();
-    if (i < text.length) fail(i, `unexpected ${describe(i)} after the value`);
-    return undefined;
-  } catch (e) {
-    if (e instanceof Stop) return e.problem;
-    throw e;
+    do {
+      this.space();
+      if (this.text[this.i] !== '"') this.fail(this.i, `expected a key in double quotes, found ${this.describe(this.i)}`);
+      const keyAt = this.i;
+      const key = this.string();
+      const first = keys.get(key);
+      if (first !== undefined) {
+        const p = this.at(first, '');
+        this.fail(keyAt, `duplicate key "${key}" (first at line ${p.line}, column ${p.col})`);
+      }
+      keys.set(key, keyAt);
+      this.space();
+      if (this.text[this.i] !== ':') this.fail(this.i, `expected ':' after key "${key}", found ${this.describe(this.i)}`);
+      this.i++;
+      this.value();
+    } while (this.separator('}'));
+  }
+
+  private array(): void {
+    this.i++;
+    this.space();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    do this.value();
+    while (this.separator(']'));
+  }
+
+  /** After a member: true on ',' (another follows), false on the closing bracket. */
+  private separator(close: '}' | ']'): boolean {
+    this.space();
+    const c = this.text[this.i];
+    this.i++;
+    if (c === ',') return true;
+    if (c === close) return false;
+    return this.fail(this.i - 1, `expected ',' or '${close}', found ${this.describe(this.i - 1)}`);
+  }
+
+  private literal(): void {
+    const literal = LITERAL.exec(this.text.slice(this.i, this.i + 400));
+    if (!literal) this.fail(this.i, `expected a value, found ${this.describe(this.i)}`);
+    this.i += literal![0].length;
   }
 }

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import git from 'isomorphic-git';
 import { UserError } from '../errors.js';
 import { describeDecision } from '../gate/index.js';
 import { parseLock, lockPathFor } from '../lock/lockfile.js';
-import { deepEqual } from '../graph/staleness.js';
 import type { LockFile, Pipeline } from '../types.js';
 
 /**
@@ -112,7 +112,7 @@ async function lockAt(dir: string, oid: string, path: string): Promise<LockFile 
 export function composeMessage(pipeline: Pipeline, lock: LockFile, previous: LockFile | undefined, options: CommitOptions): string {
   const changed = pipeline.stages
     .map((s) => s.name)
-    .filter((name) => lock.stages[name] && !deepEqual(stripGate(lock.stages[name]), stripGate(previous?.stages[name])));
+    .filter((name) => lock.stages[name] && !isDeepStrictEqual(stripGate(lock.stages[name]), stripGate(previous?.stages[name])));
   const lines = [options.message ?? `dvc-ts: reproduce ${changed.length ? changed.join(', ') : 'pipeline'}`, ''];
   lines.push(`Stages changed since the parent commit: ${changed.length ? changed.join(', ') : 'none'}`);
   const gates = pipeline.stages.filter((s) => lock.stages[s.name]?.gate);

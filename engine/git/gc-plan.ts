@@ -29,8 +29,8 @@ export function garbageObjects(objects: readonly string[], kept: ReadonlySet<str
 
 /** A run-cache entry as found on disk. */
 export interface RunEntryRef {
-  /** Path of the entry file relative to the runs directory. */
-  file: string;
+  /** The run key the entry is stored under. */
+  key: string;
   outs: readonly LockPathEntry[];
 }
 

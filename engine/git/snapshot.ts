@@ -1,9 +1,9 @@
 // The repository as it was at one revision (or as it is in the workspace): its pipeline, lock
 // and any file, behind one interface so that report code is written once for both.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../errors.js';
-import { isDirHash } from '../hash/dir.js';
+import { isDirHash, listFiles, type ManifestEntry } from '../hash/dir.js';
 import { emptyLock, lockPathFor, parseLock } from '../lock/lockfile.js';
 import { PIPELINE_FILES } from '../pipeline/load.js';
 import { resolvePipeline } from '../pipeline/resolve.js';
@@ -17,6 +17,8 @@ import { WORKSPACE_LABEL, type SelectedRevision } from './scope.js';
 export interface FileSource {
   /** A file's text; undefined when there is no file at that path. */
   readText(path: string): Promise<string | undefined>;
+  /** A file's bytes; undefined when there is no file at that path. */
+  readBytes(path: string): Promise<Uint8Array | undefined>;
   /** The files below a directory (sorted, root-relative); undefined when it is not a directory. */
   listFiles(dir: string): Promise<string[] | undefined>;
   /** Every file with this base name anywhere below the root (sorted, root-relative). */
@@ -28,29 +30,25 @@ export class WorkspaceFiles implements FileSource {
   constructor(readonly root: string) {}
 
   async readText(path: string): Promise<string | undefined> {
+    const bytes = await this.readBytes(path);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+  }
+
+  async readBytes(path: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(join(this.root, path), 'utf8');
+      return await readFile(join(this.root, path));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      if (isAbsent(e)) return undefined;
       throw new UserError(`cannot read '${path}': ${(e as Error).message}`);
     }
   }
 
+  /** The files of a directory as a directory output sees them (engine/hash/dir.ts listFiles). */
   async listFiles(dir: string): Promise<string[] | undefined> {
-    let entries;
-    try {
-      entries = await readdir(join(this.root, dir), { recursive: true, withFileTypes: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw e;
-    }
-    const base = resolve(this.root);
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => resolve(e.parentPath ?? (e as { path?: string }).path ?? base, e.name).slice(base.length + 1).split(/[\\/]/).join('/'))
-      .sort();
+    const abs = join(this.root, dir);
+    if (!(await stat(abs).catch(() => undefined))?.isDirectory()) return undefined;
+    const prefix = dir === '' || dir === '.' ? '' : `${dir.replace(/\/+$/, '')}/`;
+    return (await listFiles(abs)).map((f) => prefix + f).sort();
   }
 
   async filesNamed(name: string): Promise<string[]> {
@@ -86,6 +84,10 @@ export class CommitFiles implements FileSource {
     return this.history.readText(this.commit, path);
   }
 
+  readBytes(path: string): Promise<Uint8Array | undefined> {
+    return this.history.readBytes(this.commit, path);
+  }
+
   listFiles(dir: string): Promise<string[] | undefined> {
     return this.history.listFiles(this.commit, dir);
   }
@@ -93,6 +95,11 @@ export class CommitFiles implements FileSource {
   filesNamed(name: string): Promise<string[]> {
     return this.history.filesNamed(this.commit, name);
   }
+}
+
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
 /** A file's text together with the path it was read from. */
@@ -115,6 +122,7 @@ export function atRevision(error: UserError, label: string): UserError {
 export class Snapshot {
   private pipelinePromise: Promise<Pipeline | undefined> | undefined;
   private lockPromise: Promise<LockFile> | undefined;
+  private readonly manifests = new Map<string, Promise<ManifestEntry[] | undefined>>();
 
   constructor(
     /** `workspace`, or the revision as the user named it. */
@@ -240,6 +248,66 @@ export class Snapshot {
   }
 
   /**
+   * A file's bytes: from the revision's files (git, or the disk for the workspace), else, given a
+   * store, from the local cache through the lock's record of an out: a file out, or a file inside
+   * a directory out (through its manifest). Undefined when neither has it.
+   */
+  async readBytes(path: string, store?: ObjectStore): Promise<Uint8Array | undefined> {
+    const own = await this.files.readBytes(path);
+    if (own !== undefined || !store) return own;
+    for (const out of await this.lockedOuts()) {
+      if (out.path === path && !isDirHash(out.hash)) return readObjectBytes(store, out.hash);
+      if (isDirHash(out.hash) && isStrictlyInside(path, out.path)) {
+        const rel = path.slice(out.path.length + 1);
+        const entry = (await this.manifestOf(out.hash, store))?.find((e) => e.relpath === rel);
+        return entry ? readObjectBytes(store, entry.hash) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The files below `dir`, relative to it and sorted: the revision's, and given a store, those
+   * of the lock's outs there (a directory out through its manifest). Undefined when there are none.
+   */
+  async listBelow(dir: string, store?: ObjectStore): Promise<string[] | undefined> {
+    const strip = (p: string) => p.slice(dir.length + 1);
+    const found = new Set((await this.files.listFiles(dir))?.map(strip));
+    for (const out of store ? await this.lockedOuts() : []) {
+      if (out.path !== dir && !isStrictlyInside(out.path, dir)) continue;
+      const rel = out.path === dir ? '' : strip(out.path);
+      if (!isDirHash(out.hash)) {
+        if (rel !== '') found.add(rel);
+        continue;
+      }
+      for (const e of (await this.manifestOf(out.hash, store!)) ?? []) found.add(rel === '' ? e.relpath : `${rel}/${e.relpath}`);
+    }
+    return found.size === 0 ? undefined : [...found].sort();
+  }
+
+  /** Every out the lock records; none when it cannot be read (its cached files are then not found). */
+  private async lockedOuts(): Promise<LockPathEntry[]> {
+    try {
+      return Object.values((await this.lock()).stages).flatMap((s) => s.outs);
+    } catch (e) {
+      if (e instanceof UserError) return [];
+      throw e;
+    }
+  }
+
+  private manifestOf(hash: string, store: ObjectStore): Promise<ManifestEntry[] | undefined> {
+    let m = this.manifests.get(hash);
+    if (!m) {
+      m = store.readManifest(hash).catch((e: unknown) => {
+        if (e instanceof UserError) return undefined;
+        throw e;
+      });
+      this.manifests.set(hash, m);
+    }
+    return m;
+  }
+
+  /**
    * The text of an output (a metrics file, say): from the revision's files when it is there (in
    * git, or on disk for the workspace), else from the local cache through the lock's hash. A
    * directory gives each of its files. A UserError says which when neither has it.
@@ -277,5 +345,19 @@ export class Snapshot {
         details: [`expected ${objectPath}`, 'run `dvc-ts repro` at that revision (or fetch the cache) to get it back'],
       });
     }
+  }
+}
+
+function isStrictlyInside(path: string, dir: string): boolean {
+  return dir === '' || dir === '.' ? path !== dir : path.startsWith(`${dir}/`);
+}
+
+/** An object's bytes from the local cache; undefined when it is not there. */
+async function readObjectBytes(store: ObjectStore, hash: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(store.objectPath(hash));
+  } catch (e) {
+    if (isAbsent(e)) return undefined;
+    throw e;
   }
 }

@@ -230,7 +230,7 @@ function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
     const tree = sc.sink.attempt(() => sc.files.load(file, req.whole ? undefined : req.keys.map((k) => topKeyOf(k.key))));
     if (tree === undefined) {
       // Not an error here: a stage may produce it (a tuning stage writing best.yaml). The stage
-      // is stale until it exists, and running it without it fails (engine/run/decide.ts).
+      // is stale until it exists, and running it without it fails (engine/stage/decide.ts).
       missing.push(file);
       continue;
     }

@@ -1,14 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { buildGraph } from '../graph/dag.js';
 import { resolveTarget } from '../graph/select.js';
 import { lockPathFor, readLock } from '../lock/lockfile.js';
 import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
-import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
 import type { TrackedOut } from '../tracked/dvcfile.js';
 import { readTrackedOuts, selectTracked } from '../tracked/tracked.js';
-import type { LockFile, LockPathEntry } from '../types.js';
+import type { LockFile } from '../types.js';
 
 /** The cache objects a transfer is about, and how to name them to the user. */
 export interface WantedObjects {
@@ -111,23 +108,4 @@ export async function reproPullTargets(
   const deps = stages.flatMap((n) => graph.byName.get(n)!.deps.map((d) => d.path));
   const tracked = (await readTrackedOuts(root)).filter((o) => deps.some((d) => d === o.path || d.startsWith(`${o.path}/`) || o.path.startsWith(`${d}/`)));
   return [...stages, ...tracked.map((o) => o.path)];
-}
-
-/** Run-cache entries in the local cache: run key → its outs. */
-export async function localRunEntries(root: string): Promise<Map<string, LockPathEntry[]>> {
-  const dir = join(root, RUNS_RELDIR);
-  const entries = new Map<string, LockPathEntry[]>();
-  const prefixes = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    prefixes
-      .filter((p) => /^[0-9a-f]{2}$/.test(p))
-      .map(async (prefix) => {
-        for (const name of await readdir(join(dir, prefix))) {
-          if (!/^[0-9a-f]{64}$/.test(name) || !name.startsWith(prefix)) continue;
-          const outs = parseRunEntry(await readFile(join(dir, prefix, name), 'utf8').catch(() => ''));
-          if (outs) entries.set(name, outs);
-        }
-      }),
-  );
-  return entries;
 }

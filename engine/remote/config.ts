@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { REMOTE_OPTIONS, schemeOf } from './schemes.js';
 
 /** Machine-local settings (credentials among them): git-ignored, merged over the committed file. */
 export const LOCAL_CONFIG_FILE = `${DVC_TS_DIR}/config.local.yaml`;
@@ -28,19 +29,7 @@ export interface RemotesConfig {
   remotes: Record<string, RemoteSettings>;
 }
 
-/** Options `remote modify` accepts, with how each value is parsed. */
-export const REMOTE_OPTIONS: Record<string, 'string' | 'boolean' | 'jobs' | 'bytes'> = {
-  url: 'string',
-  endpointurl: 'string',
-  region: 'string',
-  profile: 'string',
-  force_path_style: 'boolean',
-  jobs: 'jobs',
-  pack_size: 'bytes',
-  access_key_id: 'string',
-  secret_access_key: 'string',
-  session_token: 'string',
-};
+export { REMOTE_OPTIONS, folderRemotePath } from './schemes.js';
 
 /** Never written to the committed config: it is pushed to every clone of the repository. */
 export const SECRET_OPTIONS: ReadonlySet<string> = new Set(['access_key_id', 'secret_access_key', 'session_token']);
@@ -51,17 +40,9 @@ export function checkRemoteName(name: string): void {
   if (!NAME_RE.test(name)) throw new UserError(`invalid remote name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
 }
 
-/** Check a remote URL's form: `s3://bucket[/prefix]` or a folder path (pure). */
+/** Check a remote URL's form against the kinds of remote (pure). */
 export function checkRemoteUrl(url: string): void {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file://')) {
-    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url)) {
-      throw new UserError(`unsupported remote URL ${JSON.stringify(url)}`, {
-        details: ['supported: s3://bucket[/prefix] (AWS or an S3-compatible store with `endpointurl`) and folder paths'],
-      });
-    }
-  } else if (url === '') {
-    throw new UserError('empty remote URL');
-  }
+  schemeOf(url);
 }
 
 /** Parse a value given on the command line for an option (pure). */
@@ -169,10 +150,4 @@ async function ensureLocalConfigIgnored(root: string): Promise<void> {
   const text = await readFile(file, 'utf8').catch(() => '');
   if (text.split(/\r?\n/).some((l) => l.trim() === '/config.local.yaml')) return;
   await writeFileAtomic(file, text + (text === '' || text.endsWith('\n') ? '' : '\n') + '/config.local.yaml\n');
-}
-
-/** Absolute folder of a folder remote: relative URLs are relative to the repository root. */
-export function folderRemotePath(root: string, url: string): string {
-  const path = url.startsWith('file://') ? url.slice('file://'.length) : url;
-  return isAbsolute(path) ? path : resolve(root, path);
 }

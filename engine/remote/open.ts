@@ -1,10 +1,9 @@
 import { UserError } from '../errors.js';
-import { folderRemotePath, readRemotesConfig, type RemoteSettings } from './config.js';
-import { FolderRemote } from './folder.js';
+import { readRemotesConfig, type RemoteSettings } from './config.js';
+import { schemeOf } from './schemes.js';
 import type { Remote } from './types.js';
 
-/** Parallel transfers to S3 by default: requests are latency-bound, not CPU-bound. */
-export const DEFAULT_S3_JOBS = 32;
+export { DEFAULT_S3_JOBS } from './schemes.js';
 
 /** The remote named `name`, else the default one (`core.remote`), ready to use. */
 export async function openRemote(root: string, name?: string): Promise<Remote> {
@@ -22,13 +21,7 @@ export async function openRemote(root: string, name?: string): Promise<Remote> {
 }
 
 export async function remoteFor(root: string, name: string, settings: RemoteSettings): Promise<Remote> {
-  if (settings.url.startsWith('s3://')) {
-    // The AWS SDK is large: loaded only when an S3 remote is used.
-    const { S3Remote } = await import('./s3.js');
-    return withPackSize(new S3Remote(name, settings.url, settings, settings.jobs ?? DEFAULT_S3_JOBS), settings);
-  }
-  const remote = new FolderRemote(name, settings.url, folderRemotePath(root, settings.url));
-  return withPackSize(settings.jobs ? Object.assign(remote, { defaultJobs: settings.jobs }) : remote, settings);
+  return withPackSize(await schemeOf(settings.url).open(root, name, settings), settings);
 }
 
 function withPackSize<R extends Remote>(remote: R, settings: RemoteSettings): R {

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import type { ObjectStore } from '../cache/store.js';
-import { parseRunEntry, RUNS_RELDIR } from '../cache/runcache.js';
+import { parseRunEntry, RunCache, RUNS_RELDIR } from '../cache/runcache.js';
 import { isDirHash } from '../hash/dir.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { LockPathEntry } from '../types.js';
 import { runKeyOfPath, runKeyPath } from './plan.js';
 import { listAll, readText, type Remote } from './types.js';
 import { createLimiter } from '../hash/limit.js';
-import { localRunEntries } from './collect.js';
 
 /** Run keys whose entries are on the remote. */
 export async function remoteRunKeys(remote: Remote): Promise<Set<string>> {
@@ -38,7 +37,7 @@ export async function runEntryObjects(store: ObjectStore, outs: readonly LockPat
 
 /** Local run entries whose every object is in the local cache: the ones worth sharing. */
 export async function shareableRunEntries(root: string, store: ObjectStore): Promise<{ entries: Map<string, LockPathEntry[]>; objects: Map<string, string[]> }> {
-  const entries = await localRunEntries(root);
+  const entries = await new RunCache(root, store).entries();
   const objects = new Map<string, string[]>();
   for (const [key, outs] of entries) {
     const needed = await runEntryObjects(store, outs);

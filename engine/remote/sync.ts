@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../cache/store.js';
 import { isDirHash } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
-import { acquireRepoLock } from '../run/repo-lock.js';
+import { acquireRepoLock } from '../repo/repo-lock.js';
 import { collectWanted, type CollectOptions, type WantedObjects } from './collect.js';
 import { FolderRemote } from './folder.js';
 import { openRemote } from './open.js';

@@ -390,26 +390,7 @@ export async function downloadObjects(
   const wantedManifests = await missing(all.filter(isDirHash));
   progress.start('fetch', wantedManifests.length, 0);
   await Promise.all(wantedManifests.map(fetchOne));
-  // Files: of plain outs, and of every manifest now in the cache.
-  const fileHashes = new Map<string, string | undefined>();
-  const fileSizes = new Map<string, number>(options.sizes ?? []);
-  for (const h of all) {
-    if (!isDirHash(h)) fileHashes.set(h, labels.get(h));
-    else if (await store.has(h)) {
-      let manifest;
-      try {
-        manifest = parseManifest(await readFile(store.objectPath(h), 'utf8'), h);
-      } catch (e) {
-        result.failures.push({ hash: h, label: labels.get(h), reason: e instanceof Error ? e.message : String(e) });
-        continue;
-      }
-      const base = labels.get(h);
-      for (const e of manifest) {
-        fileSizes.set(e.hash, e.size);
-        if (!fileHashes.has(e.hash)) fileHashes.set(e.hash, base ? `${base}/${e.relpath}` : e.relpath);
-      }
-    }
-  }
+  const { fileHashes, fileSizes } = await filesOf(store, all, labels, options.sizes, result);
   const fileLabels = new Map(labels);
   for (const [h, l] of fileHashes) if (l !== undefined && !fileLabels.has(h)) fileLabels.set(h, l);
   const wantedFiles = await missing([...fileHashes.keys()]);
@@ -419,15 +400,7 @@ export async function downloadObjects(
   const { index } = options;
   if (wantedFiles.length > 0) await index.load();
   if (wantedFiles.some((h) => !index.has(h)) && !index.refreshed) await index.refresh(remote, jobs);
-  const byPack = new Map<string, PackMember[]>();
-  const loose: string[] = [];
-  for (const h of wantedFiles) {
-    const at = index.locate(h);
-    if (!at) loose.push(h);
-    else if (byPack.has(at.pack)) byPack.get(at.pack)!.push(at.member);
-    else byPack.set(at.pack, [at.member]);
-  }
-  const ranges = [...byPack].flatMap(([pack, members]) => coalesceRanges(members).map((range) => ({ pack, range })));
+  const { ranges, loose } = byPackRange(index, wantedFiles);
   const rangeLimit = createLimiter(Math.min(PACKS_IN_FLIGHT, jobs));
   await Promise.all([
     ...ranges.map(({ pack, range }) =>
@@ -454,6 +427,49 @@ export async function downloadObjects(
   for (const f of result.failures.slice(before)) f.label ??= fileLabels.get(f.hash);
   progress.stop();
   return result;
+}
+
+/** The files to fetch: plain outs, and the files of every manifest now in the cache, labelled by where they sit. */
+async function filesOf(
+  store: ObjectStore,
+  all: readonly string[],
+  labels: ReadonlyMap<string, string>,
+  sizes: ReadonlyMap<string, number> | undefined,
+  result: TransferResult,
+): Promise<{ fileHashes: Map<string, string | undefined>; fileSizes: Map<string, number> }> {
+  const fileHashes = new Map<string, string | undefined>();
+  const fileSizes = new Map<string, number>(sizes ?? []);
+  for (const h of all) {
+    if (!isDirHash(h)) fileHashes.set(h, labels.get(h));
+    else if (await store.has(h)) {
+      let manifest;
+      try {
+        manifest = parseManifest(await readFile(store.objectPath(h), 'utf8'), h);
+      } catch (e) {
+        result.failures.push({ hash: h, label: labels.get(h), reason: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+      const base = labels.get(h);
+      for (const e of manifest) {
+        fileSizes.set(e.hash, e.size);
+        if (!fileHashes.has(e.hash)) fileHashes.set(e.hash, base ? `${base}/${e.relpath}` : e.relpath);
+      }
+    }
+  }
+  return { fileHashes, fileSizes };
+}
+
+/** Packed objects grouped into coalesced ranges of their packs; the rest loose (one GET each). */
+function byPackRange(index: TransferOptions['index'], wanted: readonly string[]): { ranges: { pack: string; range: ReturnType<typeof coalesceRanges>[number] }[]; loose: string[] } {
+  const byPack = new Map<string, PackMember[]>();
+  const loose: string[] = [];
+  for (const h of wanted) {
+    const at = index.locate(h);
+    if (!at) loose.push(h);
+    else if (byPack.has(at.pack)) byPack.get(at.pack)!.push(at.member);
+    else byPack.set(at.pack, [at.member]);
+  }
+  return { ranges: [...byPack].flatMap(([pack, members]) => coalesceRanges(members).map((range) => ({ pack, range }))), loose };
 }
 
 /** One line per failure, naming the object and what it is. */

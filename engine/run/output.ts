@@ -1,19 +1,8 @@
 import type { Writable } from 'node:stream';
 
-/** What happened to one stage in a run. */
-export type StageStatus =
-  | 'ran'
-  | 'restored'
-  | 'run-cache'
-  | 'up-to-date'
-  | 'frozen'
-  | 'gated'
-  | 'blocked'
-  | 'failed'
-  | 'not-run'
-  | 'would-run'
-  /** Dry run: whether it runs depends on what an upstream stage writes. */
-  | 'pending';
+import type { StageStatus } from '../stage/outcome.js';
+
+export type { StageStatus };
 
 /** How the run talks to the person (or CI log) watching it. */
 export interface RunReporter {

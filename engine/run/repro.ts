@@ -1,13 +1,15 @@
 import { environmentError, isUserError, UserError } from '../errors.js';
-import { decideGate, describeDecision } from '../gate/index.js';
+import { decideGate } from '../gate/index.js';
 import { resolveTarget, selectStages } from '../graph/select.js';
-import { describeReason, type StaleReason } from '../graph/staleness.js';
+import { describeReason, type StaleReason } from '../stage/staleness.js';
 import type { GateDecision, LockEntry, StageDef } from '../types.js';
 import { ignoreOuts } from '../git/gitignore.js';
-import type { Repo } from './repo.js';
+import type { Repo } from '../repo/repo.js';
 import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
-import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
+import { brokenUpstream, decide, type Observation, type Outcome, type UpstreamView } from '../stage/decide.js';
+import { depEntries } from '../stage/run-key.js';
+import { actedLine, outcomeError, outcomeLine } from '../stage/outcome.js';
 import type { StageExecutor } from '../executor/types.js';
 import { LocalExecutor } from '../executor/local/executor.js';
 import { schedule } from './schedule.js';
@@ -51,7 +53,7 @@ export interface StageResult {
   durationMs: number;
   /** For failures: what went wrong, with the tail of stderr. */
   error?: string;
-  /** The decision taken for the stage (engine/run/decide.ts); absent when it was not looked at. */
+  /** The decision taken for the stage (engine/stage/decide.ts); absent when it was not looked at. */
   outcome?: Outcome;
 }
 
@@ -117,12 +119,9 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
 }
 
 async function processStage(run: Run, name: string, upResults: StageResult[]): Promise<StageResult> {
-  const brokenUp = upResults.find((r) => r.status === 'failed' || r.status === 'not-run');
-  if (brokenUp || run.stopLaunching) {
-    const why = brokenUp
-      ? `upstream '${brokenUp.name}' ${brokenUp.status === 'failed' ? (run.options.dry ? 'would fail' : 'failed') : 'did not run'}`
-      : run.executor.interrupted ? 'interrupted' : 'stopped after a failure';
-    run.options.reporter.stageDone(name, 'not-run', `Stage '${name}' not run: ${why}`);
+  if (run.stopLaunching && !upResults.some((r) => r.status === 'failed' || r.status === 'not-run')) {
+    const why = run.executor.interrupted ? 'interrupted' : 'stopped after a failure';
+    run.options.reporter.stageDone(name, 'not-run', actedLine.stopped(name, why));
     return { name, status: 'not-run', reasons: [], durationMs: 0, error: why };
   }
   const stage = run.repo.graph.byName.get(name)!;
@@ -137,13 +136,15 @@ async function processStage(run: Run, name: string, upResults: StageResult[]): P
 export async function decideStage(run: Pick<Run, 'repo' | 'options' | 'explicit'>, stage: StageDef, upResults: StageResult[]): Promise<{ outcome: Outcome; observed: Observation }> {
   const { repo, options } = run;
   const entry = repo.lock.stages[stage.name];
-  const observed = await repo.observe(stage, entry);
+  const upstream = upResults.map((r) => upstreamView(r, repo.graph.byName.get(r.name)!, repo.lock.stages[r.name]));
+  // Below a failed stage the decision is made before looking at anything: hash nothing.
+  const observed = brokenUpstream(upstream) ? NOT_OBSERVED : await repo.observe(stage, entry);
   const outcome = await decide(
     {
       stage,
       entry,
       observed,
-      upstream: upResults.map((r) => upstreamView(r, repo.graph.byName.get(r.name)!, repo.lock.stages[r.name])),
+      upstream,
       gateFeeders: repo.graph.gateUpstream.get(stage.name) ?? [],
       force: options.force,
       forceFrozen: run.explicit.has(stage.name),
@@ -155,9 +156,12 @@ export async function decideStage(run: Pick<Run, 'repo' | 'options' | 'explicit'
   return { outcome, observed };
 }
 
+const NOT_OBSERVED: Observation = { deps: new Map(), outs: new Map(), lockedOutInCache: () => false, params: {}, paramsMissing: [], paramKeysMissing: [] };
+
 /** How a finished (or, in a dry run, decided) upstream stage looks to the stages below it. */
 function upstreamView(r: StageResult, stage: StageDef, lockEntry: LockEntry | undefined): UpstreamView {
   if (r.status === 'gated' || r.status === 'blocked') return { name: r.name, state: 'gated' };
+  if (r.status === 'failed' || r.status === 'not-run') return { name: r.name, state: r.status };
   if (r.status !== 'would-run' && r.status !== 'pending') return { name: r.name, state: 'done' };
   const o = r.outcome;
   if (o?.kind === 'restore' && lockEntry) {
@@ -172,45 +176,10 @@ function upstreamView(r: StageResult, stage: StageDef, lockEntry: LockEntry | un
 /** A dry run: say what the decision is, change nothing. */
 async function dryStage(run: Run, stage: StageDef, upResults: StageResult[]): Promise<StageResult> {
   const { outcome } = await decideStage(run, stage, upResults);
-  const name = stage.name;
-  const note = outcome.reasons.map(describeReason).join('; ');
-  const [status, line] = ((): [StageStatus, string] => {
-    switch (outcome.kind) {
-      case 'restore':
-        return ['would-run', `Would restore '${name}' from the cache (${note})`];
-      case 'run-cache':
-        return ['would-run', `Would restore '${name}' from the run-cache (${note})`];
-      case 'run':
-        return ['would-run', `Would run stage '${name}': ${note}`];
-      case 'pending':
-        return ['pending', `Stage '${name}' ${describeOutcome(outcome)}${note ? ` (already stale: ${note})` : ''}`];
-      case 'fail':
-        run.stopLaunching ||= !run.options.keepGoing;
-        return ['failed', `Stage '${name}' would fail: ${outcome.why}`];
-      default:
-        return settledLine(name, outcome);
-    }
-  })();
-  run.options.reporter.stageDone(name, status, line);
-  return resultOf(name, status, outcome, { error: outcome.kind === 'fail' ? outcome.why : undefined });
-}
-
-/** Status and report line of the outcomes that need no action. */
-function settledLine(name: string, o: Outcome): [StageStatus, string] {
-  switch (o.kind) {
-    case 'up-to-date':
-      return ['up-to-date', `Stage '${name}' didn't change, skipping`];
-    case 'frozen':
-      return ['frozen', `Stage '${name}' is frozen, not checked`];
-    case 'blocked':
-      return ['blocked', `Stage '${name}' skipped: upstream '${o.upstream}' is gated and has not produced ${o.missing.join(', ')}`];
-    case 'gated':
-      return ['gated', o.gate.upstream
-        ? `Stage '${name}' skipped: gate closed upstream ('${o.gate.upstream}' was skipped, so its verdict is from an earlier run)`
-        : `Stage '${name}' skipped: gate closed (${describeDecision(o.gate.values)})`];
-    default:
-      throw new Error(`no settled line for outcome '${o.kind}'`);
-  }
+  const [status, line] = outcomeLine(stage.name, outcome, true);
+  if (outcome.kind === 'fail') run.stopLaunching ||= !run.options.keepGoing;
+  run.options.reporter.stageDone(stage.name, status, line);
+  return resultOf(stage.name, status, outcome, { error: outcomeError(outcome, true) });
 }
 
 function resultOf(name: string, status: StageStatus, outcome: Outcome, extra: { durationMs?: number; error?: string } = {}): StageResult {
@@ -246,18 +215,17 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
       case 'run':
         return runStage(run, stage, outcome, observed);
       case 'fail':
-        reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${outcome.why}`);
         run.stopLaunching ||= !run.options.keepGoing;
-        return resultOf(name, 'failed', outcome, { error: outcome.why });
+        break;
       case 'gated':
         run.lockWriter.set(name, skippedEntry(stage, run.repo.lock.stages[name], outcome.gate));
         break;
       case 'pending':
         throw new Error(`stage '${name}' pending in a real run: its upstream has not finished`);
     }
-    const [status, line] = settledLine(name, outcome);
+    const [status, line] = outcomeLine(name, outcome, false);
     reporter.stageDone(name, status, line);
-    return resultOf(name, status, outcome);
+    return resultOf(name, status, outcome, { error: outcomeError(outcome, false) });
   }
 }
 
@@ -267,10 +235,10 @@ async function restored(run: Run, stage: StageDef, outcome: Outcome, observed: O
     const entry: LockEntry = { cmd: stage.cmd, deps: depEntries(stage, observed), params: observed.params, outs: outcome.outs };
     if (outcome.gate) entry.gate = outcome.gate;
     run.lockWriter.set(name, entry);
-    run.options.reporter.stageDone(name, 'run-cache', `Stage '${name}' restored from the run-cache (${outcome.reasons.map(describeReason).join('; ')})`);
+    run.options.reporter.stageDone(name, 'run-cache', actedLine.runCache(name, outcome));
     return resultOf(name, 'run-cache', outcome, { durationMs });
   }
-  run.options.reporter.stageDone(name, 'restored', `Restored outs of '${name}' from the cache`);
+  run.options.reporter.stageDone(name, 'restored', actedLine.restored(name));
   return resultOf(name, 'restored', outcome, { durationMs });
 }
 
@@ -283,7 +251,7 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   const failure = await run.executor.execute(repo, stage, options.reporter);
   const durationMs = performance.now() - t;
   if (failure !== undefined) {
-    options.reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${failure}`);
+    options.reporter.stageDone(name, 'failed', actedLine.failed(name, failure));
     run.stopLaunching ||= !options.keepGoing;
     return resultOf(name, 'failed', outcome, { durationMs, error: failure });
   }
@@ -297,7 +265,7 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   } catch (e) {
     return failStage(run, name, outcome.reasons, e);
   }
-  options.reporter.stageDone(name, 'ran', `Stage '${name}' done in ${formatMs(durationMs)}`);
+  options.reporter.stageDone(name, 'ran', actedLine.ran(name, formatMs(durationMs)));
   return resultOf(name, 'ran', outcome, { durationMs });
 }
 
@@ -306,7 +274,7 @@ function failStage(run: Run, name: string, reasons: StaleReason[], e: unknown): 
   const user = isUserError(e) ? e : environmentError(e);
   if (!user) throw e;
   const error = user.format();
-  run.options.reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${error}`);
+  run.options.reporter.stageDone(name, 'failed', actedLine.failed(name, error));
   run.stopLaunching ||= !run.options.keepGoing;
   return { name, status: 'failed', reasons, durationMs: 0, error };
 }

@@ -1,9 +1,10 @@
-import type { StaleReason } from '../graph/staleness.js';
+import type { StaleReason } from '../stage/staleness.js';
 import type { GateDecision } from '../types.js';
-import { describeOutcome, type OutcomeKind } from './decide.js';
+import type { OutcomeKind } from '../stage/decide.js';
+import { describeOutcome } from '../stage/outcome.js';
 import type { RunReporter } from './output.js';
-import type { Repo } from './repo.js';
-import { reproduce, type StageResult } from './repro.js';
+import type { Repo } from '../repo/repo.js';
+import { reproduce, type ReproSummary, type StageResult } from './repro.js';
 
 /** Stages looked at at once: hashing, not commands; all at once would queue every file together. */
 const STAGES_AT_ONCE = 4;
@@ -13,8 +14,8 @@ export type StageState = 'up-to-date' | 'stale' | 'restorable' | 'gated' | 'froz
 export interface StageStatusReport {
   name: string;
   state: StageState;
-  /** The decision `repro` would take (engine/run/decide.ts); 'not-run' when an upstream stage would fail. */
-  outcome: OutcomeKind | 'not-run';
+  /** The decision `repro` would take (engine/stage/decide.ts); 'not-run' also when the check was stopped. */
+  outcome: OutcomeKind;
   /** The outcome in words, as `repro --dry` says it: `may run: depends on what train writes`. */
   summary: string;
   reasons: StaleReason[];
@@ -43,13 +44,17 @@ const silent: RunReporter = {
  * lock is touched (the state cache only learns hashes).
  */
 export async function computeStatus(repo: Repo, targets: string[] = []): Promise<StageStatusReport[]> {
-  const summary = await reproduce(repo, { targets, dry: true, keepGoing: true, jobs: STAGES_AT_ONCE, reporter: silent });
+  return statusReports(await reproduce(repo, { targets, dry: true, keepGoing: true, jobs: STAGES_AT_ONCE, reporter: silent }));
+}
+
+/** The status of each stage from a dry run that kept going (`keepGoing`): one report per result. */
+export function statusReports(summary: Pick<ReproSummary, 'results'>): StageStatusReport[] {
   return summary.results.map(reportOf);
 }
 
 function reportOf(r: StageResult): StageStatusReport {
   const o = r.outcome;
-  const summary = o ? describeOutcome(o) : `not run: ${r.error ?? 'an upstream stage would fail'}`;
+  const summary = o ? describeOutcome(o) : `not run: ${r.error ?? 'stopped'}`;
   const report: StageStatusReport = { name: r.name, state: 'stale', outcome: o?.kind ?? 'not-run', summary, reasons: r.reasons, staleUpstream: [] };
   if (r.gate) report.gate = r.gate;
   if (r.error !== undefined) report.error = r.error;

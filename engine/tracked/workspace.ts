@@ -3,7 +3,7 @@ import { ObjectStore } from '../cache/store.js';
 import { Hasher } from '../hash/hasher.js';
 import { StateCache } from '../hash/state.js';
 import { digesterForThisMachine } from '../hash/worker-pool.js';
-import { ensureDvcTsIgnored } from '../run/dvc-ts-dir.js';
+import { ensureDvcTsIgnored } from '../repo/dvc-ts-dir.js';
 
 /** What commands on data need, without the pipeline: config, hasher with its state, the cache. */
 export interface DataWorkspace {

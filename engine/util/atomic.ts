@@ -1,4 +1,4 @@
-import { open, rename, unlink, mkdir } from 'node:fs/promises';
+import { access, open, readFile, rename, unlink, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { rethrowEnvironmentError } from '../errors.js';
 
@@ -49,6 +49,25 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     return fail(e);
   }
   if (durable) await syncDir(dirname(target));
+}
+
+/** writeFileAtomic unless the file already holds exactly `text`; whether it wrote. */
+export async function writeFileIfChanged(target: string, text: string): Promise<boolean> {
+  const before = await readFile(target, 'utf8').catch(() => undefined);
+  if (before === text) return false;
+  await writeFileAtomic(target, text);
+  return true;
+}
+
+/** writeFileAtomic unless something is already at `target` (a user's file is never replaced); whether it wrote. */
+export async function writeFileIfAbsent(target: string, text: string, options: AtomicWriteOptions = {}): Promise<boolean> {
+  try {
+    await access(target);
+    return false;
+  } catch {
+    await writeFileAtomic(target, text, options);
+    return true;
+  }
 }
 
 /** fsync a directory so a rename in it survives power loss; not every platform allows it. */

@@ -79,6 +79,11 @@ export function untrustedDir(dir: string): string | undefined {
   return undefined;
 }
 
+/** Why a client should not ask at `path` (an untrusted directory, or no socket there), or undefined. */
+export function cannotAsk(dir: string, path: string): string | undefined {
+  return untrustedDir(dir) ?? (lstatSync(path, { throwIfNoEntry: false })?.isSocket() ? undefined : 'no watcher');
+}
+
 /** Create (or close up) the socket directory; the reason it cannot be used, or undefined. */
 export function makePrivateDir(dir: string): string | undefined {
   try {

@@ -1,7 +1,8 @@
 // The shape of the engine's source, checked from the TypeScript files themselves: no function in
-// engine/run/ longer than 80 lines (the scheduler, decision and executor stay readable), and no
-// import cycle between the folders of engine/ (the house plan is a layering: pipeline → graph →
-// hash → lock → cache → run → gate → git → report → api → cli).
+// engine/ longer than 80 lines, no import cycle between the folders of engine/ (the house plan
+// is a layering, from the bottom: util, hash, gate, pipeline, lock, cache, graph, stage, git,
+// repo, run, report, tracked, remote, exp, api, cli), and no node:fs in api/ or cli/ (they call
+// the owners of the files).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +12,18 @@ import { PROJECT_ROOT } from '../helpers/repo.js';
 
 const ENGINE = join(PROJECT_ROOT, 'engine');
 const MAX_FUNCTION_LINES = 80;
+/** Folders that call the owners of on-disk layout instead of touching files themselves. */
+const NO_FS_FOLDERS = ['api', 'cli'];
+/**
+ * Known exceptions, each `file: function` or `file: node:fs`, with why. Only tolerated, never
+ * required: an entry whose code has been fixed simply stops matching.
+ */
+const TOLERATED = new Map<string, string>([
+  // Experiments are being reworked on their own; their long functions and direct git/file access go with that work.
+  ['engine/cli/exp.ts: registerExp', 'experiments rework'],
+  ['engine/api/exp.ts: runQueued', 'experiments rework'],
+  ['engine/api/exp.ts: node:fs', 'experiments rework'],
+]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -19,8 +32,11 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+const parsed = new Map<string, ts.SourceFile>();
 function parse(file: string): ts.SourceFile {
-  return ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  let source = parsed.get(file);
+  if (!source) parsed.set(file, (source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)));
+  return source;
 }
 
 /** Every function-like node with its name (or where it is) and its length in lines. */
@@ -55,8 +71,32 @@ export function importsOf(source: ts.SourceFile): string[] {
   return specs.filter((s) => s.startsWith('.'));
 }
 
+/** Node's file-system modules a file imports, static or dynamic (`node:fs`, `fs/promises`, …). */
+export function fsImportsOf(source: ts.SourceFile): string[] {
+  const specs: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      specs.push(node.moduleSpecifier.text);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      specs.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specs.filter((s) => /^(node:)?fs(\/|$)/.test(s));
+}
+
+/** Findings of the long-function rule: `file: name (n lines)`, tolerated ones left out. */
+export function longFunctions(files: readonly string[], parsed: (f: string) => ts.SourceFile): string[] {
+  return files.flatMap((f) =>
+    functionLengths(parsed(f))
+      .filter((fn) => fn.lines > MAX_FUNCTION_LINES && !TOLERATED.has(`${relative(PROJECT_ROOT, f)}: ${fn.name}`))
+      .map((fn) => `${relative(PROJECT_ROOT, f)}: ${fn.name} (${fn.lines} lines)`),
+  );
+}
+
 /**
- * engine/run/repo.ts → 'run'. A file at the top of engine/ is a node of its own: types.ts and
+ * engine/repo/repo.ts → 'repo'. A file at the top of engine/ is a node of its own: types.ts and
  * errors.ts sit below every folder, index.ts (the API) above them all.
  */
 function folderOf(file: string): string {
@@ -92,11 +132,15 @@ describe('engine structure', () => {
   }
   const files = sourceFiles(ENGINE);
 
-  test(`no function in engine/run/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
-    const long = files
-      .filter((f) => folderOf(f) === 'run')
-      .flatMap((f) => functionLengths(parse(f)).filter((fn) => fn.lines > MAX_FUNCTION_LINES).map((fn) => `${relative(PROJECT_ROOT, f)}: ${fn.name} (${fn.lines} lines)`));
-    assert.deepEqual(long, []);
+  test(`no function in engine/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
+    assert.deepEqual(longFunctions(files, parse), []);
+  });
+
+  test(`no node:fs import in ${NO_FS_FOLDERS.map((d) => `engine/${d}/`).join(' or ')}`, () => {
+    const found = files
+      .filter((f) => NO_FS_FOLDERS.includes(folderOf(f)) && !TOLERATED.has(`${relative(PROJECT_ROOT, f)}: node:fs`))
+      .flatMap((f) => fsImportsOf(parse(f)).map((spec) => `${relative(PROJECT_ROOT, f)} imports ${spec}`));
+    assert.deepEqual(found, []);
   });
 
   test('no import cycle between the folders of engine/', () => {
@@ -117,10 +161,14 @@ describe('engine structure', () => {
     assert.deepEqual(cycles, []);
   });
 
-  test('the checks can fail: a cycle and a long function are found', () => {
+  test('the checks can fail: a cycle, a long function and a file-system import are found', () => {
     assert.deepEqual(cyclesIn(new Map([['a', new Set(['b'])], ['b', new Set(['a'])]])), [['a', 'b', 'a']]);
     const long = ts.createSourceFile('x.ts', `function big() {\n${'  call();\n'.repeat(90)}}\n`, ts.ScriptTarget.Latest, true);
     assert.deepEqual(functionLengths(long), [{ name: 'big', lines: 92 }]);
+    const anywhere = join(ENGINE, 'report', 'x.ts');
+    assert.deepEqual(longFunctions([anywhere], () => long), ['engine/report/x.ts: big (92 lines)']);
+    const fsUser = "import { readFile } from 'node:fs/promises';\nimport * as fs from 'fs';\nconst m = await import('node:fs');\nimport { join } from 'node:path';";
+    assert.deepEqual(fsImportsOf(ts.createSourceFile('z.ts', fsUser, ts.ScriptTarget.Latest, true)), ['node:fs/promises', 'fs', 'node:fs']);
     assert.deepEqual(importsOf(ts.createSourceFile('y.ts', "import type { A } from '../a.js';\nconst m = await import('./b.js');\nimport 'node:fs';", ts.ScriptTarget.Latest, true)), ['../a.js', './b.js']);
   });
 });

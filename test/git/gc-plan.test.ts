@@ -29,10 +29,10 @@ describe('gc plan', () => {
     const survivors = new Set([h('2'), dir('3'), h('4')]);
     const manifests = new Map([[dir('3'), [h('4'), h('5')]]]);
     const entries = [
-      { file: 'aa/keep', outs: [{ path: 'o', hash: h('2'), size: 1 }] },
-      { file: 'bb/gone-file', outs: [{ path: 'o', hash: h('2'), size: 1 }, { path: 'p', hash: h('6'), size: 1 }] },
-      { file: 'cc/gone-in-dir', outs: [{ path: 'd', hash: dir('3'), size: 2 }] },
+      { key: 'aa/keep', outs: [{ path: 'o', hash: h('2'), size: 1 }] },
+      { key: 'bb/gone-file', outs: [{ path: 'o', hash: h('2'), size: 1 }, { path: 'p', hash: h('6'), size: 1 }] },
+      { key: 'cc/gone-in-dir', outs: [{ path: 'd', hash: dir('3'), size: 2 }] },
     ];
-    assert.deepEqual(staleRunEntries(entries, survivors, manifests).map((e) => e.file), ['bb/gone-file', 'cc/gone-in-dir']);
+    assert.deepEqual(staleRunEntries(entries, survivors, manifests).map((e) => e.key), ['bb/gone-file', 'cc/gone-in-dir']);
   });
 });

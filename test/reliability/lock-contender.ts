@@ -1,6 +1,6 @@
 // A child process for the lock stress test: on each message it spins until the agreed instant,
 // then tries to take the repository lock, so several processes ask within microseconds.
-import { acquireRepoLock } from '../../engine/run/repo-lock.js';
+import { acquireRepoLock } from '../../engine/repo/repo-lock.js';
 
 export interface ContendRequest {
   root: string;

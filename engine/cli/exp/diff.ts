@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { addFormatOptions, formatOf } from '../metrics.js';
 
 /** `exp diff A [B]`: params and metrics that differ. */

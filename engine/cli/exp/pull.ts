@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { addShareOptions, describeShare, shareOptions, type ShareCliOptions } from './share-options.js';
 
 /** `exp pull GIT_REMOTE [NAME…]`. */

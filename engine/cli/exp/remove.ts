@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { collect, positiveInt } from './options.js';
 
 interface RemoveCliOptions {

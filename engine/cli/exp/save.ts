@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { collect } from './options.js';
 
 /** `exp save`: the workspace as an experiment, without running anything. */

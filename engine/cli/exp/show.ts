@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { addFormatOptions } from '../metrics.js';
 import { addRevisionOptions, positiveInt, regexOption, type RevisionCliOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 
 /** `queue remove NAME… | --all | --queued | --failed`. */
 export function registerQueueRemove(queue: Command): void {

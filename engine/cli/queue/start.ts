@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findProject } from '../root.js';
+import { findProject } from '../../repo/root.js';
 import { parseJobs } from '../repro.js';
 
 /** `queue start [-j N]`: run the queue here, in the foreground (no worker daemon). */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { HashInfo, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
 
 /** Why a stage must run again: DVC's rules, one reason per changed thing. */
@@ -94,7 +95,7 @@ function paramReasons(params: ParamValues, entry: LockEntry): StaleReason[] {
       const inBefore = Object.hasOwn(before, key);
       if (inNow && !inBefore) reasons.push({ kind: 'param-added', file, key, new: now[key] });
       else if (!inNow && inBefore) reasons.push({ kind: 'param-removed', file, key, old: before[key] });
-      else if (!deepEqual(now[key], before[key])) reasons.push({ kind: 'param-modified', file, key, old: before[key], new: now[key] });
+      else if (!isDeepStrictEqual(now[key], before[key])) reasons.push({ kind: 'param-modified', file, key, old: before[key], new: now[key] });
     }
   }
   return reasons;
@@ -150,19 +151,4 @@ export function show(value: unknown): string {
 
 function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** Structural equality of parsed YAML values (plain data: no cycles, no functions). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeReason, onlyRestorable, staleReasons, type StageObservation } from '../../engine/graph/staleness.js';
+import { describeReason, onlyRestorable, staleReasons, type StageObservation } from '../../engine/stage/staleness.js';
 import type { HashInfo, LockEntry } from '../../engine/types.js';
-import { stage } from './fixtures.js';
+import { stage } from '../graph/fixtures.js';
 
 const h = (hash: string, size = 1): HashInfo => ({ hash, size });
 function seen(deps: Record<string, HashInfo | undefined>, outs: Record<string, HashInfo | undefined>, cached: string[] = []): StageObservation {

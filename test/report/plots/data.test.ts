@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageMimeType, inferCell, parsePlotData, plotDataFormat, PlotDataError, recordsOf } from '../../engine/report/plots-data.js';
+import { imageMimeType, inferCell, parsePlotData, plotDataFormat, PlotDataError, recordsOf } from '../../../engine/report/plots/data.js';
 
 describe('plot data: CSV and TSV', () => {
   test('a header row names the columns and numbers become numbers', () => {

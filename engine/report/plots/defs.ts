@@ -1,8 +1,8 @@
 // What to plot, from a pipeline (pure): stage `plots:` outs and DVC 3 top-level `plots:` entries,
 // both turned into one shape, and the command-line targets that select among them.
 import { posix } from 'node:path';
-import type { Pipeline, TopLevelPlot } from '../types.js';
-import { toRepoPath, isSameOrInside } from '../util/paths.js';
+import type { Pipeline, TopLevelPlot } from '../../types.js';
+import { toRepoPath, isSameOrInside } from '../../util/paths.js';
 
 /** One file a plot reads, and which of its fields go on the y axis (empty: inferred from the data). */
 export interface PlotSource {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectPlots, FOLDED_Y_FIELD, type RevisionFiles, type RevisionInput, type VegaPlot } from '../../engine/report/plots-collect.js';
-import type { PlotDefinition } from '../../engine/report/plots-defs.js';
+import { collectPlots, FOLDED_Y_FIELD, type RevisionFiles, type RevisionInput, type VegaPlot } from '../../../engine/report/plots/collect.js';
+import type { PlotDefinition } from '../../../engine/report/plots/defs.js';
 
 /** A revision held in memory: path → text (or bytes). Directories are implied by paths. */
 function memoryRevision(label: string, files: Record<string, string | Uint8Array>): RevisionFiles {

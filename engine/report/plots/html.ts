@@ -2,9 +2,9 @@
 // a section, its problems listed beside it. Every text from the repository (titles, file names,
 // revision names, messages) is escaped; chart specs travel as JSON in a non-executed script
 // element, escaped so no value can close it. A Content-Security-Policy forbids any network use.
-import type { PlotProblem, PlotsReport, RenderedPlot } from './plots-collect.js';
-import type { VegaLibrary } from './plots-libs.js';
-import type { VegaLiteSpec } from './plots-templates.js';
+import type { PlotProblem, PlotsReport, RenderedPlot } from './collect.js';
+import type { VegaLibrary } from './libs.js';
+import type { VegaLiteSpec } from './templates.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,9 +1,9 @@
 // Gathering plot data across revisions into renderable plots. File access goes through the
 // RevisionFiles interface, so this module runs on in-memory files in tests. Nothing missing or
 // malformed at one revision stops the others: it becomes a problem shown beside the plot.
-import { imageMimeType, isImagePath, parsePlotData, plotDataFormat, PlotDataError, type PlotRecord } from './plots-data.js';
-import type { PlotDefinition, PlotSource } from './plots-defs.js';
-import { buildSpec, DEFAULT_TEMPLATE, isTemplateName, REV_FIELD, TEMPLATE_NAMES, type SpecInput, type TemplateName, type VegaLiteSpec } from './plots-templates.js';
+import { imageMimeType, isImagePath, parsePlotData, plotDataFormat, PlotDataError, type PlotRecord } from './data.js';
+import type { PlotDefinition, PlotSource } from './defs.js';
+import { buildSpec, DEFAULT_TEMPLATE, isTemplateName, REV_FIELD, TEMPLATE_NAMES, type SpecInput, type TemplateName, type VegaLiteSpec } from './templates.js';
 
 /** The files of one revision (the workspace, or a commit). */
 export interface RevisionFiles {

@@ -2,9 +2,8 @@
 // and what `status` reports. Pure apart from two readers passed in (the gate's files, the
 // run-cache), so the three commands cannot disagree and the rules are tested without disk.
 import { isUserError } from '../errors.js';
-import { describeDecision } from '../gate/evaluate.js';
-import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from '../graph/staleness.js';
-import { computeRunKey } from '../hash/stage.js';
+import { onlyRestorable, staleReasons, type StageObservation, type StaleReason } from './staleness.js';
+import { runKeyOf } from './run-key.js';
 import type { GateDecision, LockEntry, LockPathEntry, ParamValues, StageDef } from '../types.js';
 import { isSameOrInside } from '../util/paths.js';
 
@@ -26,7 +25,8 @@ export interface Observation extends StageObservation {
  */
 export interface UpstreamView {
   name: string;
-  state: 'done' | 'pending' | 'gated';
+  /** 'failed': it failed (or would, dry); 'not-run': it was not run because of a failure above it. */
+  state: 'done' | 'pending' | 'gated' | 'failed' | 'not-run';
   projected?: LockPathEntry[];
 }
 
@@ -63,13 +63,16 @@ export type Outcome =
   | { kind: 'gated'; reasons: StaleReason[]; gate: GateDecision }
   | { kind: 'run'; reasons: StaleReason[]; gate?: GateDecision; runKey?: string }
   | { kind: 'pending'; reasons: StaleReason[]; upstream: string[]; gateOnly: boolean }
-  | { kind: 'fail'; reasons: StaleReason[]; why: string };
+  | { kind: 'fail'; reasons: StaleReason[]; why: string }
+  | { kind: 'not-run'; reasons: StaleReason[]; upstream: string; upstreamFailed: boolean };
 
 export type OutcomeKind = Outcome['kind'];
 
 /** Decide what happens to one stage. */
 export async function decide(input: DecideInput, readers: DecideReaders): Promise<Outcome> {
   const { stage, upstream } = input;
+  const broken = brokenUpstream(upstream);
+  if (broken) return { kind: 'not-run', reasons: [], upstream: broken.name, upstreamFailed: broken.state === 'failed' };
   if (stage.frozen && !(input.force && input.forceFrozen)) return { kind: 'frozen', reasons: [] };
   const observed = project(input.observed, stage, upstream);
   let reasons = staleReasons(stage, input.entry, observed);
@@ -107,6 +110,11 @@ export async function decide(input: DecideInput, readers: DecideReaders): Promis
   const run: Outcome = { kind: 'run', reasons };
   if (runKey) run.runKey = runKey;
   return withGate(run, gate);
+}
+
+/** The first upstream stage that failed or was not run: nothing below it runs, and nothing of it needs observing. */
+export function brokenUpstream(upstream: readonly UpstreamView[]): UpstreamView | undefined {
+  return upstream.find((u) => u.state === 'failed' || u.state === 'not-run');
 }
 
 function withGate(o: Outcome & { gate?: GateDecision }, gate: GateDecision | undefined): Outcome {
@@ -166,48 +174,4 @@ async function gateOf(input: DecideInput, readers: DecideReaders): Promise<GateD
     gate = { open: true, expr: stage.when.expr, values: {} };
   }
   return input.ignoreGates ? { ...gate, open: true, ignored: true } : gate;
-}
-
-/** The run-cache stands in for a stage whose outs are all rebuilt whole on every run. */
-export function runCacheable(stage: StageDef): boolean {
-  return stage.outs.length > 0 && stage.outs.every((o) => !o.persist) && !stage.alwaysChanged;
-}
-
-function runKeyOf(input: DecideInput, observed: Observation): string | undefined {
-  if (input.runCache === false || !runCacheable(input.stage)) return undefined;
-  return computeRunKey({ cmd: input.stage.cmd, deps: depEntries(input.stage, observed), params: observed.params, outs: input.stage.outs.map((o) => o.path) });
-}
-
-/** Lock entries for the deps as observed; a missing dep is never recorded. */
-export function depEntries(stage: StageDef, observed: StageObservation): LockPathEntry[] {
-  const entries: LockPathEntry[] = [];
-  for (const dep of stage.deps) {
-    const info = observed.deps.get(dep.path);
-    if (info) entries.push(info.nfiles === undefined ? { path: dep.path, hash: info.hash, size: info.size } : { path: dep.path, ...info });
-  }
-  return entries;
-}
-
-/** One line saying what the outcome means, the same words for `status` and `repro --dry`. */
-export function describeOutcome(o: Outcome): string {
-  switch (o.kind) {
-    case 'up-to-date':
-      return "didn't change";
-    case 'frozen':
-      return 'frozen, not checked';
-    case 'restore':
-      return 'outs missing, restorable from the cache';
-    case 'run-cache':
-      return 'stale, restorable from the run-cache';
-    case 'blocked':
-      return `blocked: upstream '${o.upstream}' is gated and has not produced ${o.missing.join(', ')}`;
-    case 'gated':
-      return o.gate.upstream ? `gated ('${o.gate.upstream}' upstream is gated)` : `gated (gate closed: ${describeDecision(o.gate.values)})`;
-    case 'run':
-      return 'stale';
-    case 'pending':
-      return `may run: depends on what ${o.upstream.join(', ')} write${o.upstream.length > 1 ? '' : 's'}`;
-    case 'fail':
-      return `stale, cannot run: ${o.why}`;
-  }
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvePipeline } from '../../engine/pipeline/resolve.js';
-import { plotDefinitions, selectPlots, type PlotDefinition } from '../../engine/report/plots-defs.js';
+import { resolvePipeline } from '../../../engine/pipeline/resolve.js';
+import { plotDefinitions, selectPlots, type PlotDefinition } from '../../../engine/report/plots/defs.js';
 
 function definitionsOf(text: string, file = 'pipeline.yaml'): PlotDefinition[] {
   const pipeline = resolvePipeline({ file, text, readFile: () => undefined, missingParams: 'omit' });

@@ -1,9 +1,10 @@
-// The one decision (engine/run/decide.ts) without a file system: observations and readers are
+// The one decision (engine/stage/decide.ts) without a file system: observations and readers are
 // plain values, so every rule is checked directly.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../engine/errors.js';
-import { decide, describeOutcome, type DecideInput, type DecideReaders, type Observation } from '../../engine/run/decide.js';
+import { decide, type DecideInput, type DecideReaders, type Observation } from '../../engine/stage/decide.js';
+import { describeOutcome, nothingToDo, outcomeLine, upToDate } from '../../engine/stage/outcome.js';
 import type { GateDecision, HashInfo, LockEntry, LockPathEntry, StageDef } from '../../engine/types.js';
 import { stage } from '../graph/fixtures.js';
 
@@ -69,6 +70,27 @@ describe('decide', () => {
     assert.equal(describeOutcome(o), 'may run: depends on what prepare writes');
     // Forced (and not gated), it runs whatever prepare writes.
     assert.equal((await decide(base({ upstream: [{ name: 'prepare', state: 'pending' }], force: true }), readers())).kind, 'run');
+  });
+
+  test('below a failed stage nothing runs, frozen or forced, and nothing is read; the words follow a real or a dry run', async () => {
+    const r = readers({ open: true, expr: 'x', values: {} });
+    const gated: StageDef = { ...TRAIN, frozen: true, when: { expr: 'x', files: {} } } as StageDef;
+    const o = await decide(base({ stage: gated, force: true, forceFrozen: true, upstream: [{ name: 'ok', state: 'done' }, { name: 'prepare', state: 'failed' }] }), r);
+    assert.deepEqual(o, { kind: 'not-run', reasons: [], upstream: 'prepare', upstreamFailed: true });
+    assert.equal(r.gateReads, 0);
+    assert.deepEqual(outcomeLine('train', o, false), ['not-run', "Stage 'train' not run: upstream 'prepare' failed"]);
+    assert.deepEqual(outcomeLine('train', o, true), ['not-run', "Stage 'train' not run: upstream 'prepare' would fail"]);
+    const below = await decide(base({ upstream: [{ name: 'train', state: 'not-run' }] }), r);
+    assert.equal(describeOutcome(below), "not run: upstream 'train' did not run");
+  });
+
+  test('nothing to do and up to date are counted from the outcomes alone', () => {
+    assert.equal(nothingToDo(['up-to-date', 'frozen']), true);
+    assert.equal(nothingToDo([]), false);
+    assert.equal(nothingToDo(['up-to-date', 'gated']), false);
+    assert.equal(upToDate(['up-to-date', 'gated', 'blocked']), true);
+    assert.equal(upToDate(['up-to-date', 'not-run']), false);
+    assert.equal(upToDate(['up-to-date', undefined]), false);
   });
 
   test('a restore upstream is projected: the dep will have its locked hash again', async () => {

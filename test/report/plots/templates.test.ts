@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as vegaLite from 'vega-lite';
 import * as vega from 'vega';
-import { buildSpec, escapeField, isTemplateName, TEMPLATE_NAMES, type TemplateName, type VegaLiteSpec } from '../../engine/report/plots-templates.js';
+import { buildSpec, escapeField, isTemplateName, TEMPLATE_NAMES, type TemplateName, type VegaLiteSpec } from '../../../engine/report/plots/templates.js';
 
 const values: Record<string, unknown>[] = [];
 for (const rev of ['HEAD~1', 'HEAD']) {

@@ -17,7 +17,7 @@ import { loadPipeline, repoFileReader } from '../pipeline/load.js';
 import { ParamsFiles, readParamSources } from '../pipeline/params-files.js';
 import { assertRunnable } from '../pipeline/runnable.js';
 import { isDirHash } from '../hash/dir.js';
-import type { Observation } from './decide.js';
+import type { Observation } from '../stage/decide.js';
 import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, StageDef } from '../types.js';
 
 /**

@@ -1,6 +1,6 @@
 // DVC's plot templates as Vega-Lite specs (pure). Every spec colours by the `rev` field, so in
 // a diff each revision is its own series in the same chart.
-import type { PlotRecord } from './plots-data.js';
+import type { PlotRecord } from './data.js';
 
 /** A Vega-Lite specification, as plain JSON. */
 export type VegaLiteSpec = { [key: string]: unknown };

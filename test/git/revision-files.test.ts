@@ -4,14 +4,25 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isomorphicGitReader } from '../../engine/report/plots-git.js';
-import { loadPipelineFrom, textReaderOf, commitFiles, workspaceFiles } from '../../engine/report/plots-revisions.js';
+// One revision reader for every report: files and directory listings at a commit or in the
+// workspace, cached outputs through the commit's lock, and the pipeline with that commit's params.
 import { ObjectStore } from '../../engine/cache/store.js';
+import { GitHistory } from '../../engine/git/history.js';
+import { resolveRevision } from '../../engine/git/revision.js';
+import { Snapshot } from '../../engine/git/snapshot.js';
 import { hashFile } from '../../engine/hash/file.js';
 import { hashDir } from '../../engine/hash/dir.js';
 import { serializeLock } from '../../engine/lock/lockfile.js';
 
-describe('reading files at a commit with isomorphic-git', () => {
+async function historyOf(root: string): Promise<GitHistory> {
+  const history = await GitHistory.open(root);
+  assert.ok(history, `${root} is in a git repository`);
+  return history;
+}
+
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
+
+describe('reading files at a revision (Snapshot)', () => {
   let dir: string;
   const git = (...args: string[]) => execa('git', args, { cwd: dir });
   let first: string;
@@ -42,44 +53,42 @@ describe('reading files at a commit with isomorphic-git', () => {
   after(async () => rm(dir, { recursive: true, force: true }));
 
   test('revisions resolve: HEAD, ancestry, branch, annotated tag, short hash', async () => {
-    const reader = await isomorphicGitReader(join(dir, 'proj'));
-    assert.equal(await reader.resolveCommit('HEAD'), second);
-    assert.equal(await reader.resolveCommit('HEAD~1'), first);
-    assert.equal(await reader.resolveCommit('main^'), first);
-    assert.equal(await reader.resolveCommit('v2'), second);
-    assert.equal(await reader.resolveCommit(first.slice(0, 7)), first);
-    assert.equal(await reader.resolveCommit('HEAD^0'), second);
-    await assert.rejects(reader.resolveCommit('HEAD~5'), /unknown revision 'HEAD~5'/);
-    await assert.rejects(reader.resolveCommit('nope'), /unknown revision 'nope'/);
+    const history = await historyOf(join(dir, 'proj'));
+    assert.equal(await resolveRevision(history, 'HEAD'), second);
+    assert.equal(await resolveRevision(history, 'HEAD~1'), first);
+    assert.equal(await resolveRevision(history, 'main^'), first);
+    assert.equal(await resolveRevision(history, 'v2'), second);
+    assert.equal(await resolveRevision(history, first.slice(0, 7)), first);
+    assert.equal(await resolveRevision(history, 'HEAD^0'), second);
+    await assert.rejects(resolveRevision(history, 'HEAD~5'), /unknown revision 'HEAD~5'/);
+    await assert.rejects(resolveRevision(history, 'nope'), /unknown revision 'nope'/);
   });
 
   test('files and directory listings at a commit, relative to a project below the git root', async () => {
-    const reader = await isomorphicGitReader(join(dir, 'proj'));
-    const text = async (commit: string, path: string) => {
-      const b = await reader.readBlob(commit, path);
-      return b === undefined ? undefined : Buffer.from(b).toString('utf8');
-    };
-    assert.equal(await text(first, 'plots/a.csv'), 'x,y\n1,1\n');
-    assert.equal(await text(second, 'plots/a.csv'), 'x,y\n1,2\n');
-    assert.equal(await text(first, 'plots/b.csv'), undefined);
-    assert.equal(await text(first, 'plots'), undefined);
-    assert.deepEqual(await reader.listTree(first, 'plots'), ['a.csv']);
-    assert.deepEqual(await reader.listTree(second, 'plots'), ['a.csv', 'b.csv']);
-    assert.equal(await reader.listTree(second, 'plots/a.csv'), undefined);
-    assert.equal(await reader.listTree(second, 'missing'), undefined);
+    const root = join(dir, 'proj');
+    const history = await historyOf(root);
+    const at = (commit: string, label: string) => Snapshot.atCommit(history, commit, label, root);
+    assert.equal(text(await at(first, 'HEAD~1').readBytes('plots/a.csv')), 'x,y\n1,1\n');
+    assert.equal(text(await at(second, 'HEAD').readBytes('plots/a.csv')), 'x,y\n1,2\n');
+    assert.equal(await at(first, 'HEAD~1').readBytes('plots/b.csv'), undefined);
+    assert.equal(await at(first, 'HEAD~1').readBytes('plots'), undefined);
+    assert.deepEqual(await at(first, 'HEAD~1').listBelow('plots'), ['a.csv']);
+    assert.deepEqual(await at(second, 'HEAD').listBelow('plots'), ['a.csv', 'b.csv']);
+    assert.equal(await at(second, 'HEAD').listBelow('plots/a.csv'), undefined);
+    assert.equal(await at(second, 'HEAD').listBelow('missing'), undefined);
   });
 
   test('the pipeline at a commit resolves with that commit’s params', async () => {
     const root = join(dir, 'proj');
-    const reader = await isomorphicGitReader(root);
-    const atFirst = commitFiles(root, reader, 'HEAD~1', first);
-    const pipeline = await loadPipelineFrom(textReaderOf(atFirst), root);
+    const atFirst = await Snapshot.forRevision(root, await historyOf(root), 'HEAD~1');
+    assert.equal(atFirst.commit, first);
+    const pipeline = await atFirst.pipeline();
     assert.deepEqual(pipeline?.plots.map((p) => [p.id, p.props]), [['plots/a.csv', { y: 'y' }]]);
-    const ws = workspaceFiles(root);
-    assert.equal(Buffer.from((await ws.readFile('plots/a.csv'))!).toString(), 'x,y\n1,99\n');
-    assert.deepEqual(await ws.listDir('plots'), ['a.csv', 'b.csv']);
-    assert.equal(await ws.listDir('plots/a.csv'), undefined);
-    assert.equal(await loadPipelineFrom(async () => undefined), undefined);
+    const ws = Snapshot.workspace(root);
+    assert.equal(text(await ws.readBytes('plots/a.csv')), 'x,y\n1,99\n');
+    assert.deepEqual(await ws.listBelow('plots'), ['a.csv', 'b.csv']);
+    assert.equal(await ws.listBelow('plots/a.csv'), undefined);
+    assert.equal(await Snapshot.workspace(join(dir, 'proj', 'plots')).pipeline(), undefined);
   });
 });
 
@@ -114,19 +123,15 @@ describe('cached outputs at a commit', () => {
     await writeFile(join(dir, 'sub/pipeline.yaml'), 'stages:\n  s:\n    cmd: "true"\n    plots: [curve.csv, imgs]\n');
     await git('add', '-A');
     await git('commit', '-q', '-m', 'outs in the cache only');
-    const reader = await isomorphicGitReader(dir);
-    const commit = await reader.resolveCommit('HEAD');
-    const files = commitFiles(dir, reader, 'HEAD', commit, 'sub/pipeline.yaml');
-    const text = async (p: string) => {
-      const b = await files.readFile(p);
-      return b === undefined ? undefined : Buffer.from(b).toString('utf8');
-    };
-    assert.equal(await text('sub/curve.csv'), 'x,y\n1,5\n');
-    assert.equal(await text('sub/imgs/nested/b.svg'), '<svg/>');
-    assert.equal(await text('sub/imgs/missing.png'), undefined);
-    assert.deepEqual(await files.listDir('sub/imgs'), ['a.png', 'nested/b.svg']);
-    assert.deepEqual(await files.listDir('sub'), ['curve.csv', 'imgs/a.png', 'imgs/nested/b.svg', 'pipeline.lock', 'pipeline.yaml']);
-    // Without the right pipeline file, its lock is not found and neither are the outputs.
-    assert.equal(await commitFiles(dir, reader, 'HEAD', commit).readFile('sub/curve.csv'), undefined);
+    const history = await historyOf(dir);
+    const snapshot = await Snapshot.forRevision(dir, history, 'HEAD', 'sub/pipeline.yaml');
+    assert.equal(text(await snapshot.readBytes('sub/curve.csv', store)), 'x,y\n1,5\n');
+    assert.equal(text(await snapshot.readBytes('sub/imgs/nested/b.svg', store)), '<svg/>');
+    assert.equal(await snapshot.readBytes('sub/imgs/missing.png', store), undefined);
+    assert.deepEqual(await snapshot.listBelow('sub/imgs', store), ['a.png', 'nested/b.svg']);
+    assert.deepEqual(await snapshot.listBelow('sub', store), ['curve.csv', 'imgs/a.png', 'imgs/nested/b.svg', 'pipeline.lock', 'pipeline.yaml']);
+    // Without a store, only the revision's own files; without the right pipeline file, its lock is not found.
+    assert.equal(await snapshot.readBytes('sub/curve.csv'), undefined);
+    assert.equal(await (await Snapshot.forRevision(dir, history, 'HEAD')).readBytes('sub/curve.csv', store), undefined);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PlotsReport } from '../../engine/report/plots-collect.js';
-import { escapeHtml, jsonForScript, renderPlotsPage, scriptSafe } from '../../engine/report/plots-html.js';
-import { loadVegaLibraries } from '../../engine/report/plots-libs.js';
-import { buildSpec } from '../../engine/report/plots-templates.js';
+import type { PlotsReport } from '../../../engine/report/plots/collect.js';
+import { escapeHtml, jsonForScript, renderPlotsPage, scriptSafe } from '../../../engine/report/plots/html.js';
+import { loadVegaLibraries } from '../../../engine/report/plots/libs.js';
+import { buildSpec } from '../../../engine/report/plots/templates.js';
 
 const EVIL = `"><img src=x onerror=alert(1)></script><script>alert(2)</script>`;
 const fakeLibraries = [{ name: 'vega', version: '6', source: 'var vega = {}; // </script> inside a comment' }];
