@@ -1,8 +1,8 @@
 // `dvc-ts queue …`: the experiment queue seen and steered: status, the log of an experiment,
 // kill a running one (it is kept as failed, the others stay runnable), remove entries.
-import { readFile, rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import { dequeue, logPath, readQueue, requestKill, type QueueEntry } from '../exp/queue.js';
+import { readLog, removeLog } from '../exp/files.js';
+import { dequeue, readQueue, requestKill, type QueueEntry } from '../exp/queue.js';
 import { pruneQueueSnapshots } from './exp-run.js';
 
 /** The queue in order: queued, running (with the process running it) and failed entries. */
@@ -18,7 +18,7 @@ function byName(entries: readonly QueueEntry[], names: readonly string[]): Queue
 
 /** `queue logs NAME`: what its stages printed (so far, when it is running). */
 export async function queueLogs(root: string, name: string): Promise<string> {
-  const text = await readFile(logPath(root, name), 'utf8').catch(() => undefined);
+  const text = await readLog(root, name);
   if (text === undefined) {
     const entry = (await readQueue(root)).find((e) => e.name === name);
     throw new UserError(entry ? `experiment '${name}' has no log yet: it has not started` : `no log for an experiment named '${name}'`);
@@ -65,7 +65,7 @@ export async function queueRemove(root: string, names: string[], options: QueueR
   );
   for (const e of chosen) {
     await dequeue(root, e);
-    await rm(logPath(root, e.name), { force: true });
+    await removeLog(root, e.name);
   }
   await pruneQueueSnapshots(root, chosen.flatMap((e) => (e.snapshot ? [e.snapshot.id] : [])));
   return chosen.map((e) => e.name);

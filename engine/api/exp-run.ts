@@ -2,9 +2,7 @@
 // set there (the user's params file and HEAD never change), run through the public `runRepro`
 // sharing the repository's cache; its results are saved as `refs/exps/<name>`. A failure is
 // kept in the queue as failed, with its error and its log; an interrupted run stays queued.
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { applyToFiles, checkCopyPaths, exists, filesOf, openLog, type LogStream } from '../exp/files.js';
 import { randomBytes } from 'node:crypto';
 import { UserError, isUserError } from '../errors.js';
 import { readConfig } from '../config.js';
@@ -14,11 +12,10 @@ import { resultFiles } from '../git/commit.js';
 import { changedTrackedFiles } from '../git/refs.js';
 import { buildGraph } from '../graph/dag.js';
 import { loadPipeline } from '../pipeline/load.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import type { RunReporter, StageStatus } from '../run/output.js';
 import { toPlainText } from '../run/output.js';
-import { addableKeys, applyOverrides, describeOverrides, expandGrid, parseSetOption } from '../exp/params-set.js';
-import { claim, dequeue, enqueue, fail, killRequested, logPath, readQueue, unclaim, type QueueEntry, type QueuedExperiment, type QueuedSnapshot } from '../exp/queue.js';
+import { addableKeys, describeOverrides, expandGrid, parseSetOption } from '../exp/params-set.js';
+import { claim, dequeue, enqueue, fail, killRequested, readQueue, unclaim, type QueueEntry, type QueuedExperiment, type QueuedSnapshot } from '../exp/queue.js';
 import { checkExperimentName, experimentRef, listExperiments, saveExperiment } from '../exp/refs.js';
 import { nextRunnable, stageSignatures, type StageParams } from '../exp/schedule.js';
 import { resetChampionComparisons } from './exp-champion.js';
@@ -77,28 +74,8 @@ export async function headCommit(history: GitHistory): Promise<string> {
   return head;
 }
 
-/** The overrides of a queued experiment applied to the params files of `dir` (or checked only). */
-async function applyToFiles(dir: string, entry: QueuedExperiment, write: boolean): Promise<void> {
-  const addable = new Set(entry.addable);
-  for (const [file, values] of Object.entries(entry.overrides)) {
-    const text = await readFile(join(dir, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' && Object.keys(values).every((k) => addable.has(`${file}:${k}`))) return '';
-      throw new UserError(`-S: cannot read params file ${file}: ${e.code === 'ENOENT' ? 'it does not exist' : e.message}`);
-    });
-    const updated = applyOverrides(file, text, values, addable);
-    if (write) await writeFileAtomic(join(dir, file), updated);
-  }
-}
-
 function generatedName(): string {
   return `exp-${randomBytes(3).toString('hex')}`;
-}
-
-function checkCopyPaths(root: string, paths: readonly string[]): void {
-  for (const p of paths) {
-    if (p.startsWith('/') || p.split('/').includes('..')) throw new UserError(`-C ${p}: the path must be inside the repository`);
-    if (!existsSync(join(root, p))) throw new UserError(`-C ${p}: no such file or directory`);
-  }
 }
 
 /** The experiments `-S` describes (one, or a grid), named and checked, not yet queued. */
@@ -170,7 +147,7 @@ export async function pruneQueueSnapshots(root: string, ids: Iterable<string>): 
 }
 
 /** A reporter that prints each stage's result prefixed with the experiment's name and logs its output. */
-function experimentReporter(name: string, log: (line: string) => void, statuses: Record<string, StageStatus>, logFile: WriteStream): RunReporter {
+function experimentReporter(name: string, log: (line: string) => void, statuses: Record<string, StageStatus>, logFile: LogStream): RunReporter {
   const note = (line: string) => logFile.write(`${line}\n`);
   return {
     begin: () => undefined,
@@ -235,7 +212,7 @@ function watchForKill(root: string, entry: QueueEntry, controller: AbortControll
 }
 
 /** Run one claimed experiment in `workspace` and save it; the outcome, or a UserError thrown. */
-async function runInWorkspace(ctx: RunContext, entry: QueueEntry, workspace: string, statuses: Record<string, StageStatus>, logFile: WriteStream, stop: AbortSignal): Promise<ExperimentOutcome> {
+async function runInWorkspace(ctx: RunContext, entry: QueueEntry, workspace: string, statuses: Record<string, StageStatus>, logFile: LogStream, stop: AbortSignal): Promise<ExperimentOutcome> {
   const { options } = ctx;
   // Cached outs come from the cache as the lock names them (linked where the config allows),
   // before anything runs: a `previous: true` dep (the champion) must be there for its readers.
@@ -265,12 +242,6 @@ async function runInWorkspace(ctx: RunContext, entry: QueueEntry, workspace: str
   return { name: entry.name, commit, stages: statuses };
 }
 
-async function openLog(root: string, name: string): Promise<WriteStream> {
-  const path = logPath(root, name);
-  await mkdir(dirname(path), { recursive: true });
-  return createWriteStream(path, { flags: 'w' });
-}
-
 /** Claim, copy, run and save one experiment; a failure is recorded in the queue as failed. */
 async function runOne(ctx: RunContext, queued: QueueEntry): Promise<ExperimentOutcome> {
   const { root } = ctx;
@@ -285,7 +256,7 @@ async function runOne(ctx: RunContext, queued: QueueEntry): Promise<ExperimentOu
   const stopWatching = watchForKill(root, entry, controller);
   let workspace: string | undefined;
   try {
-    if (!entry.snapshot || existsSync(from)) {
+    if (!entry.snapshot || exists(from)) {
       workspace = await createWorkspace(root, await ctx.cachedOutsIn(from, entry.copyPaths ?? []), { from });
       outcome = await runInWorkspace(ctx, entry, workspace, statuses, logFile, controller.signal);
     }
@@ -364,14 +335,4 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   return { outcomes, interrupted: interrupted || outcomes.some((o) => o.interrupted) };
 }
 
-/** The bytes of each file in `dir` (null when absent there). */
-export async function filesOf(dir: string, paths: string[]): Promise<Map<string, Uint8Array | null>> {
-  const files = new Map<string, Uint8Array | null>();
-  for (const path of paths.sort()) {
-    files.set(path, await readFile(join(dir, path)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'EISDIR') return null;
-      throw e;
-    }));
-  }
-  return files;
-}
+export { filesOf };
