@@ -9,6 +9,7 @@ import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
 import { Commands, executeStage } from './execute.js';
+import { handEditedFiles, handEditError, keepPartialOuts } from './hand-edits.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';
 
@@ -225,6 +226,10 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
   const name = stage.name;
   for (let attempt = 0; ; attempt++) {
     const { outcome, observed } = await decideStage(run, stage, upResults);
+    if (!run.options.force && (outcome.kind === 'restore' || outcome.kind === 'run-cache' || outcome.kind === 'run')) {
+      const edited = await handEditedFiles(run.repo, stage, outcome.reasons);
+      if (edited.length > 0) return failStage(run, name, outcome.reasons, handEditError(name, edited));
+    }
     switch (outcome.kind) {
       case 'restore':
       case 'run-cache': {
@@ -278,6 +283,7 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   const failure = await executeStage(repo, stage, options.reporter, run.commands);
   const durationMs = performance.now() - t;
   if (failure !== undefined) {
+    await keepPartialOuts(repo, stage);
     options.reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${failure}`);
     run.stopLaunching ||= !options.keepGoing;
     return resultOf(name, 'failed', outcome, { durationMs, error: failure });
