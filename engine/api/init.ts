@@ -1,7 +1,7 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic, ensureDir } from '../util/atomic.js';
 import { DVC_TS_IGNORE as IGNORE } from '../run/dvc-ts-dir.js';
 
 const CONFIG_TEMPLATE = `# dvc-ts repository settings (committed with the repository).
@@ -15,7 +15,7 @@ jobs: 1
 
 /** Create `.dvc-ts/config.yaml` and `.dvc-ts/.gitignore`; existing files are left alone. */
 export async function initRepo(root: string): Promise<string[]> {
-  await mkdir(join(root, DVC_TS_DIR), { recursive: true });
+  await ensureDir(join(root, DVC_TS_DIR));
   const made: string[] = [];
   for (const [file, text] of [
     [CONFIG_FILE, CONFIG_TEMPLATE],

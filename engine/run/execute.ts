@@ -1,4 +1,4 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import type { StageDef } from '../types.js';
@@ -7,6 +7,7 @@ import type { RunReporter } from './output.js';
 import type { Repo } from './repo.js';
 import { forgetStageGroup, recordStageGroup } from './orphans.js';
 import { LineTail } from './line-tail.js';
+import { ensureDir } from '../util/atomic.js';
 
 const STDERR_TAIL_LINES = 20;
 /** Grace between SIGTERM and SIGKILL for a stage's process group. */
@@ -26,9 +27,9 @@ export class Commands {
 /** Run a stage's commands in order; undefined on success, else what went wrong. */
 export async function executeStage(repo: Repo, stage: StageDef, reporter: RunReporter, commands: Commands): Promise<string | undefined> {
   for (const out of stage.outs) if (!out.persist) await rm(repo.abs(out.path), { recursive: true, force: true });
-  await Promise.all(stage.outs.map((o) => mkdir(join(repo.abs(o.path), '..'), { recursive: true })));
+  await Promise.all(stage.outs.map((o) => ensureDir(join(repo.abs(o.path), '..'))));
   const logDir = join(repo.root, DVC_TS_DIR, 'logs');
-  await mkdir(logDir, { recursive: true });
+  await ensureDir(logDir);
   const log = await open(join(logDir, `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`), 'w');
   try {
     for (const cmd of stage.cmd) {

@@ -9,7 +9,7 @@ import type { RunReporter, StageStatus } from './output.js';
 import { LockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
 import { Commands, executeStage } from './execute.js';
-import { handEditedFiles, handEditError, keepPartialOuts } from './hand-edits.js';
+import { handEditedFiles, handEditError, markCompleted, markRunning, rememberProducedOuts } from './hand-edits.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';
 
@@ -263,6 +263,7 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
 
 async function restored(run: Run, stage: StageDef, outcome: Outcome, observed: Observation, durationMs: number): Promise<StageResult> {
   const name = stage.name;
+  await markCompleted(run.repo, stage);
   if (outcome.kind === 'run-cache') {
     const entry: LockEntry = { cmd: stage.cmd, deps: depEntries(stage, observed), params: observed.params, outs: outcome.outs };
     if (outcome.gate) entry.gate = outcome.gate;
@@ -280,10 +281,11 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   const note = outcome.reasons.map(describeReason).join('; ');
   options.reporter.stageStarted(name, note);
   const t = performance.now();
+  await markRunning(repo, stage);
   const failure = await executeStage(repo, stage, options.reporter, run.commands);
   const durationMs = performance.now() - t;
   if (failure !== undefined) {
-    await keepPartialOuts(repo, stage);
+    await rememberProducedOuts(repo, stage);
     options.reporter.stageDone(name, 'failed', `Stage '${name}' failed: ${failure}`);
     run.stopLaunching ||= !options.keepGoing;
     return resultOf(name, 'failed', outcome, { durationMs, error: failure });
@@ -295,7 +297,9 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
     await ignoreOuts(repo.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
     run.lockWriter.set(name, fresh);
     if (outcome.runKey) await repo.saveRun(stage, outcome.runKey, outs);
+    await markCompleted(repo, stage);
   } catch (e) {
+    await rememberProducedOuts(repo, stage);
     return failStage(run, name, outcome.reasons, e);
   }
   options.reporter.stageDone(name, 'ran', `Stage '${name}' done in ${formatMs(durationMs)}`);
