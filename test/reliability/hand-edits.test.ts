@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TempRepo } from '../helpers/repo.js';
+import { execa } from 'execa';
+import { CLI, TempRepo, waitFor } from '../helpers/repo.js';
 
 const PIPELINE = `stages:
   gen:
@@ -77,6 +78,25 @@ describe('repro never silently destroys hand edits to outputs', () => {
       await repo.write({ 'src.txt': 'two\n' });
       assert.equal((await repo.run(['repro'])).code, 1, 'the command fails after writing its out');
       await repo.write({ ok: '' });
+      const r = await repo.run(['repro']);
+      assert.equal(r.code, 0, r.all);
+      assert.equal(await repo.read('one.txt'), 'two\n');
+    } finally {
+      await repo.remove();
+    }
+  });
+
+  test('what a SIGKILLed run left in its outs is not a hand edit: the next repro runs', { timeout: 120_000 }, async () => {
+    const slow = 'stages:\n  gen:\n    cmd: echo partial > one.txt && sleep 30 && cat src.txt > one.txt\n    deps: [src.txt]\n    outs: [one.txt]\n';
+    const repo = await TempRepo.create({ 'pipeline.yaml': slow.replace(' && sleep 30', ''), 'src.txt': 'one\n' });
+    try {
+      assert.equal((await repo.run(['repro'])).code, 0);
+      await repo.write({ 'pipeline.yaml': slow, 'src.txt': 'two\n' });
+      const child = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true', NO_COLOR: '1' } });
+      await waitFor(async () => (await repo.read('one.txt').catch(() => '')) === 'partial\n', 'the stage to write its partial out', 60_000);
+      child.kill('SIGKILL');
+      await child;
+      await repo.write({ 'pipeline.yaml': slow.replace(' && sleep 30', '') });
       const r = await repo.run(['repro']);
       assert.equal(r.code, 0, r.all);
       assert.equal(await repo.read('one.txt'), 'two\n');
