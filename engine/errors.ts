@@ -67,6 +67,7 @@ const SYSCALL_ACTIONS: Readonly<Record<string, string>> = {
   chmod: 'change the mode of',
   open: 'open',
   read: 'read',
+  write: 'write',
   scandir: 'list',
 };
 

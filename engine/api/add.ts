@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { saveOut } from '../cache/save.js';
 import { gitignoreFor, ignoreOuts } from '../git/gitignore.js';
 import { findPipelineFile, loadPipeline } from '../pipeline/load.js';
+import { assertSafeToWrite } from '../pipeline/symlinks.js';
 import { acquireRepoLock } from '../repo/repo-lock.js';
 import { isSameOrInside } from '../util/paths.js';
 import { writeFileIfChanged } from '../util/atomic.js';
@@ -34,6 +35,8 @@ export async function runAdd(root: string, paths: readonly string[], options: { 
     const owner = stageOuts.find((o) => isSameOrInside(rel, o.path) || isSameOrInside(o.path, rel));
     if (owner) throw new UserError(`${rel} overlaps the output ${owner.path} of stage '${owner.stage}': the lock already tracks it`);
   }
+  // The data, its `.dvc` file and the .gitignore beside it are written: none through a symlink out.
+  for (const rel of rels) await assertSafeToWrite(root, { path: rel, label: `'${rel}'` });
   const lock = await acquireRepoLock(root, { wait: options.wait });
   const ws = await openDataWorkspace(root);
   try {

@@ -27,7 +27,8 @@ export async function runPull(root: string, options: SyncOptions & { force?: boo
     try {
       const result = await runCheckout(root, { targets: (options.targets ?? []).length ? wanted.stages : [], file: options.file, wait: options.wait });
       checkout.push(...result.lines);
-      stageFailures = result.failed;
+      // An out left alone to keep a hand edit is a failure too, as in checkout: the workspace is not what was pulled.
+      stageFailures = result.failed + result.kept.length;
     } catch (e) {
       if (!isUserError(e)) throw e;
       checkout.push(`error: ${e.format()}`);

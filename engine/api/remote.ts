@@ -5,7 +5,7 @@ import {
   editConfig,
   parseOptionValue,
   readRemotesConfig,
-  SECRET_OPTIONS,
+  assertNotSecret,
   type RemotesConfig,
 } from '../remote/config.js';
 import { CONFIG_FILE } from '../config.js';
@@ -19,6 +19,7 @@ export interface RemoteEditOptions {
 export async function remoteAdd(root: string, name: string, url: string, options: RemoteEditOptions & { default?: boolean; force?: boolean } = {}): Promise<void> {
   checkRemoteName(name);
   checkRemoteUrl(url);
+  assertNotSecret(name, 'url', url, options.local ?? false);
   const config = await readRemotesConfig(root);
   if (config.remotes[name] && !options.force) throw new UserError(`remote '${name}' already exists (remote modify changes it; add -f replaces it)`);
   await editConfig(root, options.local ?? false, (doc) => {
@@ -31,11 +32,8 @@ export async function remoteAdd(root: string, name: string, url: string, options
 export async function remoteModify(root: string, name: string, option: string, value: string | undefined, options: RemoteEditOptions & { unset?: boolean } = {}): Promise<void> {
   const config = await readRemotesConfig(root);
   if (!config.remotes[name]) throw new UserError(`no remote named '${name}'`);
-  if (SECRET_OPTIONS.has(option) && !options.local) {
-    throw new UserError(`${option} is a credential: it goes to the git-ignored local config only`, {
-      details: [`dvc-ts remote modify --local ${name} ${option} …   (or leave it to the AWS credential chain)`],
-    });
-  }
+  // Before --unset too: a credential option is never touched in the committed config.
+  assertNotSecret(name, option, value, options.local ?? false);
   if (options.unset) {
     await editConfig(root, options.local ?? false, (doc) => {
       doc.deleteIn(['remote', name, option]);

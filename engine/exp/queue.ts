@@ -1,11 +1,11 @@
 // The experiment queue: one JSON file per queued experiment under `.dvc-ts/exps/queue/`, local
 // to this clone (never committed), numbered so that experiments run in the order queued.
-import { access, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { pidAlive } from '../util/pid.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic, ensureDir } from '../util/atomic.js';
 import type { ParamOverrides } from './params-set.js';
 
 export const QUEUE_RELDIR = `${DVC_TS_DIR}/exps/queue`;
@@ -113,7 +113,7 @@ export async function unclaim(root: string, entry: QueueEntry): Promise<void> {
 /** Add experiments at the end of the queue, in order; returns their entries. */
 export async function enqueue(root: string, experiments: readonly QueuedExperiment[]): Promise<QueueEntry[]> {
   const dir = queueDir(root);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   // The queue is this clone's own: keep it out of git without touching any .gitignore of the user.
   await writeFile(join(dir, '..', '.gitignore'), '*\n');
   const existing = await readQueue(root);

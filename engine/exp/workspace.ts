@@ -3,11 +3,12 @@
 // computes every other one can restore.
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { pidAlive } from '../util/pid.js';
+import { ensureDir } from '../util/atomic.js';
 
 /** dvc-ts's own folders that are local to one workspace (the cache is linked, not copied). */
 const LOCAL_DIRS = new Set(['cache', 'state', 'tmp', 'logs', 'lock', 'exps']);
@@ -39,8 +40,8 @@ export async function createWorkspace(root: string, skip: ReadonlySet<string> = 
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');
-    await mkdir(cache, { recursive: true });
-    await mkdir(join(workspace, DVC_TS_DIR), { recursive: true });
+    await ensureDir(cache);
+    await ensureDir(join(workspace, DVC_TS_DIR));
     await symlink(cache, join(workspace, DVC_TS_DIR, 'cache'), 'dir');
   } catch (e) {
     await removeWorkspace(workspace);
@@ -50,7 +51,7 @@ export async function createWorkspace(root: string, skip: ReadonlySet<string> = 
 }
 
 async function copyTree(from: string, to: string, rel: string, skip: ReadonlySet<string>): Promise<void> {
-  await mkdir(join(to, rel), { recursive: true });
+  await ensureDir(join(to, rel));
   for (const entry of await readdir(join(from, rel), { withFileTypes: true })) {
     const path = rel ? `${rel}/${entry.name}` : entry.name;
     if (skip.has(path)) continue;

@@ -124,6 +124,8 @@ function mergeNodes(into: CtxNode, update: CtxNode, path: string): CtxNode {
  */
 export class Context {
   private readonly names = new Map<string, CtxNode>();
+  /** Top-level names of a large params file, read only when looked up (see mergeLazy). */
+  private readonly lazy = new Map<string, () => CtxNode | undefined>();
   /** Params files merged into this context: null = whole file, else the keys taken. */
   readonly imports: Map<string, string[] | null>;
   private readonly reserved: Set<string>;
@@ -168,7 +170,16 @@ export class Context {
   }
 
   get(name: string): CtxNode | undefined {
-    return this.names.get(name) ?? this.parent?.get(name);
+    return this.names.get(name) ?? this.materialize(name) ?? this.parent?.get(name);
+  }
+
+  private materialize(name: string): CtxNode | undefined {
+    const load = this.lazy.get(name);
+    if (!load) return undefined;
+    this.lazy.delete(name);
+    const value = load();
+    if (value) this.names.set(name, value);
+    return value;
   }
 
   /** Follow `segments` (from a parsed `${...}`); throws KeyNotFound naming `expr`. */
@@ -199,12 +210,34 @@ export class Context {
     return undefined;
   }
 
-  /** Merge a mapping's entries in (nested mappings merge; any other clash is a conflict). */
-  merge(mapping: CtxMap): void {
-    const clash = [...mapping.entries.keys()].filter((k) => this.reserved.has(k));
+  /**
+   * Merge the top-level `keys` of a source whose values are built only when first looked up:
+   * a 50 MB params file costs what `${}` uses of it, not a context node per value. A key that
+   * clashes with one already here is merged at once, by merge's rules.
+   */
+  mergeLazy(keys: readonly string[], load: (key: string) => CtxNode | undefined): void {
+    this.refuseReserved(keys);
+    for (const key of keys) {
+      const existing = this.get(key);
+      if (!existing) {
+        this.lazy.set(key, () => load(key));
+        continue;
+      }
+      const value = load(key);
+      if (value) this.names.set(key, mergeNodes(existing, value, key));
+    }
+  }
+
+  private refuseReserved(keys: Iterable<string>): void {
+    const clash = [...keys].filter((k) => this.reserved.has(k));
     if (clash.length > 0) {
       throw new ContextConflict(`attempted to modify reserved key${clash.length > 1 ? 's' : ''} ${clash.map((k) => `'${k}'`).join(', ')}`);
     }
+  }
+
+  /** Merge a mapping's entries in (nested mappings merge; any other clash is a conflict). */
+  merge(mapping: CtxMap): void {
+    this.refuseReserved(mapping.entries.keys());
     for (const [key, value] of mapping.entries) {
       const existing = this.get(key);
       this.names.set(key, existing ? mergeNodes(existing, value, key) : value);

@@ -50,6 +50,17 @@ export class ParamsFiles {
     return tree;
   }
 
+  /**
+   * The top-level keys of a large YAML params file that parses by section (see load's
+   * `topKeys`), or undefined for a small file or one that must be parsed whole.
+   */
+  sectionKeys(repoPath: string): string[] | undefined {
+    const text = this.text(repoPath);
+    if (text === undefined || text.length < SECTIONED_PARSE_BYTES || !isYamlPath(repoPath)) return undefined;
+    if (!this.sectioned.has(repoPath)) this.sectioned.set(repoPath, SectionedYaml.index(repoPath, text));
+    return this.sectioned.get(repoPath)?.keys();
+  }
+
   private text(repoPath: string): string | undefined {
     if (!this.texts.has(repoPath)) this.texts.set(repoPath, this.read(repoPath));
     return this.texts.get(repoPath);
@@ -99,6 +110,10 @@ class SectionedYaml {
       at = end;
     }
     return new SectionedYaml(file, text, sections);
+  }
+
+  keys(): string[] {
+    return [...this.sections.keys()];
   }
 
   /** A mapping of the asked keys that exist, in file order. */

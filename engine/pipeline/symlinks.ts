@@ -1,16 +1,17 @@
 // The on-disk half of "paths stay inside the repository": a path written as `data/x` still
 // leaves the repository when `data` is a symlink to somewhere else.
-import { lstat, readdir, realpath } from 'node:fs/promises';
-import { join, relative, isAbsolute, sep } from 'node:path';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { SourcePos } from '../types.js';
+import { toRepoPath } from '../util/paths.js';
 
 export interface PathUse {
   /** Repository-relative path. */
   path: string;
   /** How it is shown: `dependency 'data/x' of stage 'train'`. */
   label: string;
-  pos: SourcePos;
+  pos?: SourcePos;
 }
 
 /**
@@ -48,7 +49,28 @@ export async function findSymlinkEscapes(root: string, uses: readonly PathUse[])
   return found.filter((e): e is UserError => e !== undefined);
 }
 
-/** 'missing' when nothing is there, the outside target for an escaping symlink, else undefined. */
+/**
+ * The one test of "a path safe to write in this repository", for every path that comes from a
+ * file someone else may have written (a pipeline, a lock, a `.dvc` file, a remote's listing):
+ * errors for paths that are absolute, climb out with `..`, or pass through a symlink resolving
+ * outside the real path of `root`. Run it before anything is written.
+ */
+export async function unsafeWritePaths(root: string, uses: readonly PathUse[]): Promise<UserError[]> {
+  const lexical: UserError[] = [];
+  const onDisk: PathUse[] = [];
+  for (const use of uses) {
+    if (toRepoPath('', use.path) === use.path && use.path !== '.') onDisk.push(use);
+    else lexical.push(new UserError(`${use.label} is outside the repository`, { pos: use.pos }));
+  }
+  return [...lexical, ...(await findSymlinkEscapes(root, onDisk))];
+}
+
+/** Throw (exit 2) when `use.path` is not safe to write in the repository (see unsafeWritePaths). */
+export async function assertSafeToWrite(root: string, use: PathUse): Promise<void> {
+  const [problem] = await unsafeWritePaths(root, [use]);
+  if (problem) throw problem;
+}
+
 /**
  * What kind of entry each name in a directory is, read once per directory: one readdir stands
  * in for an lstat per file (10,000 dep files in 100 directories: 100 calls, not 10,000).
@@ -82,13 +104,22 @@ async function escapeOf(root: string, realRoot: string, prefix: string, listings
   } else if (kind === 'other') {
     return undefined;
   }
-  let target: string;
-  try {
-    target = await realpath(abs);
-  } catch {
-    return undefined; // a dangling link: nothing outside is reached through it today
-  }
+  const target = await realpath(abs).catch(() => danglingTarget(abs));
+  if (target === undefined) return undefined;
   const rel = relative(realRoot, target);
   const inside = rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
   return inside ? undefined : target;
+}
+
+/**
+ * Where a dangling symlink points: a mkdir or a write through it would create its target, so
+ * it counts as leading there. Undefined when it cannot be read.
+ */
+async function danglingTarget(abs: string): Promise<string | undefined> {
+  try {
+    const parent = await realpath(dirname(abs));
+    return resolve(parent, await readlink(abs));
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { UserError } from '../errors.js';
 import { toRepoPath } from '../util/paths.js';
 import type { Context } from './context.js';
-import { ContextConflict, ctxFromYMap } from './context.js';
+import { ContextConflict, ctxFromYMap, ctxFromYNode } from './context.js';
 import { hasPlaceholder } from './interpolate.js';
 import type { ParamsFiles } from './params-files.js';
 import type { YEntry, YNode } from './yaml-tree.js';
@@ -23,12 +23,22 @@ export function loadDefaultParams(ctx: Context, dir: string, files: ParamsFiles,
     if (files.exists(repoPath)) ctx.imports.set(repoPath, null);
     return;
   }
-  const tree = files.load(repoPath);
-  if (!tree) {
-    if (!files.exists(repoPath)) ctx.noteAbsentParamsFile(repoPath);
-    return;
+  const origin = { file: repoPath, label: repoPath, path: '' };
+  const sections = files.sectionKeys(repoPath);
+  if (sections) {
+    // A large file: each top-level key is parsed and converted when `${}` first reaches it.
+    ctx.mergeLazy(sections, (key) => {
+      const entry = files.load(repoPath, [key])?.entries.find((e) => e.key === key);
+      return entry && ctxFromYNode(entry.value, { ...origin, path: key });
+    });
+  } else {
+    const tree = files.load(repoPath);
+    if (!tree) {
+      if (!files.exists(repoPath)) ctx.noteAbsentParamsFile(repoPath);
+      return;
+    }
+    ctx.merge(ctxFromYMap(tree, origin));
   }
-  ctx.merge(ctxFromYMap(tree, { file: repoPath, label: repoPath, path: '' }));
   ctx.imports.set(repoPath, null);
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
 import { UserError } from '../errors.js';
@@ -33,6 +33,37 @@ export { REMOTE_OPTIONS, folderRemotePath } from './schemes.js';
 
 /** Never written to the committed config: it is pushed to every clone of the repository. */
 export const SECRET_OPTIONS: ReadonlySet<string> = new Set(['access_key_id', 'secret_access_key', 'session_token']);
+
+/** Options whose value is a URL: one with a user or password in it carries a credential. */
+const URL_OPTIONS: ReadonlySet<string> = new Set(['url', 'endpointurl']);
+
+/**
+ * Why `option: value` must stay out of the committed config, or undefined when it may go there
+ * (pure): a credential option, or a URL with userinfo (`http://user:secret@host`).
+ */
+export function secretReason(option: string, value: unknown): string | undefined {
+  if (SECRET_OPTIONS.has(option)) return `${option} is a credential`;
+  if (!URL_OPTIONS.has(option) || typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // Not parseable as a URL: look for `user[:password]@` before the host all the same.
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value) ? `the ${option} holds a user name or password` : undefined;
+  }
+  return parsed.username !== '' || parsed.password !== '' ? `the ${option} holds a user name or password` : undefined;
+}
+
+/** How to keep a secret setting local instead. */
+function localHint(name: string, option: string): string {
+  return `dvc-ts remote modify --local ${name} ${option} …   (kept in the git-ignored ${LOCAL_CONFIG_FILE}, mode 0600), or use the AWS credential chain`;
+}
+
+/** Refuse a secret on its way to the committed config (exit 2). */
+export function assertNotSecret(name: string, option: string, value: unknown, local: boolean): void {
+  const reason = local ? undefined : secretReason(option, value);
+  if (reason) throw new UserError(`${reason}: it goes to the git-ignored local config only, never to the committed ${CONFIG_FILE}`, { details: [localHint(name, option)] });
+}
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -84,6 +115,7 @@ async function loadDoc(root: string, file: string): Promise<{ doc: import('yaml'
 /** Read the remotes of the committed config with the local one merged over it. */
 export async function readRemotesConfig(root: string): Promise<RemotesConfig> {
   const result: RemotesConfig = { remotes: {} };
+  await tightenLocalConfig(root);
   for (const file of [CONFIG_FILE, LOCAL_CONFIG_FILE]) {
     const { doc, lines } = await loadDoc(root, file);
     const raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as { core?: { remote?: unknown }; remote?: unknown };
@@ -107,10 +139,11 @@ export async function readRemotesConfig(root: string): Promise<RemotesConfig> {
       for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
         const kind = REMOTE_OPTIONS[key];
         if (kind === undefined) throw new UserError(`remote '${name}': unknown option '${key}'`, { pos: at(['remote', name, key]) });
-        if (file === CONFIG_FILE && SECRET_OPTIONS.has(key)) {
-          throw new UserError(`remote '${name}': ${key} must not be in the committed ${CONFIG_FILE}`, {
+        const secret = file === CONFIG_FILE ? secretReason(key, value) : undefined;
+        if (secret) {
+          throw new UserError(`remote '${name}': ${key} must not be in the committed ${CONFIG_FILE}: ${secret}`, {
             pos: at(['remote', name, key]),
-            details: [`move it with \`dvc-ts remote modify --local ${name} ${key} …\` (kept in the git-ignored ${LOCAL_CONFIG_FILE}), or use the AWS credential chain`],
+            details: [`move it: ${localHint(name, key)}`],
           });
         }
         const ok =
@@ -140,8 +173,16 @@ export async function editConfig(root: string, local: boolean, edit: (doc: impor
   const { doc } = await loadDoc(root, file);
   if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   edit(doc);
-  await writeFileAtomic(join(root, file), doc.toString({ flowCollectionPadding: false }));
+  // The local config holds credentials: readable by its owner only, whatever the umask.
+  await writeFileAtomic(join(root, file), doc.toString({ flowCollectionPadding: false }), local ? { mode: 0o600 } : {});
   if (local) await ensureLocalConfigIgnored(root);
+}
+
+/** A local config others can read (made by hand or by an older dvc-ts) is tightened to 0600. */
+async function tightenLocalConfig(root: string): Promise<void> {
+  const abs = join(root, LOCAL_CONFIG_FILE);
+  const st = await stat(abs).catch(() => undefined);
+  if (st && (st.mode & 0o077) !== 0) await chmod(abs, st.mode & 0o700).catch(() => undefined);
 }
 
 /** The local config holds credentials: make sure git never sees it. */

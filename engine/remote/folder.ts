@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { PACK_TARGET_BYTES } from './pack.js';
 import { emptyCounts, RemoteObjectMissing, type ListPage, type Remote, type RequestCounts } from './types.js';
 import { pidAlive } from '../util/pid.js';
+import { ensureDir } from '../util/atomic.js';
 
 /** Temp files live here, beside the objects (one file system, so the rename is atomic). */
 export const FOLDER_TMP_DIR = 'tmp';
@@ -119,7 +120,7 @@ export class FolderRemote implements Remote {
   private async place(key: string, fill: (tmp: string) => Promise<void>): Promise<void> {
     const target = this.abs(key);
     const tmpDir = join(this.dir, FOLDER_TMP_DIR);
-    await Promise.all([mkdir(dirname(target), { recursive: true }), mkdir(tmpDir, { recursive: true })]);
+    await Promise.all([ensureDir(dirname(target)), ensureDir(tmpDir)]);
     const tmp = join(tmpDir, `${hostname()}.${process.pid}.${randomBytes(6).toString('hex')}`);
     try {
       await fill(tmp);

@@ -32,6 +32,9 @@ export const MIN_PART_SIZE = 16 * 1024 * 1024;
 const IN_MEMORY_PUT = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 
+/** A logger that drops what the SDK would print; its errors are thrown and reported by us. */
+const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 /** Size of each part for a multipart upload of `size` bytes (pure). */
 export function partSize(size: number): number {
   return Math.max(MIN_PART_SIZE, Math.ceil(size / 10_000));
@@ -80,6 +83,10 @@ export class S3Remote implements Remote {
       // off and rate-limits the client, instead of failing thousands of objects at once.
       retryMode: 'adaptive',
       maxAttempts: 5,
+      // Without a logger of our own the SDK prints "An error was encountered in a non-retryable
+      // streaming request." on the console for every failed upload (dozens when the store goes
+      // away mid-push); each failure already reaches the user once, as our own error.
+      logger: SILENT_LOGGER,
     };
     if (settings.endpointurl) {
       config.endpoint = settings.endpointurl;

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +7,8 @@ import { blake3Hex, newBlake3 } from '../hash/digest.js';
 import { DIR_SUFFIX, isDirHash, parseManifest } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
 import type { ObjectStore } from '../cache/store.js';
-import { tempPathFor } from '../util/atomic.js';
+import { tempPathFor, ensureDir } from '../util/atomic.js';
+import { environmentErrorCode } from '../errors.js';
 import { groupByShard, hashOfKey, objectKey, planExistence, sampleShard, SHARDS, uploadOrder, type ExistencePlan } from './plan.js';
 import { silentProgress, type TransferProgress } from './progress.js';
 import { coalesceRanges, formatIndex, indexKey, isPackable, packKey, planPacks, type PackMember, type PackPlan } from './pack.js';
@@ -268,7 +269,7 @@ async function manifestFileHashes(store: ObjectStore, hash: string): Promise<str
  */
 export async function downloadObject(remote: Remote, store: ObjectStore, hash: string): Promise<number> {
   const tmpDir = join(store.root, '.dvc-ts', 'tmp', 'pull');
-  await mkdir(tmpDir, { recursive: true });
+  await ensureDir(tmpDir);
   const tmp = tempPathFor(join(tmpDir, hash));
   const hasher = newBlake3();
   let size = 0;
@@ -286,8 +287,21 @@ export async function downloadObject(remote: Remote, store: ObjectStore, hash: s
     return size;
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw withPath(e, store.objectPath(hash));
   }
+}
+
+/**
+ * A failed write() of a stream carries no path: give it the object's place in the cache, so a
+ * full disk or a read-only mount is reported naming where the bytes were going.
+ */
+function withPath(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (environmentErrorCode(e) !== undefined && err.path === undefined) {
+    err.path = path;
+    err.syscall ??= 'write';
+  }
+  return e;
 }
 
 function checkHash(hash: string, digest: string): void {
@@ -302,7 +316,7 @@ async function enterCache(store: ObjectStore, hash: string, tmp: string): Promis
   await chmod(tmp, OBJECT_MODE);
   const tmpStat = await stat(tmp, { bigint: true });
   const dst = store.objectPath(hash);
-  await mkdir(dirname(dst), { recursive: true });
+  await ensureDir(dirname(dst));
   await rename(tmp, dst);
   // These bytes were just hashed in a file only this process wrote: the checkout that
   // follows (pull) need not read them again to verify them.
@@ -331,7 +345,7 @@ async function downloadPackRange(
     return;
   }
   const tmpDir = join(store.root, '.dvc-ts', 'tmp', 'pull');
-  await mkdir(tmpDir, { recursive: true });
+  await ensureDir(tmpDir);
   // Members are written to the cache a few at a time: a pack of 8 MiB holds ~2,000 small files.
   const limit = createLimiter(MEMBER_WRITES_IN_FLIGHT);
   const storeMember = async (m: PackMember) => {
@@ -345,7 +359,7 @@ async function downloadPackRange(
       onStored(m);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
-      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw withPath(e, store.objectPath(m.hash));
       onFailed(m, where(m), e);
     }
   };

@@ -12,6 +12,7 @@ import { depEntries } from '../stage/run-key.js';
 import { actedLine, outcomeError, outcomeLine } from '../stage/outcome.js';
 import type { StageExecutor } from '../executor/types.js';
 import { LocalExecutor } from '../executor/local/executor.js';
+import { handEditedFiles, handEditError, markCompleted, markRunning, rememberProducedOuts } from './hand-edits.js';
 import { schedule } from './schedule.js';
 import { formatMs } from '../util/format-ms.js';
 
@@ -199,6 +200,10 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
   const name = stage.name;
   for (let attempt = 0; ; attempt++) {
     const { outcome, observed } = await decideStage(run, stage, upResults);
+    if (!run.options.force && (outcome.kind === 'restore' || outcome.kind === 'run-cache' || outcome.kind === 'run')) {
+      const edited = await handEditedFiles(run.repo, stage, outcome.reasons);
+      if (edited.length > 0) return failStage(run, name, outcome.reasons, handEditError(name, edited));
+    }
     switch (outcome.kind) {
       case 'restore':
       case 'run-cache': {
@@ -231,6 +236,7 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
 
 async function restored(run: Run, stage: StageDef, outcome: Outcome, observed: Observation, durationMs: number): Promise<StageResult> {
   const name = stage.name;
+  await markCompleted(run.repo, stage);
   if (outcome.kind === 'run-cache') {
     const entry: LockEntry = { cmd: stage.cmd, deps: depEntries(stage, observed), params: observed.params, outs: outcome.outs };
     if (outcome.gate) entry.gate = outcome.gate;
@@ -248,9 +254,11 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
   const note = outcome.reasons.map(describeReason).join('; ');
   options.reporter.stageStarted(name, note);
   const t = performance.now();
+  await markRunning(repo, stage);
   const failure = await run.executor.execute(repo, stage, options.reporter);
   const durationMs = performance.now() - t;
   if (failure !== undefined) {
+    await rememberProducedOuts(repo, stage);
     options.reporter.stageDone(name, 'failed', actedLine.failed(name, failure));
     run.stopLaunching ||= !options.keepGoing;
     return resultOf(name, 'failed', outcome, { durationMs, error: failure });
@@ -262,7 +270,9 @@ async function runStage(run: Run, stage: StageDef, outcome: Extract<Outcome, { k
     await ignoreOuts(repo.root, stage.outs.filter((o) => o.cache).map((o) => o.path));
     run.lockWriter.set(name, fresh);
     if (outcome.runKey) await repo.saveRun(stage, outcome.runKey, outs);
+    await markCompleted(repo, stage);
   } catch (e) {
+    await rememberProducedOuts(repo, stage);
     return failStage(run, name, outcome.reasons, e);
   }
   options.reporter.stageDone(name, 'ran', actedLine.ran(name, formatMs(durationMs)));

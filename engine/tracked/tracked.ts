@@ -8,6 +8,7 @@ import type { LinkType } from '../config.js';
 import type { Hasher } from '../hash/hasher.js';
 import { isDirHash } from '../hash/dir.js';
 import { gitignoreFor } from '../git/gitignore.js';
+import { unsafeWritePaths } from '../pipeline/symlinks.js';
 import { DVC_FILE_SUFFIX, parseDvcFile, type TrackedOut } from './dvcfile.js';
 
 /** Directories never searched for `.dvc` files. */
@@ -128,6 +129,12 @@ export async function checkoutTracked(
   const result: TrackedCheckoutResult = { restored: [], unchanged: 0, failed: [] };
   for (const out of outs) {
     if (out.hash === undefined) continue;
+    // A `.dvc` file comes with the repository: its path may lead through a committed symlink.
+    const [unsafe] = await unsafeWritePaths(hasher.root, [{ path: out.path, label: `out '${out.path}'`, pos: out.pos }]);
+    if (unsafe) {
+      result.failed.push(`${unsafe.format()}: not checked out`);
+      continue;
+    }
     const now = await hasher.hashPath(out.path);
     if (now?.hash === out.hash) {
       result.unchanged++;

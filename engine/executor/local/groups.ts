@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../../config.js';
+import { ensureDir } from '../../util/atomic.js';
 
 /**
  * Stage process groups that outlived a dvc-ts killed with SIGKILL. Each running stage's group
@@ -18,7 +19,7 @@ const GRACE_MS = 2000;
  */
 export async function recordStageGroup(root: string, pgid: number): Promise<void> {
   try {
-    await mkdir(join(root, DIR), { recursive: true });
+    await ensureDir(join(root, DIR));
     await writeFile(join(root, DIR, String(pgid)), `${process.pid}\n`);
   } catch {
     // nothing to record it in

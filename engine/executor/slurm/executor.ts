@@ -1,7 +1,8 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { StageDef } from '../../types.js';
 import { prepareOuts, stageLogPath } from '../stage-files.js';
+import { ensureDir } from '../../util/atomic.js';
 import type { SlurmSettings, StageExecutor, StageOutput, StageSite } from '../types.js';
 import { SlurmCli } from './cli.js';
 import { jobScript, sbatchArgs } from './job.js';
@@ -63,7 +64,7 @@ export class SlurmExecutor implements StageExecutor {
     const logFile = await stageLogPath(repo, stage);
     const safe = basename(logFile, '.log');
     const work = join(repo.root, run.workDir);
-    await mkdir(work, { recursive: true });
+    await ensureDir(work);
     const scriptFile = join(work, `${safe}.sh`);
     const rcFile = join(work, `${safe}.rc`);
     await rm(rcFile, { force: true });

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../../config.js';
+import { ensureDir } from '../../util/atomic.js';
 import { pidAlive } from '../../util/pid.js';
 
 /**
@@ -28,7 +29,7 @@ export class SlurmRun {
   static async start(root: string): Promise<SlurmRun> {
     const token = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
     const record: RunRecord = { pid: process.pid, host: hostname(), token };
-    await mkdir(join(root, SLURM_RUNS_DIR), { recursive: true });
+    await ensureDir(join(root, SLURM_RUNS_DIR));
     await writeFile(join(root, SLURM_RUNS_DIR, `${token}.json`), JSON.stringify(record));
     return new SlurmRun(root, token);
   }
