@@ -33,6 +33,7 @@ import {
 } from '../exp/refs.js';
 import { nextRunnable, stageSignatures } from '../exp/schedule.js';
 import { findMetricColumn, metricDeltas, sortByMetric, type ExperimentRow } from '../exp/table.js';
+import { sweepDeadExperiments } from '../run/orphans.js';
 import { createWorkspace, pruneSnapshots, removeWorkspace, snapshotDir, snapshotWorkspace } from '../exp/workspace.js';
 
 export interface ExpRunOptions {
@@ -131,6 +132,8 @@ export async function expRun(root: string, options: ExpRunOptions = {}): Promise
     for (const e of added) log(`${verb} ${e.name}${describeOverrides(e.overrides).length ? `: ${describeOverrides(e.overrides).join(' ')}` : ''}`);
   }
   if (options.queue) return { queued: added.map((e) => e.name), outcomes: [], interrupted: false };
+  const swept = await sweepDeadExperiments(root);
+  if (swept.workspaces > 0) log(`Removed ${swept.workspaces} experiment workspace(s) left by a killed dvc-ts exp run${swept.temps > 0 ? ` and ${swept.temps} temp file(s) in the cache` : ''}`);
   const entries = options.runAll ? (await readQueue(root)).filter((e) => !e.running) : added;
   const run = await runQueued(root, history, entries, options);
   return { queued: added.map((e) => e.name), ...run };

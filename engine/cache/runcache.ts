@@ -4,7 +4,6 @@ import type { LockPathEntry } from '../types.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isHexDigest } from '../hash/digest.js';
-import { isDirHash } from '../hash/dir.js';
 import { isObjectHash, type ObjectStore } from './store.js';
 
 /** Run-cache directory below the repository root. */
@@ -59,19 +58,7 @@ export class RunCache {
     }
     const outs = parseRunEntry(text);
     if (!outs) return undefined;
-    for (const out of outs) {
-      if (!(await this.store.has(out.hash))) return undefined;
-      if (isDirHash(out.hash)) {
-        let manifest;
-        try {
-          manifest = await this.store.readManifest(out.hash);
-        } catch {
-          return undefined;
-        }
-        const present = await Promise.all(manifest.map((e) => this.store.has(e.hash)));
-        if (present.includes(false)) return undefined;
-      }
-    }
+    for (const out of outs) if (!(await this.store.holdsWhole(out.hash).catch(() => false))) return undefined;
     return outs;
   }
 }

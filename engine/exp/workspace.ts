@@ -22,12 +22,25 @@ export interface WorkspaceOptions {
 }
 
 /**
+ * Experiment workspaces are `<system temp>/dvc-ts-exp-<pid>-<random>`: the pid of the `exp run`
+ * that owns (and removes) it, so a later one can tell the copy of a killed run from a live one.
+ */
+const WORKSPACE_PREFIX = 'dvc-ts-exp-';
+const WORKSPACE_NAME = /^dvc-ts-exp-(\d+)-[A-Za-z0-9]+$/;
+
+/** The pid that owns the experiment workspace named `name` (a folder of the system temp folder); undefined when it is not one. */
+export function workspaceOwner(name: string): number | undefined {
+  const pid = Number(WORKSPACE_NAME.exec(name)?.[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
  * Copy `root` into a new temporary directory for an experiment. Skipped: `.git`, dvc-ts's local
  * folders, and `skip` (cached outs: the run restores them from the cache by link or reflink).
  * `node_modules` folders are linked, not copied. Returns the workspace's absolute path.
  */
 export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'dvc-ts-exp-'));
+  const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-`));
   try {
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
