@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, type CliResult, type TempRepo } from '../helpers/repo.js';
 import { checkRepo, findTempFiles } from './invariants.js';
+import { verifyCache } from '../../engine/api/cache.js';
+import { statusOutput } from '../../engine/api/status.js';
 
 export const KILL_ENV = { CI: 'true', NO_COLOR: '1' };
 
@@ -56,17 +58,17 @@ export async function leftTemps(root: string, tempDir: string): Promise<string[]
 }
 
 /**
- * What must hold once the command after a kill finished: no temp file anywhere, the cache
- * verified clean by `cache verify`, every locked out intact in the cache or matching the disk,
- * and `status` agreeing with a recomputation from the bytes (`upToDate`: whether it should say
- * up to date).
+ * What must hold once the command after a kill finished: no temp file anywhere, the cache clean
+ * by `cache verify` (what the CLI runs, in-process), every locked out matching the disk, and
+ * `status` up to date (through the CLI when `cli`, else what it runs, in-process), which
+ * checkRepo's recomputation from the bytes confirms.
  */
-export async function assertWhole(repo: TempRepo, tempDir: string, env: Record<string, string>, what: string): Promise<void> {
+export async function assertWhole(repo: TempRepo, tempDir: string, env: Record<string, string>, what: string, cli = true): Promise<void> {
   assert.deepEqual(await leftTemps(repo.root, tempDir), [], `${what}: temp files left`);
-  const verify = await repo.run(['cache', 'verify', '--json'], { env });
-  const report = JSON.parse(verify.stdout) as { bad: unknown[]; leftovers: unknown[] };
-  assert.equal(verify.code, 0, `${what}: cache verify: ${verify.all}`);
-  assert.deepEqual([report.bad, report.leftovers], [[], []], `${what}: cache verify found problems`);
+  const verify = await verifyCache(repo.root);
+  assert.deepEqual([verify.bad, verify.leftovers], [[], []], `${what}: cache verify found problems`);
   const whole = await checkRepo(repo.root, () => true);
   assert.deepEqual(whole.violations, [], `${what}: repository invariants`);
+  const status = cli ? await repo.run(['status'], { env }) : await statusOutput(repo.root).then((o) => ({ code: o.exitCode, all: o.stdout }));
+  assert.equal(status.code, 0, `${what}: status is not up to date: ${status.all}`);
 }
