@@ -121,7 +121,7 @@ const NOT_SEARCHED = new Set(['.git', DVC_TS_DIR, 'node_modules']);
  * many were removed.
  */
 export async function sweepLeftovers(root: string, tookOver: boolean): Promise<number> {
-  const own = await sweepTempFiles(root, await subdirectories(root, OWN_DIRS));
+  const own = await sweepOwnTemps(root);
   if (!tookOver) return own;
   const dirs = await cacheDirs(root);
   const deep: string[] = [];
@@ -134,6 +134,14 @@ export async function sweepLeftovers(root: string, tookOver: boolean): Promise<n
     }
   }
   return own + (await sweepTempFiles(root, dirs)) + (await sweepTempFiles(root, await subdirectories(root, deep)));
+}
+
+/**
+ * Temp files of dead writers in dvc-ts's own folders and every folder below them. Safe without
+ * the repository lock (a live writer's temps are kept): `push`, which takes no lock, calls it.
+ */
+export async function sweepOwnTemps(root: string): Promise<number> {
+  return sweepTempFiles(root, await subdirectories(root, OWN_DIRS));
 }
 
 /** The object and run caches' folders, each shard included: where a killed writer leaves temps. */
