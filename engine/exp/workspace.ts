@@ -3,8 +3,8 @@
 // computes every other one can restore.
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 
@@ -27,11 +27,18 @@ export interface WorkspaceOptions {
  */
 const WORKSPACE_PREFIX = 'dvc-ts-exp-';
 const WORKSPACE_NAME = /^dvc-ts-exp-(\d+)-[A-Za-z0-9]+$/;
+/** Names the owner's host: a temp folder shared with another machine or container (whose pids mean nothing here) is left alone. */
+const OWNER_HOST_FILE = `${DVC_TS_DIR}/tmp/exp-owner-host`;
 
 /** The pid that owns the experiment workspace named `name` (a folder of the system temp folder); undefined when it is not one. */
 export function workspaceOwner(name: string): number | undefined {
   const pid = Number(WORKSPACE_NAME.exec(name)?.[1]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The host that made the experiment workspace at `workspace`, as it recorded it (undefined when it did not). */
+export async function workspaceHost(workspace: string): Promise<string | undefined> {
+  return (await readFile(join(workspace, OWNER_HOST_FILE), 'utf8').catch(() => undefined))?.trim();
 }
 
 /**
@@ -42,6 +49,8 @@ export function workspaceOwner(name: string): number | undefined {
 export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-`));
   try {
+    await mkdir(join(workspace, DVC_TS_DIR, 'tmp'), { recursive: true });
+    await writeFile(join(workspace, OWNER_HOST_FILE), `${hostname()}\n`);
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');

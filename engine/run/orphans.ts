@@ -1,12 +1,12 @@
 import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { IGNORED_DIR_NAMES } from '../hash/dir.js';
 import { LOCK_FILE, parseLock } from '../lock/lockfile.js';
 import { PIPELINE_FILES } from '../pipeline/files.js';
 import { pidAlive } from '../util/pid.js';
-import { removeWorkspace, workspaceOwner } from '../exp/workspace.js';
+import { removeWorkspace, workspaceHost, workspaceOwner } from '../exp/workspace.js';
 
 /**
  * Stage process groups that outlived a dvc-ts killed with SIGKILL. Each running stage's group
@@ -220,11 +220,10 @@ function dirnameOf(path: string): string {
   return slash < 0 ? '.' : path.slice(0, slash);
 }
 
-
 /**
  * Remove the experiment workspaces (full copies of a repository, outs included, in the system
  * temp folder) whose owning `exp run` is dead, after ending the stages it left running in them.
- * A copy whose owner lives is never touched. A killed `exp run` may also have left temps in the
+ * A copy whose owner lives, or that another host made, is never touched. A killed `exp run` may also have left temps in the
  * cache it shares with `root` (its workspace links to it) while holding no lock of `root`: when
  * a dead copy is found, those are swept too. Returns how many copies and temps were removed.
  */
@@ -236,6 +235,7 @@ export async function sweepDeadExperiments(root: string): Promise<{ workspaces: 
     const owner = workspaceOwner(name);
     if (owner === undefined || owner === process.pid || pidAlive(owner)) continue;
     const workspace = join(base, name);
+    if ((await workspaceHost(workspace)) !== hostname()) continue;
     await reapOrphanStages(workspace);
     await removeWorkspace(workspace).then(
       () => workspaces++,

@@ -8,12 +8,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import { yaml } from '../../engine/util/lazy-libs.js';
 import { TempRepo } from '../helpers/repo.js';
+import { folderRemote, type TestRemote } from '../remote/servers.js';
 import { assertWhole, killMidRun, ownTempDir } from './kill-harness.js';
 import { hashOnDisk, reapOrphanStages } from './invariants.js';
 
@@ -48,7 +47,7 @@ interface KillCase {
 
 describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
   let tmp: Awaited<ReturnType<typeof ownTempDir>>;
-  let remoteDir: string;
+  let remote: TestRemote;
   let origin: TempRepo;
   let clone: TempRepo | undefined;
   let round = 0;
@@ -64,12 +63,12 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
 
   before(async () => {
     tmp = await ownTempDir();
-    remoteDir = await mkdtemp(join(tmpdir(), 'dvc-ts-kill-remote-'));
+    remote = await folderRemote();
     origin = await TempRepo.create({ 'pipeline.yaml': PIPELINE, 'params.yaml': 'round: 0\n', [USER_FILE]: USER_BYTES, '.gitignore': '/runs.log\n' });
     await writeRaw(origin, 0);
     await cli(origin, ['add', 'raw']);
     await cli(origin, ['repro']);
-    await cli(origin, ['remote', 'add', '-d', 'r', remoteDir]);
+    await cli(origin, ['remote', 'add', '-d', 'r', remote.url]);
     await cli(origin, ['push']);
     await origin.git('add', '-A');
     await origin.git('commit', '-qm', 'data, pipeline, remote');
@@ -79,7 +78,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     await reapOrphanStages(origin.root, 0);
     await origin.remove();
     await clone?.remove();
-    await rm(remoteDir, { recursive: true, force: true });
+    await remote.close();
     await tmp.remove();
   });
 
@@ -154,7 +153,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
       repo: () => origin,
       prepare: newRound,
       check: async () => {
-        assert.deepEqual(await readdir(join(remoteDir, 'tmp')).catch(() => []), [], 'temps left on the remote');
+        assert.deepEqual(await remote.leftovers(), [], 'temps left on the remote');
         const cloud = await origin.run(['status', '--cloud', '-q'], { env: tmp.env });
         assert.equal(cloud.code, 0, `status --cloud: everything is on the remote: ${cloud.all}`);
       },

@@ -107,7 +107,7 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
     }
   });
 
-  test('workspaces of a killed exp run are removed by the next exp run and by gc; a live one is kept', { timeout: 300_000 }, async () => {
+  test('workspaces of a killed exp run are removed by the next exp run and by gc; a live one, or another host\'s, is kept', { timeout: 300_000 }, async () => {
     const tmp = await ownTempDir();
     const repo = await TempRepo.create({
       'pipeline.yaml': 'stages:\n  train:\n    cmd: sleep ${secs} && echo done > model.txt\n    params: [secs]\n    outs: [model.txt]\n',
@@ -121,7 +121,12 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
       // A copy whose owner lives (a process of this test standing in for a running exp run).
       const liveCopy = join(tmp.dir, `dvc-ts-exp-${live.pid}-abcdef`);
       await mkdir(liveCopy);
-      const copies = () => readdirSafe(tmp.dir).filter((n) => n.startsWith('dvc-ts-exp-') && join(tmp.dir, n) !== liveCopy);
+      // One another machine sharing the temp folder made: its pid means nothing here.
+      const foreignCopy = join(tmp.dir, `dvc-ts-exp-${await deadPid()}-fedcba`);
+      await mkdir(join(foreignCopy, '.dvc-ts/tmp'), { recursive: true });
+      await writeFile(join(foreignCopy, '.dvc-ts/tmp/exp-owner-host'), 'another-host\n');
+      const kept = [liveCopy, foreignCopy];
+      const copies = () => readdirSafe(tmp.dir).filter((n) => n.startsWith('dvc-ts-exp-') && !kept.includes(join(tmp.dir, n)));
       for (const next of [['exp', 'run', '--run-all'], ['gc', '--workspace']]) {
         const killed = await killMidRun(repo.root, ['exp', 'run', '-S', 'secs=2'], { env: tmp.env, when: () => copies().length > 0 && existsSync(join(tmp.dir, copies()[0]!, 'pipeline.yaml')) });
         assert.ok(killed.landed, killed.result.all);
@@ -131,10 +136,11 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
         assert.equal(r.code, 0, `${next.join(' ')}: ${r.all}`);
         assert.deepEqual(copies(), [], `copies left after ${next.join(' ')}`);
         assert.ok(existsSync(liveCopy), 'the copy a live process owns is kept');
+        assert.ok(existsSync(foreignCopy), 'the copy another host made is kept');
       }
       // gc left the experiment queued (it does not run experiments): run it now.
       assert.equal((await repo.run(['exp', 'run', '--run-all'], { env: tmp.env })).code, 0);
-      await rm(liveCopy, { recursive: true });
+      for (const copy of kept) await rm(copy, { recursive: true });
       assert.deepEqual(await readdir(tmp.dir), [], 'nothing left in the temp folder');
     } finally {
       live.kill('SIGKILL');
