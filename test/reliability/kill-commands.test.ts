@@ -116,7 +116,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     assert.equal(landed, KILLS, `only ${landed} of ${tries} kills landed mid-run`);
   }
 
-  test('repro (the first ever, then new rounds)', { timeout: 600_000 }, async () => {
+  test('repro (the first ever, then new rounds)', { timeout: 30 * 60_000 }, async () => {
     await killTrials('repro', {
       args: ['repro'],
       repo: () => origin,
@@ -128,7 +128,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('checkout', { timeout: 600_000 }, async () => {
+  test('checkout', { timeout: 30 * 60_000 }, async () => {
     const raw = await hashOnDisk(origin.path('raw'));
     await killTrials('checkout', {
       args: ['checkout'],
@@ -140,7 +140,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('gc --workspace', { timeout: 600_000 }, async () => {
+  test('gc --workspace', { timeout: 30 * 60_000 }, async () => {
     await killTrials('gc', {
       args: ['gc', '--workspace'],
       repo: () => origin,
@@ -153,20 +153,23 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('push (to a folder remote)', { timeout: 600_000 }, async () => {
+  test('push (to a folder remote)', { timeout: 30 * 60_000 }, async () => {
+    let pushes = 0;
     await killTrials('push', {
       args: ['push'],
       repo: () => origin,
       prepare: newRound,
       check: async () => {
         assert.deepEqual(await remote.leftovers(), [], 'temps left on the remote');
+        // Every third try (it costs a run of the CLI): the remote has everything.
+        if (++pushes % 3 !== 1) return;
         const cloud = await origin.run(['status', '--cloud', '-q'], { env: tmp.env });
         assert.equal(cloud.code, 0, `status --cloud: everything is on the remote: ${cloud.all}`);
       },
     });
   });
 
-  test('pull (into a clone, from a folder remote)', { timeout: 600_000 }, async () => {
+  test('pull (into a clone, from a folder remote)', { timeout: 30 * 60_000 }, async () => {
     await newRound();
     await cli(origin, ['push']);
     await origin.git('add', '-A');
@@ -187,7 +190,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('add', { timeout: 600_000 }, async () => {
+  test('add', { timeout: 30 * 60_000 }, async () => {
     let written = '';
     await killTrials('add', {
       args: ['add', 'raw'],
@@ -203,7 +206,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('exp run --run-all', { timeout: 900_000 }, async () => {
+  test('exp run --run-all', { timeout: 30 * 60_000 }, async () => {
     await origin.git('add', '-A');
     await origin.git('commit', '-qm', 'before experiments');
     let queued = 0;

@@ -75,7 +75,7 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
     }
   });
 
-  test('partial downloads of a killed pull are swept by the next pull, and by gc', { timeout: 300_000 }, async () => {
+  test('partial downloads of a killed pull are swept by the next pull, and by gc', { timeout: 30 * 60_000 }, async () => {
     const remoteDir = await mkdtemp(join(tmpdir(), 'dvc-ts-remote-'));
     const origin = await TempRepo.create({ 'pipeline.yaml': 'stages:\n  big:\n    cmd: head -c 30000000 /dev/urandom > big.bin\n    outs: [big.bin]\n' });
     const clones: TempRepo[] = [];
@@ -107,7 +107,7 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
     }
   });
 
-  test('workspaces of a killed exp run are removed by the next exp run and by gc; a live one, or another host\'s, is kept', { timeout: 300_000 }, async () => {
+  test('workspaces of a killed exp run are removed by the next exp run and by gc; a live one, or another host\'s, is kept', { timeout: 30 * 60_000 }, async () => {
     const tmp = await ownTempDir();
     const repo = await TempRepo.create({
       'pipeline.yaml': 'stages:\n  train:\n    cmd: sleep ${secs} && echo done > model.txt\n    params: [secs]\n    outs: [model.txt]\n',
@@ -150,7 +150,7 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
     }
   });
 
-  test('the temp of the first lock write of a killed first repro is swept by the next repro, and never shows in git status', { timeout: 120_000 }, async () => {
+  test('the temp of the first lock write of a killed first repro is swept by the next repro, and never shows in git status', { timeout: 30 * 60_000 }, async () => {
     const tmp = await ownTempDir();
     const repo = await TempRepo.create({ 'pipeline.yaml': 'stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n  b:\n    cmd: sleep 30 && echo b > b.txt\n    outs: [b.txt]\n', '.gitignore': '/a.txt\n/b.txt\n' });
     try {
