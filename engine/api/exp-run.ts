@@ -19,7 +19,8 @@ import { claim, dequeue, enqueue, fail, killRequested, readQueue, unclaim, type 
 import { checkExperimentName, experimentRef, listExperiments, saveExperiment } from '../exp/refs.js';
 import { nextRunnable, stageSignatures, type StageParams } from '../exp/schedule.js';
 import { resetChampionComparisons } from './exp-champion.js';
-import { createWorkspace, pruneSnapshots, removeWorkspace, snapshotDir, snapshotWorkspace, sweepDeadWorkspaces } from '../exp/workspace.js';
+import { createWorkspace, pruneSnapshots, removeWorkspace, snapshotDir, snapshotWorkspace } from '../exp/workspace.js';
+import { sweepDeadExperiments } from '../repo/orphans.js';
 
 export interface ExpRunOptions {
   /** `-S [file:]key=value[,value…]`, one per option; several values (or a sweep) make a grid. */
@@ -318,7 +319,7 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   process.on('SIGTERM', onSignal);
   let outcomes: ExperimentOutcome[];
   // Copies left by an `exp run` killed outright go before this one makes its own.
-  await sweepDeadWorkspaces();
+  await sweepDeadExperiments(root);
   let context: RunContext | undefined;
   try {
     const { ctx, stages } = await runContext(root, history, options, () => interrupted);

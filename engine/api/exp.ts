@@ -26,7 +26,8 @@ import {
   renameExperiment,
   saveExperiment,
 } from '../exp/refs.js';
-import { listSnapshots, sweepDeadWorkspaces } from '../exp/workspace.js';
+import { listSnapshots } from '../exp/workspace.js';
+import { sweepDeadExperiments } from '../repo/orphans.js';
 import { filesOf, headCommit, historyFor, pruneQueueSnapshots } from './exp-run.js';
 import { experimentsOf, expRemoveRemote } from './exp-share.js';
 
@@ -234,7 +235,7 @@ export async function expSave(root: string, options: ExpSaveOptions = {}): Promi
  */
 export async function expClean(root: string): Promise<string[]> {
   const removed: string[] = [];
-  removed.push(...(await sweepDeadWorkspaces()));
+  removed.push(...(await sweepDeadExperiments(root)).workspaces);
   const before = new Set(await listSnapshots(root));
   await pruneQueueSnapshots(root, before);
   const after = new Set(await listSnapshots(root));

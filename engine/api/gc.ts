@@ -9,6 +9,7 @@ import { Snapshot } from '../git/snapshot.js';
 import { isDirHash } from '../hash/dir.js';
 import { LOCK_FILE } from '../lock/lockfile.js';
 import { describeCleanup, withRepoLock } from '../repo/repo-lock.js';
+import { sweepDeadExperiments } from '../repo/orphans.js';
 import { experimentRevisions } from '../exp/refs.js';
 import { listSnapshots, snapshotDir } from '../exp/workspace.js';
 
@@ -62,7 +63,13 @@ export async function runGc(root: string, options: GcOptions): Promise<GcReport>
   const dry = options.dry ?? false;
   // One writer at a time: a repro saving objects while they are being collected would lose them.
   if (dry) return collect(root, scope, true, []);
-  return withRepoLock(root, {}, (lock) => collect(root, scope, false, describeCleanup(lock)));
+  return withRepoLock(root, {}, async (lock) => {
+    const notes = describeCleanup(lock);
+    const swept = await sweepDeadExperiments(root);
+    if (swept.workspaces.length > 0) notes.push(`Removed ${swept.workspaces.length} experiment workspace(s) left by a killed dvc-ts exp run`);
+    if (swept.temps > 0) notes.push(`Removed ${swept.temps} temp file(s) left in the cache by a killed dvc-ts exp run`);
+    return collect(root, scope, false, notes);
+  });
 }
 
 async function collect(root: string, scope: RevisionScope, dry: boolean, notes: string[]): Promise<GcReport> {
@@ -85,7 +92,9 @@ async function collect(root: string, scope: RevisionScope, dry: boolean, notes: 
   const runCache = new RunCache(root, store);
   const stale = staleRunEntries([...(await runCache.entries())].map(([key, outs]) => ({ key, outs })), survivors, manifests);
   let bytes = 0;
-  for (const hash of garbage) {
+  // Listings before the files they name: a gc killed midway never leaves a directory listing
+  // whose files are gone (which would look restorable), only files nothing lists.
+  for (const hash of [...garbage.filter(isDirHash), ...garbage.filter((h) => !isDirHash(h))]) {
     bytes += await store.size(hash);
     if (!dry) await store.remove(hash);
   }

@@ -5,7 +5,6 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { removeFileAndEmptyParent } from '../util/remove.js';
 import { isHexDigest } from '../hash/digest.js';
-import { isDirHash } from '../hash/dir.js';
 import { isObjectHash, type ObjectStore } from './store.js';
 
 /** Run-cache directory below the repository root. */
@@ -60,19 +59,7 @@ export class RunCache {
     }
     const outs = parseRunEntry(text);
     if (!outs) return undefined;
-    for (const out of outs) {
-      if (!(await this.store.has(out.hash))) return undefined;
-      if (isDirHash(out.hash)) {
-        let manifest;
-        try {
-          manifest = await this.store.readManifest(out.hash);
-        } catch {
-          return undefined;
-        }
-        const present = await Promise.all(manifest.map((e) => this.store.has(e.hash)));
-        if (present.includes(false)) return undefined;
-      }
-    }
+    for (const out of outs) if (!(await this.store.holdsWhole(out.hash).catch(() => false))) return undefined;
     return outs;
   }
 

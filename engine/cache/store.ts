@@ -62,6 +62,38 @@ export class ObjectStore {
   }
 
   /**
+   * True when the object can be checked out: a file object is present; a directory's listing
+   * is present, hashes to its name, and every file it names is present at the size it gives
+   * (objects enter only by an atomic rename of verified bytes, so present at the right size is
+   * whole, as everywhere else in the store). A listing without all its files (a pull or gc
+   * killed midway, a member the remote refused) is not usable: the stage runs, or is fetched,
+   * again.
+   */
+  async holdsWhole(hash: string): Promise<boolean> {
+    if (!isDirHash(hash)) return this.has(hash);
+    let manifest: ManifestEntry[];
+    try {
+      manifest = await this.readManifest(hash);
+    } catch (e) {
+      if (isUserError(e)) return false;
+      throw e;
+    }
+    const limit = createLimiter(16);
+    const whole = await Promise.all(manifest.map((e) => limit(() => this.hasAtSize(e.hash, e.size))));
+    return !whole.includes(false);
+  }
+
+  private async hasAtSize(hash: string, size: number): Promise<boolean> {
+    try {
+      const st = await stat(this.objectPath(hash));
+      return st.isFile() && st.size === size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /**
    * Store a file under its (already computed) hash; no-op when the object exists. The copy is a
    * reflink where the file system allows it, and is rehashed before it is renamed into place, so
    * a file that changed since it was hashed never lands under the wrong name.

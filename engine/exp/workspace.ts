@@ -3,11 +3,10 @@
 // computes every other one can restore.
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
-import { pidAlive } from '../util/pid.js';
 import { ensureDir } from '../util/atomic.js';
 
 /** dvc-ts's own folders that are local to one workspace (the cache is linked, not copied). */
@@ -16,17 +15,31 @@ const LOCAL_DIRS = new Set(['cache', 'state', 'tmp', 'logs', 'lock', 'exps']);
 /** Where queued experiments' snapshots of the workspace wait for their run (local, never committed). */
 export const SNAPSHOTS_RELDIR = `${DVC_TS_DIR}/exps/snapshots`;
 
-/**
- * Temporary workspaces are named `dvc-ts-exp-<pid>-…` after the process that made them, so one
- * left by a process killed outright can be told from one in use and swept (`exp clean`).
- */
-export const WORKSPACE_PREFIX = 'dvc-ts-exp-';
-
 export interface WorkspaceOptions {
   /** false: the workspace starts with a cache of its own (a study that must not reuse earlier runs). */
   shareCache?: boolean;
   /** Copy this directory (a queued experiment's snapshot) instead of `root`; the cache is still `root`'s. */
   from?: string;
+}
+
+/**
+ * Experiment workspaces are `<system temp>/dvc-ts-exp-<pid>-<random>`: the pid of the `exp run`
+ * that owns (and removes) it, so a later one can tell the copy of a killed run from a live one.
+ */
+const WORKSPACE_PREFIX = 'dvc-ts-exp-';
+const WORKSPACE_NAME = /^dvc-ts-exp-(\d+)-[A-Za-z0-9]+$/;
+/** Names the owner's host: a temp folder shared with another machine or container (whose pids mean nothing here) is left alone. */
+const OWNER_HOST_FILE = `${DVC_TS_DIR}/tmp/exp-owner-host`;
+
+/** The pid that owns the experiment workspace named `name` (a folder of the system temp folder); undefined when it is not one. */
+export function workspaceOwner(name: string): number | undefined {
+  const pid = Number(WORKSPACE_NAME.exec(name)?.[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The host that made the experiment workspace at `workspace`, as it recorded it (undefined when it did not). */
+export async function workspaceHost(workspace: string): Promise<string | undefined> {
+  return (await readFile(join(workspace, OWNER_HOST_FILE), 'utf8').catch(() => undefined))?.trim();
 }
 
 /**
@@ -37,6 +50,8 @@ export interface WorkspaceOptions {
 export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-`));
   try {
+    await mkdir(join(workspace, DVC_TS_DIR, 'tmp'), { recursive: true });
+    await writeFile(join(workspace, OWNER_HOST_FILE), `${hostname()}\n`);
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');
@@ -69,19 +84,6 @@ async function copyTree(from: string, to: string, rel: string, skip: ReadonlySet
 
 export async function removeWorkspace(workspace: string): Promise<void> {
   await rm(workspace, { recursive: true, force: true, maxRetries: 3 });
-}
-
-/** Temporary workspaces whose process is gone (killed outright), removed; their paths. */
-export async function sweepDeadWorkspaces(): Promise<string[]> {
-  const removed: string[] = [];
-  const pattern = new RegExp(`^${WORKSPACE_PREFIX}(\\d+)-`);
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const pid = pattern.exec(name)?.[1];
-    if (pid === undefined || pidAlive(Number(pid))) continue;
-    await removeWorkspace(join(tmpdir(), name));
-    removed.push(join(tmpdir(), name));
-  }
-  return removed;
 }
 
 /** Absolute path of a queued experiment's snapshot. */

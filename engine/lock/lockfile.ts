@@ -5,6 +5,7 @@ import { yaml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 import type { GateDecision, LockEntry, LockFile, LockPathEntry, ParamValues } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { DVC_TS_DIR } from '../config.js';
 
 export const LOCK_FILE = 'pipeline.lock';
 
@@ -198,7 +199,9 @@ function sortParams(params: ParamValues): ParamValues {
 export async function writeLock(root: string, lock: LockFile, stageOrder: string[], file = LOCK_FILE, blocks?: StageBlocks): Promise<string> {
   const text = serializeLock(lock, stageOrder, blocks);
   try {
-    await writeFileAtomic(join(root, file), text);
+    // The temp goes in .dvc-ts/tmp, which git ignores and every command sweeps: a run killed
+    // mid-write (even the first, before any lock exists) leaves nothing in `git status`.
+    await writeFileAtomic(join(root, file), text, { tempDir: join(root, DVC_TS_DIR, 'tmp') });
     return text;
   } catch (e) {
     // A full disk or a read-only directory is the user's to fix; the old lock is still whole.

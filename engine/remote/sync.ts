@@ -2,6 +2,7 @@ import type { ObjectStore } from '../cache/store.js';
 import { isDirHash } from '../hash/dir.js';
 import { createLimiter } from '../hash/limit.js';
 import { acquireRepoLock } from '../repo/repo-lock.js';
+import { sweepOwnTemps } from '../repo/orphans.js';
 import { collectWanted, type CollectOptions, type WantedObjects } from './collect.js';
 import { FolderRemote } from './folder.js';
 import { openRemote } from './open.js';
@@ -83,6 +84,7 @@ export async function push(root: string, options: SyncOptions = {}): Promise<Syn
   const report = newReport(remote);
   try {
     if (remote instanceof FolderRemote) await remote.sweepTemps();
+    await sweepOwnTemps(root);
     const jobs = options.jobs ?? remote.defaultJobs;
     const wanted = await collectWanted(root, { ...options, forPush: true });
     report.notes.push(...md5Notes(wanted));

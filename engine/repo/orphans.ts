@@ -1,9 +1,13 @@
 import { readdir, readFile, unlink } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { IGNORED_DIR_NAMES } from '../hash/dir.js';
 import { LOCK_FILE, parseLock } from '../lock/lockfile.js';
+import { PIPELINE_FILES } from '../pipeline/files.js';
 import { pidAlive } from '../util/pid.js';
+import { removeWorkspace, workspaceHost, workspaceOwner } from '../exp/workspace.js';
+import { reapOrphanStages } from '../executor/local/groups.js';
 
 /** Names made by engine/util/atomic.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp`. */
 export const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -16,29 +20,48 @@ const NOT_SEARCHED = new Set(['.git', DVC_TS_DIR, 'node_modules']);
 
 /**
  * Delete the temp files a killed dvc-ts left half-written. Call while holding the repository
- * lock. Always in dvc-ts's own folders; when the lock was taken over from a dead process
+ * lock. Always in dvc-ts's own folders and every folder below them (a killed pull leaves its
+ * partial downloads in `.dvc-ts/tmp/pull/`); when the lock was taken over from a dead process
  * (`tookOver`), also everywhere a locking command writes: the object and run caches, beside
- * every lock file, beside every out the locks record and, for a directory out, anywhere inside
- * it (a killed checkout leaves a 40 MB temp beside each file it was copying). Nothing ever
- * trusts a temp, but left in the workspace it would be committed by `git add -A`, and inside a
- * directory out it would change the directory's hash. Returns how many were removed.
+ * every pipeline file and lock file (the first lock write of a killed first run leaves its temp
+ * beside a lock that does not exist yet), beside every out the locks record and, for a directory
+ * out, anywhere inside it (a killed checkout leaves a 40 MB temp beside each file it was
+ * copying). Nothing ever trusts a temp, but left in the workspace it would be committed by
+ * `git add -A`, and inside a directory out it would change the directory's hash. Returns how
+ * many were removed.
  */
 export async function sweepLeftovers(root: string, tookOver: boolean): Promise<number> {
-  if (!tookOver) return sweepTempFiles(root, OWN_DIRS);
-  const dirs = [...OWN_DIRS];
-  for (const shard of ['cache/runs', 'cache/files/b3']) {
-    const names = await readdir(join(root, DVC_TS_DIR, shard)).catch(() => [] as string[]);
-    dirs.push(`${DVC_TS_DIR}/${shard}`, ...names.map((n) => `${DVC_TS_DIR}/${shard}/${n}`));
-  }
+  const own = await sweepOwnTemps(root);
+  if (!tookOver) return own;
+  const dirs = await cacheDirs(root);
   const deep: string[] = [];
-  for (const lockFile of await findLockFiles(root)) {
-    dirs.push(dirnameOf(lockFile));
-    for (const out of await lockedOuts(root, lockFile)) {
+  for (const file of await findPipelineAndLockFiles(root)) {
+    dirs.push(dirnameOf(file));
+    if (!file.endsWith(LOCK_FILE)) continue;
+    for (const out of await lockedOuts(root, file)) {
       dirs.push(dirnameOf(out));
       deep.push(out);
     }
   }
-  return (await sweepTempFiles(root, dirs)) + (await sweepTempFiles(root, await subdirectories(root, deep)));
+  return own + (await sweepTempFiles(root, dirs)) + (await sweepTempFiles(root, await subdirectories(root, deep)));
+}
+
+/**
+ * Temp files of dead writers in dvc-ts's own folders and every folder below them. Safe without
+ * the repository lock (a live writer's temps are kept): `push`, which takes no lock, calls it.
+ */
+export async function sweepOwnTemps(root: string): Promise<number> {
+  return sweepTempFiles(root, await subdirectories(root, OWN_DIRS));
+}
+
+/** The object and run caches' folders, each shard included: where a killed writer leaves temps. */
+export async function cacheDirs(root: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const shard of ['cache/runs', 'cache/files/b3']) {
+    const names = await readdir(join(root, DVC_TS_DIR, shard)).catch(() => [] as string[]);
+    dirs.push(`${DVC_TS_DIR}/${shard}`, ...names.map((n) => `${DVC_TS_DIR}/${shard}/${n}`));
+  }
+  return dirs;
 }
 
 /**
@@ -63,14 +86,15 @@ export async function sweepTempFiles(root: string, dirs: Iterable<string>): Prom
   return removed;
 }
 
-/** Every `pipeline.lock` below the root (a pipeline may live in a subdirectory). */
-async function findLockFiles(root: string): Promise<string[]> {
+/** Every pipeline file and `pipeline.lock` below the root (a pipeline may live in a subdirectory). */
+async function findPipelineAndLockFiles(root: string): Promise<string[]> {
+  const names = new Set<string>([LOCK_FILE, ...PIPELINE_FILES]);
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const path = dir === '' ? e.name : `${dir}/${e.name}`;
-      if (e.isFile() && e.name === LOCK_FILE) found.push(path);
+      if (e.isFile() && names.has(e.name)) found.push(path);
       else if (e.isDirectory() && !NOT_SEARCHED.has(e.name)) await walk(path);
     }
   };
@@ -106,3 +130,28 @@ function dirnameOf(path: string): string {
   return slash < 0 ? '.' : path.slice(0, slash);
 }
 
+/**
+ * Remove the experiment workspaces (full copies of a repository, outs included, in the system
+ * temp folder) whose owning `exp run` is dead, after ending the stages it left running in them.
+ * A copy whose owner lives, or that another host made, is never touched. A killed `exp run` may also have left temps in the
+ * cache it shares with `root` (its workspace links to it) while holding no lock of `root`: when
+ * a dead copy is found, those are swept too. Returns how many copies and temps were removed.
+ */
+export async function sweepDeadExperiments(root: string): Promise<{ workspaces: string[]; temps: number }> {
+  const base = tmpdir();
+  const names = await readdir(base).catch(() => [] as string[]);
+  const workspaces: string[] = [];
+  for (const name of names) {
+    const owner = workspaceOwner(name);
+    if (owner === undefined || owner === process.pid || pidAlive(owner)) continue;
+    const workspace = join(base, name);
+    if ((await workspaceHost(workspace)) !== hostname()) continue;
+    await reapOrphanStages(workspace);
+    await removeWorkspace(workspace).then(
+      () => workspaces.push(workspace),
+      () => undefined,
+    );
+  }
+  const temps = workspaces.length > 0 ? await sweepTempFiles(root, await cacheDirs(root)) : 0;
+  return { workspaces, temps };
+}

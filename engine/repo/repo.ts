@@ -68,11 +68,11 @@ export class Repo {
       return new Map(paths.map((p, i) => [p, infos[i]]));
     };
     const lockedCached = (entry?.outs ?? []).filter((o) => stage.outs.some((s) => s.path === o.path && s.cache));
-    const [deps, outs, present] = await Promise.all([
-      hashAll(stage.deps.map((d) => d.path)),
-      hashAll(stage.outs.map((o) => o.path)),
-      Promise.all(lockedCached.map((o) => this.store.has(o.hash))),
-    ]);
+    const [deps, outs] = await Promise.all([hashAll(stage.deps.map((d) => d.path)), hashAll(stage.outs.map((o) => o.path))]);
+    // An out gone from the workspace is restorable only when the cache holds all of it (a
+    // directory's listing and every file it names); one still there needs only its object
+    // present, which keeps a no-op status from visiting every file of a large directory.
+    const present = await Promise.all(lockedCached.map((o) => (outs.get(o.path) === undefined ? this.store.holdsWhole(o.hash) : this.store.has(o.hash))));
     const inCache = new Set(lockedCached.filter((_, i) => present[i]).map((o) => o.hash));
     return { deps, outs, inCache, lockedOutInCache: (e: LockPathEntry) => inCache.has(e.hash), ...this.readParams(stage) };
   }
@@ -117,19 +117,23 @@ export class Repo {
     return [];
   }
 
-  /** Remove a damaged or missing object (or a directory's damaged manifest or files); their paths. */
+  /**
+   * Remove a damaged or missing object (or a directory's damaged listing or files); their paths.
+   * A listing that names a damaged or missing file goes too: kept, it would say the directory is
+   * in the cache and the next decision would try (and fail) to restore it again.
+   */
   private async dropUnsoundObjects(hash: string): Promise<string[]> {
-    const hashes = [hash];
+    const members: string[] = [];
     if (isDirHash(hash) && (await this.store.checkObject(hash)).status === 'ok') {
-      hashes.push(...(await this.store.readManifest(hash)).map((e) => e.hash));
+      members.push(...(await this.store.readManifest(hash)).map((e) => e.hash));
     }
     const unsound: string[] = [];
-    for (const h of new Set(hashes)) {
-      const check = await this.store.checkObject(h);
-      if (check.status === 'ok') continue;
+    const drop = async (h: string) => {
       unsound.push(this.store.objectPath(h));
       await rm(this.store.objectPath(h), { force: true });
-    }
+    };
+    for (const h of new Set(members)) if ((await this.store.checkObject(h)).status !== 'ok') await drop(h);
+    if ((await this.store.checkObject(hash)).status !== 'ok' || unsound.length > 0) await drop(hash);
     return unsound;
   }
 

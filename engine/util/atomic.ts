@@ -20,6 +20,12 @@ export interface AtomicWriteOptions {
    * makes the write all-or-nothing for every process that reads it.
    */
   durable?: boolean;
+  /**
+   * Write the temp file in this folder instead of beside the target (it must be on the same file
+   * system; where it is not, the temp goes beside the target after all). A folder git ignores
+   * keeps a temp left by a killed writer out of `git status` until the next command sweeps it.
+   */
+  tempDir?: string;
 }
 
 /**
@@ -27,11 +33,12 @@ export interface AtomicWriteOptions {
  * A crash at any point leaves either the old file or the new one, never a torn one.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions | number = {}): Promise<void> {
-  const { mode, durable = true } = typeof options === 'number' ? { mode: options } : options;
+  const { mode, durable = true, tempDir } = typeof options === 'number' ? { mode: options } : options;
   // A full disk or a read-only mount names the file the user knows, not the temp beside it.
   const fail = (e: unknown): never => rethrowEnvironmentError(e, { action: 'write', path: target });
   await ensureDir(dirname(target)).catch(fail);
-  const tmp = tempPathFor(target);
+  if (tempDir !== undefined) await ensureDir(tempDir).catch(fail);
+  const tmp = tempPathFor(tempDir === undefined ? target : join(tempDir, basename(target)));
   const fh = await open(tmp, 'w', mode ?? 0o666).catch(fail);
   try {
     await fh.writeFile(data);
@@ -46,6 +53,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
+    if (tempDir !== undefined && (e as NodeJS.ErrnoException).code === 'EXDEV') return writeFileAtomic(target, data, { mode, durable });
     return fail(e);
   }
   if (durable) await syncDir(dirname(target));

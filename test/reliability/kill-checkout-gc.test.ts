@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
 import { ObjectStore } from '../../engine/cache/store.js';
 import { hashFile } from '../../engine/hash/file.js';
-import { CLI, TempRepo } from '../helpers/repo.js';
+import { TempRepo } from '../helpers/repo.js';
+import { KILL_ENV as ENV, killMidRun } from './kill-harness.js';
 import { checkRepo, findTempFiles, present, TEMP_NAME } from './invariants.js';
 
 /** A 40 MB file out and a directory out of three 20 MB files: copies long enough to kill. */
@@ -18,7 +18,6 @@ const PIPELINE = `stages:
     cmd: head -c 40000000 /dev/urandom > big.bin && mkdir -p parts && for i in 1 2 3; do head -c 20000000 /dev/urandom > parts/p$i.bin; done
     outs: [big.bin, parts]
 `;
-const ENV = { CI: 'true', NO_COLOR: '1' };
 /**
  * A kill lands mid-copy only when it beats a kernel copy of tens of milliseconds: about one try
  * in six on a quiet machine (2 of 12 in one run). Sixty tries make missing three landings a
@@ -45,13 +44,7 @@ function workspaceTemps(repo: TempRepo): string[] {
 async function killCheckoutMidCopy(repo: TempRepo): Promise<string[]> {
   await rm(repo.path('big.bin'), { force: true });
   await rm(repo.path('parts'), { recursive: true, force: true });
-  const child = execa(process.execPath, [CLI, 'checkout'], { cwd: repo.root, reject: false, env: ENV });
-  let exited = false;
-  void child.finally(() => (exited = true));
-  const end = Date.now() + 20_000;
-  while (!exited && Date.now() < end && workspaceTemps(repo).length === 0) await new Promise((r) => setImmediate(r));
-  child.kill('SIGKILL');
-  await child;
+  await killMidRun(repo.root, ['checkout'], { env: ENV, when: () => workspaceTemps(repo).length > 0 });
   return (await findTempFiles(repo.root)).filter((t) => !t.startsWith('.dvc-ts/'));
 }
 
@@ -110,13 +103,8 @@ describe('a killed checkout or gc leaves nothing behind after the next command',
           await store.addFile(scratch, { hash: (await hashFile(scratch)).hash, size: (await hashFile(scratch)).size });
         }
         await rm(scratch);
-        const child = execa(process.execPath, [CLI, 'gc', '--workspace'], { cwd: repo.root, reject: false, env: ENV });
-        let exited = false;
-        void child.finally(() => (exited = true));
-        await new Promise((r) => setTimeout(r, 120 + Math.random() * 200));
-        if (!exited) kills++;
-        child.kill('SIGKILL');
-        await child;
+        const killed = await killMidRun(repo.root, ['gc', '--workspace'], { env: ENV, afterMs: 120 + Math.random() * 200 });
+        if (killed.landed) kills++;
         const after = await checkRepo(repo.root, () => true);
         assert.deepEqual(after.violations, [], 'every object left is whole');
         const r = await repo.run(['gc', '--workspace']);
