@@ -1,43 +1,34 @@
-// The study's `ingest` stage: the example's synthetic office (stages/lib/synth.ts), laid out
-// over many months instead of one year, with a concept change switched on at a chosen month.
-// The example's own ingest knows one calendar year and no concept change; everything after
-// ingest (drift, train, evaluate, package and their gates) is the example's, unchanged.
+// The study's `ingest` stage: the example's synthetic office (stages/lib/synth.ts) laid out over
+// the simulated months of one scenario (scenarios.ts), with labels that arrive late. Everything
+// after ingest (drift, train, evaluate, package, alert and their gates) is the example's, unchanged.
 //
-// Params (params.yaml, set by the study driver each month):
-//   study.current             the simulated month being monitored (1, 2, …)
-//   study.reference           the simulated months of the reference window
-//   study.first_calendar_month  calendar month of simulated month 1 (puts summer where wanted)
-//   study.concept_change      from this simulated month on, the office has daylight-linked
-//                             automatic lighting: lamps on in working hours whether or not
-//                             anyone is in, so light stops meaning "occupied" (P(y|x) changes)
-import { concatDatasets, emptyDataset, formatDataset, rowCount, sortByTimestamp, type Dataset } from '../../stages/lib/dataset.js';
+// In the run for simulated month t, with a label delay of d months, the labels of months up to
+// L = t − d are known and no others:
+//   data/reference.csv  months L−3 … L−1, labelled (the training window);
+//   data/current.csv    month L, labelled (its labels have just arrived), and, when d > 0,
+//                       month t without labels (the traffic being monitored now).
+// Params (params.yaml, set by the study driver each month): seed, data.days_per_month,
+// data.interval_minutes, study.scenario, study.current (t), study.label_delay (d).
+import { concatDatasets, formatDataset, labelledIndices, rowCount, sortByTimestamp, type Dataset } from '../../stages/lib/dataset.js';
 import { runStage, sha256, writeJson, writeOutput } from '../../stages/lib/io.js';
 import { CURRENT_CSV, INGEST_METRICS, REFERENCE_CSV } from '../../stages/lib/layout.js';
 import { intervalMinutesParam, readParams, seedParam, type RawParams } from '../../stages/lib/params.js';
-import { deriveSeed, mulberry32, normal } from '../../stages/lib/prng.js';
-import { generateMonth } from '../../stages/lib/synth.js';
-import { calendarOf } from './calendar.js';
+import { StageInputError } from '../../stages/lib/errors.js';
+import { scenarioByName, studyMonth } from './scenarios.js';
+import { labelWindow } from './window.js';
 
-function studyInt(raw: RawParams, key: string): number {
-  const value = (raw.study as Record<string, unknown> | undefined)?.[key];
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`parameter 'study.${key}' must be a whole number`);
+function studyParam(raw: RawParams, key: string): unknown {
+  return (raw.study as Record<string, unknown> | undefined)?.[key];
+}
+
+function studyInt(raw: RawParams, key: string, min: number): number {
+  const value = studyParam(raw, key);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new StageInputError(`parameter 'study.${key}' must be a whole number ≥ ${min}`);
   return value;
 }
 
-function studyMonths(raw: RawParams, key: string): number[] {
-  const value = (raw.study as Record<string, unknown> | undefined)?.[key];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isInteger(v))) throw new Error(`parameter 'study.${key}' must be a list of whole numbers`);
-  return value as number[];
-}
-
-/** Lamps that a timer keeps on in working hours (workdays 7:00-19:00) when daylight is low. */
-function automaticLighting(ds: Dataset, seed: number): Dataset {
-  const rand = mulberry32(seed);
-  const light = ds.features.light.map((lux, i) => {
-    const workHours = ds.features.weekday[i]! < 5 && ds.features.hour[i]! >= 7 && ds.features.hour[i]! < 19;
-    return workHours && ds.occupied[i] === 0 && lux < 250 ? Math.round((lux + normal(rand, 430, 30)) * 10) / 10 : lux;
-  });
-  return { ...ds, features: { ...ds.features, light } };
+function withoutLabels(ds: Dataset): Dataset {
+  return { ...ds, occupied: ds.occupied.map(() => Number.NaN) };
 }
 
 async function main(): Promise<void> {
@@ -45,27 +36,34 @@ async function main(): Promise<void> {
   const seed = seedParam(raw);
   const days = (raw.data as Record<string, unknown>).days_per_month as number;
   const intervalMinutes = intervalMinutesParam(raw);
-  const first = studyInt(raw, 'first_calendar_month');
-  const conceptChange = studyInt(raw, 'concept_change');
-  const month = (t: number): Dataset => {
-    const { year, month: calendarMonth, yearIndex } = calendarOf(t, first);
-    // A different stream each simulated year, so year two is not year one again.
-    const ds = generateMonth({ seed: seed + 7919 * yearIndex, year, month: calendarMonth, days, intervalMinutes });
-    return t >= conceptChange ? automaticLighting(ds, deriveSeed(seed, `study-lighting-${t}`)) : ds;
-  };
-  let reference = emptyDataset();
-  const referenceMonths = studyMonths(raw, 'reference');
-  for (const t of referenceMonths) reference = concatDatasets(reference, month(t));
+  const scenarioName = studyParam(raw, 'scenario');
+  if (typeof scenarioName !== 'string') throw new StageInputError(`parameter 'study.scenario' must be a scenario's name`);
+  const scenario = scenarioByName(scenarioName);
+  const t = studyInt(raw, 'current', 0);
+  const window = labelWindow(t, studyInt(raw, 'label_delay', 0));
+  const month = (m: number) => studyMonth(scenario, seed, m, { days, intervalMinutes });
+
+  let reference = month(window.reference[0]!);
+  for (const m of window.reference.slice(1)) reference = concatDatasets(reference, month(m));
+  let current = month(window.labelled);
+  if (window.unlabelled !== undefined) current = concatDatasets(current, withoutLabels(month(window.unlabelled)));
   reference = sortByTimestamp(reference);
-  const currentMonth = studyInt(raw, 'current');
-  const current = month(currentMonth);
+  current = sortByTimestamp(current);
   const referenceText = formatDataset(reference);
   const currentText = formatDataset(current);
   await writeOutput(REFERENCE_CSV, referenceText);
   await writeOutput(CURRENT_CSV, currentText);
   await writeJson(INGEST_METRICS, {
-    reference: { months: referenceMonths, rows: rowCount(reference), sha256: sha256(referenceText) },
-    current: { month: currentMonth, rows: rowCount(current), concept_changed: currentMonth >= conceptChange, sha256: sha256(currentText) },
+    scenario: scenario.name,
+    reference: { months: window.reference, rows: rowCount(reference), sha256: sha256(referenceText) },
+    current: {
+      month: t,
+      rows: rowCount(current),
+      labelled_rows: labelledIndices(current).length,
+      sha256: sha256(currentText),
+    },
+    // Every simulated month whose labels are in the CSVs: the study checks none is newer than t − d.
+    labelled_months: [...window.reference, window.labelled],
   });
 }
 
