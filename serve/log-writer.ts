@@ -22,6 +22,8 @@ export interface JsonLinesLogOptions {
   maxBytes?: number;
   /** The clock that names files (tests). */
   now?: () => Date;
+  /** File names start with this (default `requests`; late labels use `labels`). */
+  prefix?: string;
 }
 
 export class JsonLinesLog {
@@ -38,14 +40,16 @@ export class JsonLinesLog {
   private fd: number;
   private readonly maxBytes: number;
   private readonly now: () => Date;
+  private readonly prefix: string;
 
   private constructor(private readonly dir: string, options: JsonLinesLogOptions) {
     this.maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
     this.now = options.now ?? (() => new Date());
+    this.prefix = options.prefix ?? 'requests';
     this.fd = this.openNext();
   }
 
-  /** Logs in `dir`: requests-<UTC time the file was opened>-<pid>[-<n>].jsonl. */
+  /** Logs in `dir`: <prefix>-<UTC time the file was opened>-<pid>[-<n>].jsonl. */
   static async create(dir: string, options: JsonLinesLogOptions = {}): Promise<JsonLinesLog> {
     mkdirSync(dir, { recursive: true });
     return new JsonLinesLog(dir, options);
@@ -58,7 +62,7 @@ export class JsonLinesLog {
 
   private openNext(): number {
     const stamp = this.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const base = `requests-${stamp}-${process.pid}`;
+    const base = `${this.prefix}-${stamp}-${process.pid}`;
     // Two files opened within one second get a number; 'ax' fails rather than share a file.
     for (let n = 1; ; n++) {
       const file = join(this.dir, n === 1 ? `${base}.jsonl` : `${base}-${n}.jsonl`);

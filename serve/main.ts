@@ -3,6 +3,8 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { BUNDLE_DIR } from '../stages/lib/layout.js';
+import { PARAMS_FILE, qualityParams, readParams } from '../stages/lib/params.js';
+import type { Ranges } from '../stages/lib/quality.js';
 import { BundleError } from './bundle.js';
 import { createService } from './server.js';
 
@@ -31,10 +33,21 @@ interface ServeCliOptions {
   psiBins: number;
   psiEpsilon: number;
   reloadInterval: number;
+  params: string;
+}
+
+/** quality.ranges from params.yaml; without the file only non-finite readings are flagged. */
+async function readRanges(file: string, log: (line: string) => void): Promise<Ranges | undefined> {
+  try {
+    return qualityParams(await readParams(file)).ranges;
+  } catch (e) {
+    log(`range checks off: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 const program = new Command('serve')
-  .description('Serve the packaged occupancy model: POST /predict, GET /health, GET /metrics')
+  .description('Serve the packaged occupancy model: POST /predict, POST /feedback, GET /health, GET /metrics')
   .option('-p, --port <n>', 'TCP port (0 = any free port)', wholeNumber(0), 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--bundle <dir>', 'the packaged bundle (model.json, manifest.json)', BUNDLE_DIR)
@@ -44,6 +57,7 @@ const program = new Command('serve')
   .option('--window <rows>', 'recent requests the PSI gauges cover', wholeNumber(1), 1000)
   .option('--psi-bins <n>', 'PSI bins for numerical features (params.yaml drift.psi_bins)', wholeNumber(2), 10)
   .option('--psi-epsilon <x>', 'share given to empty PSI bins (params.yaml drift.psi_epsilon)', positiveNumber, 0.0001)
+  .option('--params <file>', 'params.yaml holding quality.ranges (readings outside are flagged and scored as missing)', PARAMS_FILE)
   .option('--reload-interval <ms>', 'how often to look for a newly packaged bundle', wholeNumber(10), 1000)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
@@ -51,7 +65,7 @@ const program = new Command('serve')
     try {
       service = await createService({
         bundleDir: opts.bundle, logsDir: opts.logs, logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024), referenceCsv: opts.reference, window: opts.window,
-        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log,
+        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, ranges: await readRanges(opts.params, log),
       });
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;

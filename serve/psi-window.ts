@@ -3,7 +3,7 @@
 // numerical features, category shares for hour and weekday (stages/lib/drift-*.ts).
 
 import { FEATURES, type FeatureName } from '../stages/lib/dataset.js';
-import { categoricalPsi } from '../stages/lib/drift-analysis.js';
+import { categoricalPsi } from '../stages/lib/drift-registry.js';
 import { populationStabilityIndex } from '../stages/lib/drift-stats.js';
 
 export type FeatureRow = Record<FeatureName, number>;

@@ -27,7 +27,27 @@ export const predictBodySchema = {
   else: rowSchema,
 } as const;
 
-const prediction = { score: { type: 'number' }, occupied: { type: 'integer' } } as const;
+const flagList = { type: 'array', items: { type: 'string' } } as const;
+const prediction = {
+  request_id: { type: 'string' },
+  score: { type: 'number' },
+  occupied: { type: 'integer' },
+  quality: { type: 'object', properties: { out_of_range: flagList, non_finite: flagList } },
+} as const;
+
+const feedbackItem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['request_id', 'occupied'],
+  properties: { request_id: { type: 'string', minLength: 1, maxLength: 100 }, occupied: { type: 'integer', enum: [0, 1] } },
+} as const;
+
+/** POST /feedback: {request_id, occupied} or an array of them (up to MAX_BATCH). */
+export const feedbackBodySchema = {
+  if: { type: 'array' },
+  then: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: feedbackItem },
+  else: feedbackItem,
+} as const;
 
 /** The answer's shape, so Fastify serialises it with a compiled stringifier: one row gives
  *  {model_version, score, occupied}, a batch {model_version, predictions: [{score, occupied}]}. */

@@ -1,16 +1,21 @@
 // The occupancy prediction service: POST /predict (one row or a batch, validated by JSON Schema),
-// GET /health, GET /metrics. Every scored row is logged (JSON lines) before it is answered, and
-// feeds the PSI window; a newly packaged bundle is picked up without dropping a request.
+// POST /feedback (late true labels by request id), GET /health, GET /metrics. Every scored row is
+// logged (JSON lines) before it is answered, and feeds the PSI window; a newly packaged bundle is
+// picked up without dropping a request. A reading outside its plausible range (params.yaml
+// quality.ranges) or not finite is scored as a missing one (imputed), and its row is answered
+// and logged with `quality` flags: ingest quarantines it, so it never reaches drift or training.
 
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
 import { scoreDataset } from '../stages/lib/model.js';
+import { isFlagged, readingFlags, type Ranges, type ReadingFlags } from '../stages/lib/quality.js';
 import { BundleHolder } from './bundle.js';
 import { JsonLinesLog } from './log-writer.js';
 import { createMetrics } from './metrics.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
-import { describeSchemaError, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
+import { describeSchemaError, feedbackBodySchema, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
 
 export interface ServiceOptions {
   /** The packaged bundle's folder (model.json + manifest.json). */
@@ -27,6 +32,8 @@ export interface ServiceOptions {
   psiEpsilon: number;
   /** How often to look for a new bundle (ms). */
   reloadIntervalMs: number;
+  /** Plausible sensor ranges (params.yaml quality.ranges); without them only non-finite readings are flagged. */
+  ranges?: Ranges;
   /** Messages for the operator (bundle switches, reference problems). */
   log: (line: string) => void;
 }
@@ -36,27 +43,43 @@ type RequestRow = Record<FeatureName, number | null>;
 
 export interface PredictionRecord {
   timestamp: string;
+  /** What POST /feedback names to give this row its true label. */
+  request_id: string;
   model_version: string;
   score: number;
   prediction: 0 | 1;
   features: RequestRow;
+  /** Present only when a reading was out of range or not finite (scored as missing). */
+  quality?: ReadingFlags;
+}
+
+export interface FeedbackRecord {
+  timestamp: string;
+  request_id: string;
+  occupied: 0 | 1;
 }
 
 export interface Service {
   app: FastifyInstance;
   bundles: BundleHolder;
   requestLog: JsonLinesLog;
+  /** Late labels (labels-*.jsonl beside the request logs). */
+  labelLog: JsonLinesLog;
   /** Stop taking requests, finish those in flight, write every pending log line. */
   close(): Promise<void>;
 }
 
-function toDataset(rows: readonly RequestRow[]): Dataset {
+const NO_RANGES = Object.fromEntries(FEATURES.map((f) => [f.name, [-Infinity, Infinity]])) as unknown as Ranges;
+
+/** The rows as the model sees them: a flagged reading becomes a missing one. */
+function toDataset(rows: readonly RequestRow[], flags: readonly ReadingFlags[]): Dataset {
   const ds = emptyDataset();
-  for (const row of rows) {
+  rows.forEach((row, i) => {
+    const bad = new Set<string>([...flags[i]!.out_of_range, ...flags[i]!.non_finite]);
     ds.timestamp.push('');
-    for (const f of FEATURES) ds.features[f.name].push(row[f.name] ?? Number.NaN);
+    for (const f of FEATURES) ds.features[f.name].push(bad.has(f.name) ? Number.NaN : row[f.name] ?? Number.NaN);
     ds.occupied.push(Number.NaN);
-  }
+  });
   return ds;
 }
 
@@ -87,6 +110,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
+  const labelLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes, prefix: 'labels' });
+  const ranges = options.ranges ?? NO_RANGES;
 
   const app = Fastify({
     logger: false,
@@ -104,11 +129,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const body = request.body as RequestRow | RequestRow[];
     const rows = Array.isArray(body) ? body : [body];
     const bundle = bundles.current;
-    const scores = scoreDataset(bundle.model, toDataset(rows));
+    const flags = rows.map((row) => readingFlags(row, ranges));
+    const scores = scoreDataset(bundle.model, toDataset(rows, flags));
     const timestamp = new Date().toISOString();
     const threshold = bundle.model.decision_threshold;
     const records: PredictionRecord[] = rows.map((features, i) => ({
-      timestamp, model_version: bundle.version, score: scores[i]!, prediction: scores[i]! >= threshold ? 1 : 0, features,
+      timestamp, request_id: randomUUID(), model_version: bundle.version, score: scores[i]!, prediction: scores[i]! >= threshold ? 1 : 0, features,
+      ...(isFlagged(flags[i]!) ? { quality: flags[i]! } : {}),
     }));
     // Answer only once logged: an answered prediction is never missing from the log.
     await requestLog.append(records);
@@ -116,10 +143,20 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     metrics.predictions.inc({ model_version: bundle.version }, records.length);
     for (const r of records) {
       metrics.scores.observe(r.score);
-      window.push(Object.fromEntries(FEATURES.map((f) => [f.name, r.features[f.name] ?? Number.NaN])) as FeatureRow);
+      // Flagged rows stay out of the PSI window, as they stay out of the drift check.
+      if (!r.quality) window.push(Object.fromEntries(FEATURES.map((f) => [f.name, r.features[f.name] ?? Number.NaN])) as FeatureRow);
     }
-    const predictions = records.map((r) => ({ score: r.score, occupied: r.prediction }));
+    const predictions = records.map((r) => ({ request_id: r.request_id, score: r.score, occupied: r.prediction, ...(r.quality ? { quality: r.quality } : {}) }));
     return Array.isArray(body) ? { model_version: bundle.version, predictions } : { model_version: bundle.version, ...predictions[0] };
+  });
+
+  // Late labels: stored like the request log (written before the answer), joined by ingest.
+  app.post('/feedback', { schema: { body: feedbackBodySchema } }, async (request) => {
+    const body = request.body as Omit<FeedbackRecord, 'timestamp'> | Omit<FeedbackRecord, 'timestamp'>[];
+    const items = Array.isArray(body) ? body : [body];
+    const timestamp = new Date().toISOString();
+    await labelLog.append(items.map((l): FeedbackRecord => ({ timestamp, request_id: l.request_id, occupied: l.occupied })));
+    return { stored: items.length };
   });
 
   app.get('/health', async () => ({
@@ -142,10 +179,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     app,
     bundles,
     requestLog,
+    labelLog,
     async close() {
       bundles.stop();
       await app.close();
       await requestLog.close();
+      await labelLog.close();
     },
   };
 }

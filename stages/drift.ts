@@ -4,15 +4,16 @@
 // histogram), reports/drift.html and the per-feature plot data.
 
 import { readChampion } from './lib/champion.js';
-import { analyseDrift, type ChampionScores } from './lib/drift-analysis.js';
+import { analyseDrift, type BatchFacts, type ChampionScores } from './lib/drift-analysis.js';
+import { driftParams } from './lib/drift-params.js';
 import { formatNumber } from './lib/format.js';
 import { checkUsable, labelledIndices, parseDataset, type Dataset } from './lib/dataset.js';
 import { formatCsv } from './lib/csv.js';
-import { readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
+import { readJsonIfExists, readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
 import { driftHeadline } from './lib/headline.js';
-import { CURRENT_CSV, DRIFT_DETAILS, DRIFT_METRICS, DRIFT_PLOT, DRIFT_REPORT, REFERENCE_CSV } from './lib/layout.js';
+import { CURRENT_CSV, DRIFT_DETAILS, DRIFT_METRICS, DRIFT_PLOT, DRIFT_REPORT, INGEST_METRICS, REFERENCE_CSV } from './lib/layout.js';
 import { scoreDataset, type OccupancyModel } from './lib/model.js';
-import { driftParams, qualityParams, readParams } from './lib/params.js';
+import { qualityParams, readParams } from './lib/params.js';
 import { renderDriftReport } from './lib/report-html.js';
 
 function snakeCase(record: object): Record<string, unknown> {
@@ -36,6 +37,19 @@ function championScores(model: OccupancyModel, reference: Dataset, current: Data
   };
 }
 
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
+
+/** What ingest counted (metrics/ingest.json); a batch built elsewhere may not say, then the
+ *  verdict counts from the CSVs alone. */
+async function batchFacts(current: Dataset): Promise<BatchFacts> {
+  const ingest = (await readJsonIfExists(INGEST_METRICS)) as { current?: Record<string, unknown>; data_quality?: Record<string, unknown> } | undefined;
+  const c = ingest?.current ?? {};
+  const logRows = count(c['log_rows']);
+  // The drifted period: the logged traffic when there is any, else the monitored month.
+  const labelled = logRows > 0 ? count(c['log_labelled_rows']) : labelledIndices(current).length;
+  return { quarantinedRows: count(ingest?.data_quality?.['rows_quarantined']) || 0, labelledRowsInPeriod: labelled, newRows: count(c['new_rows']) };
+}
+
 async function main(): Promise<void> {
   const raw = await readParams();
   const p = driftParams(raw);
@@ -46,8 +60,9 @@ async function main(): Promise<void> {
   checkUsable(current, CURRENT_CSV, q.maxMissingFraction);
   const champion = await readChampion();
   const scores = champion ? championScores(champion, reference, current) : null;
-  const thresholds = { ...snakeCase(p), quality: snakeCase(q) };
-  const report = analyseDrift(reference, current, p, q, scores, thresholds);
+  const { thresholds: byStatistic, ...rest } = p;
+  const thresholds = { ...snakeCase(rest), ...byStatistic, quality: snakeCase(q) };
+  const report = analyseDrift(reference, current, p, q, scores, thresholds, await batchFacts(current));
   await writeJson(DRIFT_DETAILS, report);
   await writeJson(DRIFT_METRICS, driftHeadline(report));
   await writeOutput(DRIFT_REPORT, renderDriftReport(report, { referenceFile: REFERENCE_CSV, currentFile: CURRENT_CSV }));

@@ -7,7 +7,7 @@ import { checkUsable, holdoutSplit, parseDataset, selectRows, type Dataset } fro
 import { estimateEnergy } from './lib/energy.js';
 import { formatNumber } from './lib/format.js';
 import { StageInputError } from './lib/errors.js';
-import { readJson, readTextInput, runStage, writeJson, writeOutput } from './lib/io.js';
+import { readJson, readTextInput, runStage, sha256, writeJson, writeOutput } from './lib/io.js';
 import { evaluateHeadline } from './lib/headline.js';
 import { CHALLENGER_MODEL, CHAMPION_MODEL, CURRENT_CSV, EVALUATE_DETAILS, EVALUATE_METRICS, ROC_PLOT } from './lib/layout.js';
 import { classificationMetrics, rocCurve } from './lib/metrics.js';
@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const holdoutFraction = holdoutFractionParam(raw);
   const ev = evaluateParams(raw);
   const energy = energyParams(raw);
-  const current = parseDataset(await readTextInput(CURRENT_CSV), { file: CURRENT_CSV });
+  const currentText = await readTextInput(CURRENT_CSV);
+  const current = parseDataset(currentText, { file: CURRENT_CSV });
   checkUsable(current, CURRENT_CSV, maxMissing);
   const { holdout: holdoutIdx } = holdoutSplit(current, holdoutFraction);
   if (holdoutIdx.length === 0) throw new StageInputError(`${CURRENT_CSV} has no labelled rows to evaluate on (column 'occupied' is empty)`);
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     margin: ev.margin,
     difference: verdict.difference,
     champion_exists: championModel !== null,
+    /** The batch evaluated on (the alert tells an earlier run's evaluation from this run's). */
+    current_sha256: sha256(currentText),
     evaluated_on: { file: CURRENT_CSV, rows: holdout.timestamp.length, first: holdout.timestamp[0], last: holdout.timestamp[holdout.timestamp.length - 1] },
     challenger: challenger.result,
     champion: champion?.result ?? null,

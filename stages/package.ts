@@ -4,8 +4,8 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StageInputError } from './lib/errors.js';
-import { formatJson, readJson, runStage, sha256, writeOutput } from './lib/io.js';
-import { BUNDLE_DIR, CHALLENGER_MODEL, DRIFT_DETAILS, EVALUATE_DETAILS } from './lib/layout.js';
+import { formatJson, readJson, readTextInput, runStage, sha256, writeOutput } from './lib/io.js';
+import { BUNDLE_DIR, CHALLENGER_MODEL, CURRENT_CSV, DRIFT_DETAILS, EVALUATE_DETAILS } from './lib/layout.js';
 import { renderModelCard, type ModelCardInput } from './lib/model-card.js';
 import { parseModel, type LineageEntry, type OccupancyModel } from './lib/model.js';
 
@@ -67,9 +67,16 @@ async function main(): Promise<void> {
       reasons: (drift['reasons'] as string[] | undefined) ?? [],
     },
   };
+  // The training window: the batch this model was fitted to. The next drift check compares
+  // against it (params.yaml data.reference: champion), so the reference follows each promotion.
+  const window = await readTextInput(CURRENT_CSV);
+  if (sha256(window) !== challenger.training.data_sha256[CURRENT_CSV]) {
+    throw new StageInputError(`${CURRENT_CSV} is not the batch ${CHALLENGER_MODEL} was trained on; rerun train`);
+  }
   const files: Record<string, string> = {
     'model.json': formatJson(model),
     'MODEL_CARD.md': renderModelCard(cardInput),
+    'reference.csv': window,
   };
   const manifest = {
     model_id: model.model_id,

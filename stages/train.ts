@@ -22,9 +22,12 @@ async function main(): Promise<void> {
   const hp = trainParams(raw);
   const referenceText = await readTextInput(REFERENCE_CSV);
   const currentText = await readTextInput(CURRENT_CSV);
-  const reference = parseDataset(referenceText, { file: REFERENCE_CSV, requireLabels: true });
+  // The reference may be the champion's training window, whose logged requests can lack labels.
+  const referenceAll = parseDataset(referenceText, { file: REFERENCE_CSV });
+  const reference = selectRows(referenceAll, labelledIndices(referenceAll));
   const current = parseDataset(currentText, { file: CURRENT_CSV });
-  checkUsable(reference, REFERENCE_CSV, maxMissing);
+  checkUsable(referenceAll, REFERENCE_CSV, maxMissing);
+  checkUsable(reference, `the labelled rows of ${REFERENCE_CSV}`, maxMissing);
   checkUsable(current, CURRENT_CSV, maxMissing);
 
   const { train: currentTrain, holdout } = holdoutSplit(current, split.holdoutFraction);

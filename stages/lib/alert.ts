@@ -1,8 +1,10 @@
-// The drift alert, as a pure function of the run's metrics: a markdown text ready to be an
-// issue body (verdict, drifted features with their statistics, the decision taken, where the
-// report is) and the JSON summary a webhook receives.
+// The alert, as a pure function of the run's metrics and incidents: a markdown text ready to be
+// an issue body (open incidents, verdict, drifted features with their statistics, the decision
+// taken or what it waits for, where the report is) and the JSON a webhook receives when an
+// incident opens or resolves (with a Slack-compatible `text`).
 
 import { formatNumber } from './format.js';
+import type { Findings, Incident, IncidentEvent, IncidentState } from './incidents.js';
 
 export const ALERT_MD = 'reports/alert.md';
 export const DRIFT_REPORT_LINK = 'reports/drift.html';
@@ -16,6 +18,8 @@ export interface AlertInput {
   ingest: Json | undefined;
   /** A link to the CI run holding the report, when there is one. */
   runUrl?: string;
+  /** Whether `evaluation` is about this run's batch (else it is an earlier run's). */
+  evaluationIsCurrent: boolean;
 }
 
 export interface DriftedFeature {
@@ -28,15 +32,17 @@ export interface DriftedFeature {
 }
 
 export interface AlertPayload {
-  event: 'drift_detected';
   dataset_drift: boolean;
+  data_quality_alert: boolean;
+  quarantined_rows: number | null;
+  quality_issues: string[];
   performance_drift: boolean;
   prediction_drift: boolean;
   drift_share: number | null;
   drifted_features: DriftedFeature[];
   reasons: string[];
   current: { month: number | null; rows: number | null; logged_requests: number | null };
-  decision: { retrained: boolean; promoted: boolean | null; challenger: string | null; reason: string | null };
+  decision: { retrained: boolean; promoted: boolean | null; challenger: string | null; reason: string | null; waiting_for: string | null };
   report: string;
   run_url: string | null;
 }
@@ -65,9 +71,12 @@ export function alertPayload(input: AlertInput): AlertPayload {
   const { drift, evaluation } = input;
   const current = isRecord(input.ingest?.['current']) ? (input.ingest['current'] as Json) : {};
   const challenger = isRecord(evaluation?.['challenger']) ? (evaluation['challenger'] as Json) : {};
+  const retrained = evaluation !== undefined && input.evaluationIsCurrent;
   return {
-    event: 'drift_detected',
     dataset_drift: drift['dataset_drift'] === true,
+    data_quality_alert: drift['data_quality_alert'] === true,
+    quarantined_rows: numOrNull(drift['quarantined_rows']),
+    quality_issues: Array.isArray(drift['quality_issues']) ? drift['quality_issues'].map(String) : [],
     performance_drift: drift['performance_drift'] === true,
     prediction_drift: drift['prediction_drift'] === true,
     drift_share: numOrNull(drift['drift_share']),
@@ -75,10 +84,11 @@ export function alertPayload(input: AlertInput): AlertPayload {
     reasons: Array.isArray(drift['reasons']) ? drift['reasons'].map(String) : [],
     current: { month: numOrNull(current['month']), rows: numOrNull(current['rows']), logged_requests: numOrNull(current['log_rows']) },
     decision: {
-      retrained: evaluation !== undefined,
-      promoted: typeof evaluation?.['promote'] === 'boolean' ? evaluation['promote'] : null,
-      challenger: typeof challenger['model_id'] === 'string' ? challenger['model_id'] : null,
-      reason: typeof evaluation?.['reason'] === 'string' ? evaluation['reason'] : null,
+      retrained,
+      promoted: retrained && typeof evaluation?.['promote'] === 'boolean' ? evaluation['promote'] : null,
+      challenger: retrained && typeof challenger['model_id'] === 'string' ? challenger['model_id'] : null,
+      reason: retrained && typeof evaluation?.['reason'] === 'string' ? evaluation['reason'] : null,
+      waiting_for: typeof drift['retrain_waits_for'] === 'string' ? drift['retrain_waits_for'] : null,
     },
     report: DRIFT_REPORT_LINK,
     run_url: input.runUrl ?? null,
@@ -86,7 +96,9 @@ export function alertPayload(input: AlertInput): AlertPayload {
 }
 
 function decisionText(d: AlertPayload['decision']): string {
-  if (!d.retrained) return 'The retraining gate is open, but no evaluation was found.';
+  if (d.waiting_for?.startsWith('labels')) return `Drift was found; retraining waits for labels (${d.waiting_for}). Post them to \`/feedback\` or add a labels file.`;
+  if (d.waiting_for) return `No retraining: ${d.waiting_for}.`;
+  if (!d.retrained) return 'Not retrained in this run.';
   const reason = d.reason ? ` (${d.reason})` : '';
   if (d.promoted) return `Retrained; the challenger \`${d.challenger}\` is promoted${reason}: \`package\` publishes it and the service switches to it.`;
   return `Retrained; the challenger \`${d.challenger}\` is **not** promoted${reason}: the champion keeps serving.`;
@@ -97,12 +109,60 @@ function batchText(c: AlertPayload['current']): string {
   return c.logged_requests ? ` (month ${c.month} + ${c.logged_requests} logged requests)` : ` (month ${c.month})`;
 }
 
-export function renderAlert(p: AlertPayload): string {
+/** The findings this run hands to the incidents: drift (dataset or performance) and data quality
+ *  are separate kinds; "not enough data" decides neither. */
+export function findingsOf(p: AlertPayload, enoughData: boolean): Findings {
+  const drifted = p.dataset_drift || p.performance_drift;
+  return {
+    ...(enoughData ? { drift: drifted ? { what: p.drifted_features.map((f) => f.feature), summary: p.reasons[0] ?? 'drift' } : null } : {}),
+    data_quality: p.data_quality_alert ? { what: p.quality_issues.filter((q) => / in current$|quarantined/.test(q)), summary: `${p.quarantined_rows ?? 0} rows quarantined` } : null,
+  };
+}
+
+function incidentLines(state: IncidentState): string[] {
+  const open = state.incidents.filter((i) => i.status === 'open');
+  if (open.length === 0) return ['No open incident.', ''];
+  const out = ['| incident | kind | first seen | runs | what |', '|---|---|---|---:|---|'];
+  for (const i of open) out.push(`| ${i.id} | ${i.kind} | ${i.first_seen} | ${i.runs} | ${i.what.join(', ').replace(/\|/g, '\\|')} |`);
+  return [...out, ''];
+}
+
+export function renderAlert(p: AlertPayload, state: IncidentState): string {
+  const verdict = [p.dataset_drift ? 'dataset drift' : null, p.performance_drift ? 'performance drift' : null, p.prediction_drift ? 'prediction drift' : null]
+    .filter(Boolean).join(', ');
+  const drifted = verdict !== '';
+  const title = drifted ? `Drift alert: ${verdict}` : p.data_quality_alert ? 'Data-quality alert' : 'Monitoring: no drift';
+  const lines = [`# ${title}${batchText(p.current)}`, '', ...incidentLines(state)];
+  if (drifted) lines.push(...driftSection(p));
+  if (p.data_quality_alert) {
+    lines.push(`**Data quality:** ${p.quarantined_rows ?? 0} rows quarantined (kept out of drift statistics and training); a sensor problem is not a reason to retrain.`, '');
+    lines.push(...p.quality_issues.filter((q) => / in current$|quarantined/.test(q)).map((q) => `- ${q}`), '');
+  }
+  lines.push(`**Decision:** ${decisionText(p.decision)}`, '');
+  lines.push(`**Report:** \`${p.report}\`${p.run_url ? ` (in the artifacts of ${p.run_url})` : ' in the repository'}`, '');
+  return lines.join('\n');
+}
+
+export interface WebhookMessage extends AlertPayload {
+  event: `incident_${Exclude<IncidentEvent, 'updated'>}`;
+  incident: Incident;
+  /** Slack-compatible one-paragraph summary. */
+  text: string;
+}
+
+/** What the webhook receives when an incident opens or resolves. */
+export function webhookMessage(p: AlertPayload, incident: Incident, event: 'opened' | 'resolved'): WebhookMessage {
+  const kind = incident.kind === 'drift' ? 'Drift' : 'Data-quality';
+  const text = event === 'opened'
+    ? `${kind} incident ${incident.id} opened: ${incident.summary}. ${decisionText(p.decision)}`
+    : `${kind} incident ${incident.id} resolved after ${incident.runs} run(s) (first seen ${incident.first_seen}).`;
+  return { event: `incident_${event}`, incident, text, ...p };
+}
+
+function driftSection(p: AlertPayload): string[] {
   const verdict = [p.dataset_drift ? 'dataset drift' : null, p.performance_drift ? 'performance drift' : null, p.prediction_drift ? 'prediction drift' : null]
     .filter(Boolean).join(', ');
   const lines = [
-    `# Drift alert: ${verdict || 'drift'}${batchText(p.current)}`,
-    '',
     `**Verdict:** ${verdict}. ${p.drifted_features.length} feature(s) drifted` +
       (p.drift_share !== null ? ` (share ${formatNumber(p.drift_share)})` : '') +
       (p.current.rows !== null ? `; current batch ${p.current.rows} rows, ${p.current.logged_requests ?? 0} of them logged requests.` : '.'),
@@ -116,7 +176,5 @@ export function renderAlert(p: AlertPayload): string {
     lines.push('');
   }
   if (p.reasons.length > 0) lines.push('**Reasons:**', '', ...p.reasons.map((r) => `- ${r}`), '');
-  lines.push(`**Decision:** ${decisionText(p.decision)}`, '');
-  lines.push(`**Report:** \`${p.report}\`${p.run_url ? ` (in the artifacts of ${p.run_url})` : ' in the repository'}`, '');
-  return lines.join('\n');
+  return lines;
 }

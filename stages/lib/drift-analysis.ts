@@ -1,19 +1,28 @@
 // The drift verdict: per-feature statistics and decisions, data quality, and the dataset-level
 // summary the gates read. Pure: data in, a report object out.
 
-import { FEATURES, presentValues, rowCount, type Dataset, type FeatureKind, type FeatureName } from './dataset.js';
-import {
-  binnedShares, categoryShares, chiSquareTest, jensenShannonDistance, meanShiftZScore, normalizedWasserstein,
-  populationStabilityIndex,
-} from './drift-stats.js';
-import { ks2Samp } from './ks.js';
+import { FEATURES, labelledIndices, presentValues, rowCount, type Dataset, type FeatureKind, type FeatureName } from './dataset.js';
+import { categoryShares, populationStabilityIndex } from './drift-stats.js';
+import { driftStatistic, driftStatistics, isDrift, statisticsFor, type DriftStatistic } from './drift-registry.js';
+import { estimatePerformance, type PerformanceEstimate } from './cbpe.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
-import type { DriftParams, QualityParams } from './params.js';
+import type { DriftParams } from './drift-params.js';
+import type { QualityParams } from './params.js';
 import { formatNumber } from './format.js';
 import { CHAMPION_MODEL } from './layout.js';
 import { mean, std } from './stats.js';
 
-export type DriftMethod = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'zscore' | 'chisquare';
+export { categoricalPsi } from './drift-registry.js';
+
+/** A registered statistic's id (drift-registry.ts). */
+export type DriftMethod = string;
+
+/** One statistic's verdict on one feature. */
+export interface StatisticVerdict {
+  score: number;
+  threshold: number;
+  drifted: boolean;
+}
 
 export interface FeatureQuality {
   rows: number;
@@ -52,6 +61,8 @@ export interface FeatureDrift {
   chisquare_p_value: number | null;
   chisquare_df: number | null;
   quality: { reference: FeatureQuality; current: FeatureQuality };
+  /** Every registered statistic that applies to the feature's kind, by id. */
+  statistics: Record<string, StatisticVerdict>;
   /** Shares per bin for the report's histograms. */
   histogram: { labels: string[]; reference: number[]; current: number[] };
 }
@@ -69,9 +80,26 @@ export interface ModelDrift {
     drifted: boolean;
     reasons: string[];
   };
+  /** CBPE: the champion's accuracy/F1 expected from its calibrated scores, labels or not. */
+  estimate: PerformanceEstimate;
+  /** Reference accuracy minus the estimated current accuracy (null without reference labels). */
+  estimated_performance_drop: number | null;
+}
+
+/** What ingest found that the verdict needs (metrics/ingest.json); defaults when absent. */
+export interface BatchFacts {
+  /** Rows ingest kept out of the batch (a reading out of range or not finite). */
+  quarantinedRows: number;
+  /** Labelled rows of the drifted period (the logged requests, else the monitored month). */
+  labelledRowsInPeriod: number;
+  /** Current rows the reference does not already hold. */
+  newRows: number;
 }
 
 export interface DriftReport {
+  /** One line: drift, no drift, or not enough data (with the count). */
+  decision: string;
+  enough_data: boolean;
   dataset_drift: boolean;
   drift_share: number;
   n_features: number;
@@ -82,6 +110,16 @@ export interface DriftReport {
   prediction_drift: boolean;
   performance_drift: boolean;
   data_quality_issues: number;
+  /** Quarantined rows or a stuck sensor in the current batch: its own alert, not a reason to retrain. */
+  data_quality_alert: boolean;
+  quarantined_rows: number;
+  labelled_rows: number;
+  labels_ready: boolean;
+  /** Why retraining cannot run yet (null when nothing blocks it); train's gate reads it. */
+  retrain_waits_for: string | null;
+  estimated_performance_drop: number | null;
+  /** Per registered statistic: how many features it finds drifted (for gates). */
+  drifted_by: Record<string, number>;
   retrain_recommended: boolean;
   reasons: string[];
   reference_rows: number;
@@ -94,23 +132,11 @@ export interface DriftReport {
 }
 
 export function resolveMethod(kind: FeatureKind, referenceRows: number, p: DriftParams): DriftMethod {
-  if (kind === 'numerical') {
-    if (p.numericalMethod !== 'auto') return p.numericalMethod;
-    return referenceRows <= p.smallReferenceRows ? 'ks' : 'wasserstein';
-  }
-  if (p.categoricalMethod !== 'auto') return p.categoricalMethod;
-  return referenceRows <= p.smallReferenceRows ? 'chisquare' : 'jensenshannon';
-}
-
-function thresholdOf(method: DriftMethod, p: DriftParams): number {
-  switch (method) {
-    case 'ks': return p.ksPThreshold;
-    case 'chisquare': return p.chisquarePThreshold;
-    case 'wasserstein': return p.wassersteinThreshold;
-    case 'jensenshannon': return p.jsThreshold;
-    case 'psi': return p.psiThreshold;
-    case 'zscore': return p.zThreshold;
-  }
+  const chosen = kind === 'numerical' ? p.numericalMethod : p.categoricalMethod;
+  if (chosen !== 'auto') return chosen;
+  const small = referenceRows <= p.smallReferenceRows;
+  if (kind === 'numerical') return small ? 'ks' : 'wasserstein';
+  return small ? 'chisquare' : 'jensenshannon';
 }
 
 export function featureQuality(values: readonly number[], kind: FeatureKind, range: [number, number]): FeatureQuality {
@@ -171,86 +197,62 @@ export function histogramOf(kind: FeatureKind, ref: readonly number[], cur: read
   };
 }
 
+/** Every statistic that applies to `kind`, with its verdict; details merged for the report. */
+function runStatistics(kind: FeatureKind, ref: readonly number[], cur: readonly number[], p: DriftParams) {
+  const statistics: Record<string, StatisticVerdict> = {};
+  const details: Record<string, number | string | null> = {};
+  for (const stat of statisticsFor(kind)) {
+    const r = stat.compute(ref, cur, { kind, psiBins: p.psiBins, psiEpsilon: p.psiEpsilon });
+    const threshold = p.thresholds[stat.thresholdParam]!;
+    statistics[stat.id] = { score: r.score, threshold, drifted: isDrift(stat, r.score, threshold) };
+    Object.assign(details, r.details);
+  }
+  return { statistics, details };
+}
+
+const detail = <T>(details: Record<string, unknown>, key: string): T | null => (key in details ? (details[key] as T) : null);
+
 export function analyseFeature(
   name: FeatureName, kind: FeatureKind, reference: Dataset, current: Dataset, p: DriftParams, q: QualityParams,
 ): FeatureDrift {
   const ref = presentValues(reference, name);
   const cur = presentValues(current, name);
   const method = resolveMethod(kind, rowCount(reference), p);
-  const threshold = thresholdOf(method, p);
-  let psi: number;
-  let js: number;
-  let ks: ReturnType<typeof ks2Samp> | null = null;
-  let wasserstein: number | null = null;
-  let z: number | null = null;
-  let chi: ReturnType<typeof chiSquareTest> | null = null;
-  if (kind === 'numerical') {
-    psi = populationStabilityIndex(ref, cur, p.psiBins, p.psiEpsilon).psi;
-    const b = binnedShares(ref, cur);
-    js = jensenShannonDistance(b.reference, b.current);
-    ks = ks2Samp(ref, cur);
-    wasserstein = normalizedWasserstein(ref, cur);
-    z = meanShiftZScore(ref, cur);
-  } else {
-    const c = categoryShares(ref, cur);
-    js = jensenShannonDistance(c.reference, c.current);
-    psi = categoricalPsi(ref, cur, p.psiEpsilon);
-    chi = chiSquareTest(ref, cur);
-  }
-  const scores: Record<DriftMethod, number | null> = {
-    ks: ks?.pValue ?? null,
-    chisquare: chi?.pValue ?? null,
-    wasserstein,
-    jensenshannon: js,
-    psi,
-    zscore: z,
-  };
-  const score = scores[method];
-  if (score === null) throw new Error(`method ${method} does not apply to ${kind} feature '${name}'`);
-  const isPValue = method === 'ks' || method === 'chisquare';
-  const drifted = isPValue ? score <= threshold : score >= threshold;
-  const label = { ks: 'KS p-value', chisquare: 'chi-square p-value', wasserstein: 'normalised Wasserstein distance', jensenshannon: 'Jensen-Shannon distance', psi: 'PSI', zscore: 'mean-shift z-score' }[method];
-  const op = isPValue ? (drifted ? '≤' : '>') : drifted ? '≥' : '<';
+  const chosen: DriftStatistic | undefined = driftStatistic(method);
+  const { statistics, details } = runStatistics(kind, ref, cur, p);
+  const verdict = statistics[method];
+  if (!chosen || !verdict) throw new Error(`method ${method} does not apply to ${kind} feature '${name}'`);
+  const isPValue = chosen.scale === 'p-value';
+  const op = isPValue ? (verdict.drifted ? '≤' : '>') : verdict.drifted ? '≥' : '<';
   return {
     kind,
     method,
-    score,
-    threshold,
+    score: verdict.score,
+    threshold: verdict.threshold,
     comparison: isPValue ? '<=' : '>=',
-    drifted,
-    reason: `${label} ${formatNumber(score)} ${op} ${threshold}`,
+    drifted: verdict.drifted,
+    reason: `${chosen.label} ${formatNumber(verdict.score)} ${op} ${verdict.threshold}`,
     reference_mean: mean(ref),
     current_mean: mean(cur),
     reference_std: std(ref),
     current_std: std(cur),
-    psi,
-    js_distance: js,
-    ks_statistic: ks?.statistic ?? null,
-    ks_p_value: ks?.pValue ?? null,
-    ks_method: ks?.method ?? null,
-    wasserstein_normed: wasserstein,
-    z_score: z,
-    chisquare_statistic: chi?.statistic ?? null,
-    chisquare_p_value: chi?.pValue ?? null,
-    chisquare_df: chi?.df ?? null,
+    psi: statistics['psi']?.score ?? Number.NaN,
+    js_distance: statistics['jensenshannon']?.score ?? Number.NaN,
+    ks_statistic: detail<number>(details, 'ks_statistic'),
+    ks_p_value: detail<number>(details, 'ks_p_value'),
+    ks_method: detail<'exact' | 'asymp'>(details, 'ks_method'),
+    wasserstein_normed: detail<number>(details, 'wasserstein_normed'),
+    z_score: detail<number>(details, 'z_score'),
+    chisquare_statistic: detail<number>(details, 'chisquare_statistic'),
+    chisquare_p_value: detail<number>(details, 'chisquare_p_value'),
+    chisquare_df: detail<number>(details, 'chisquare_df'),
     quality: {
       reference: featureQuality(reference.features[name], kind, q.ranges[name]),
       current: featureQuality(current.features[name], kind, q.ranges[name]),
     },
+    statistics,
     histogram: histogramOf(kind, ref, cur, p.histogramBins),
   };
-}
-
-/** PSI with one bin per category (shares below epsilon raised to epsilon). */
-export function categoricalPsi(ref: readonly number[], cur: readonly number[], epsilon: number): number {
-  const c = categoryShares(ref, cur, 0);
-  let psi = 0;
-  for (let i = 0; i < c.categories.length; i++) {
-    const r = Math.max(c.reference[i]!, epsilon);
-    const k = Math.max(c.current[i]!, epsilon);
-    psi += (k - r) * Math.log(k / r);
-  }
-  return psi;
 }
 
 function qualityIssues(name: string, which: string, qf: FeatureQuality, q: QualityParams): string[] {
@@ -297,7 +299,13 @@ export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDri
     if (mseChange >= p.errorChangeThreshold) reasons.push(`champion score MSE grew by ${formatNumber(mseChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
     if (maeChange >= p.errorChangeThreshold) reasons.push(`champion score MAE grew by ${formatNumber(maeChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
   }
+  const estimate = estimatePerformance({
+    referenceLabelledScores: champion.referenceLabelledScores, referenceLabels: champion.referenceLabels, currentScores: champion.currentScores,
+    currentLabelledScores: champion.currentLabelledScores, currentLabels: champion.currentLabels, decisionThreshold: champion.decisionThreshold,
+  });
   return {
+    estimate,
+    estimated_performance_drop: ref && estimate.estimated ? ref.accuracy - estimate.estimated.accuracy : null,
     champion_model_id: champion.modelId,
     prediction: { psi, threshold: p.predictionPsiThreshold, drifted: psi >= p.predictionPsiThreshold },
     performance: {
@@ -307,9 +315,26 @@ export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDri
   };
 }
 
+function driftedBy(features: Record<string, FeatureDrift>): Record<string, number> {
+  const out = Object.fromEntries(driftStatistics().map((st) => [st.id, 0]));
+  for (const f of Object.values(features)) for (const [id, v] of Object.entries(f.statistics)) if (v.drifted) out[id]!++;
+  return out;
+}
+
+function stuckInCurrent(features: Record<string, FeatureDrift>, q: QualityParams): boolean {
+  return Object.values(features).some((f) => f.quality.current.longest_constant_run > q.maxConstantRun);
+}
+
+/** What blocks retraining: too few rows for a decision, or too few labels from the drifted period. */
+function retrainBlocker(enough: boolean, rows: number, labelled: number, p: DriftParams): string | null {
+  if (!enough) return `not enough data: ${rows} of ${p.minRows} rows`;
+  if (labelled < p.minLabelledRows) return `labels: ${labelled} of ${p.minLabelledRows} labelled rows from the drifted period`;
+  return null;
+}
+
 export function analyseDrift(
   reference: Dataset, current: Dataset, p: DriftParams, q: QualityParams, champion: ChampionScores | null,
-  thresholds: Record<string, unknown>,
+  thresholds: Record<string, unknown>, facts: BatchFacts = { quarantinedRows: 0, labelledRowsInPeriod: Number.NaN, newRows: Number.NaN },
 ): DriftReport {
   const features: Record<string, FeatureDrift> = {};
   const issues: string[] = [];
@@ -318,19 +343,23 @@ export function analyseDrift(
     features[f.name] = fd;
     issues.push(...qualityIssues(f.name, 'reference', fd.quality.reference, q), ...qualityIssues(f.name, 'current', fd.quality.current, q));
   }
-  const drifted = Object.entries(features).filter(([, fd]) => fd.drifted).map(([n]) => n);
+  if (facts.quarantinedRows > 0) issues.push(`${facts.quarantinedRows} current rows quarantined by ingest (a reading out of range or not finite)`);
+  const rows = rowCount(current);
+  const enough = rows >= p.minRows;
+  // Below min_rows no verdict is drawn: every drift flag stays false (no decision).
+  const drifted = enough ? Object.entries(features).filter(([, fd]) => fd.drifted).map(([n]) => n) : [];
   const share = drifted.length / FEATURES.length;
-  const datasetDrift = share >= p.driftShare;
+  const datasetDrift = enough && share >= p.driftShare;
   const model = champion ? analyseModel(champion, p) : null;
-  const newDataFraction = rowCount(current) / rowCount(reference);
-  const reasons: string[] = [];
-  if (datasetDrift) reasons.push(`dataset drift: ${drifted.length} of ${FEATURES.length} features drifted (share ${formatNumber(share)} ≥ ${p.driftShare}): ${drifted.join(', ')}`);
-  if (newDataFraction >= p.newDataFractionTrigger) reasons.push(`new data: ${rowCount(current)} rows = ${formatNumber(newDataFraction)} × reference (≥ ${p.newDataFractionTrigger})`);
-  if (!champion) reasons.push(`no champion model yet (${CHAMPION_MODEL} does not exist)`);
-  if (model?.prediction.drifted) reasons.push(`prediction drift: PSI of champion scores ${formatNumber(model.prediction.psi)} ≥ ${p.predictionPsiThreshold}`);
-  if (model?.performance.drifted) reasons.push(...model.performance.reasons.map((r) => `performance drift: ${r}`));
-  const performanceDrift = model?.performance.drifted ?? false;
+  const newRows = Number.isNaN(facts.newRows) ? rows : facts.newRows;
+  const newDataFraction = newRows / rowCount(reference);
+  const labelled = Number.isNaN(facts.labelledRowsInPeriod) ? labelledIndices(current).length : facts.labelledRowsInPeriod;
+  const performanceDrift = enough && (model?.performance.drifted ?? false);
+  const reasons = verdictReasons({ datasetDrift, drifted, share, newRows, newDataFraction, champion, model, enough, rows }, p);
+  const waitsFor = retrainBlocker(enough, rows, labelled, p);
   return {
+    decision: !enough ? `not enough data: ${rows} of ${p.minRows} rows` : datasetDrift || performanceDrift ? 'drift' : 'no drift',
+    enough_data: enough,
     dataset_drift: datasetDrift,
     drift_share: share,
     n_features: FEATURES.length,
@@ -338,16 +367,46 @@ export function analyseDrift(
     drifted_features: drifted,
     new_data_fraction: newDataFraction,
     champion_exists: champion !== null,
-    prediction_drift: model?.prediction.drifted ?? false,
+    prediction_drift: enough && (model?.prediction.drifted ?? false),
     performance_drift: performanceDrift,
     data_quality_issues: issues.length,
-    retrain_recommended: datasetDrift || newDataFraction >= p.newDataFractionTrigger || champion === null || performanceDrift,
+    data_quality_alert: facts.quarantinedRows > 0 || stuckInCurrent(features, q),
+    quarantined_rows: facts.quarantinedRows,
+    labelled_rows: labelled,
+    labels_ready: labelled >= p.minLabelledRows,
+    retrain_waits_for: waitsFor,
+    estimated_performance_drop: model?.estimated_performance_drop ?? null,
+    drifted_by: driftedBy(features),
+    retrain_recommended: champion === null || (waitsFor === null && (datasetDrift || newDataFraction >= p.newDataFractionTrigger || performanceDrift)),
     reasons: reasons.length ? reasons : ['no drift, no new-data trigger, champion in place: nothing to retrain'],
     reference_rows: rowCount(reference),
-    current_rows: rowCount(current),
+    current_rows: rows,
     thresholds,
     features,
     model,
     quality_issues: issues,
   };
+}
+
+interface VerdictFacts {
+  datasetDrift: boolean;
+  drifted: string[];
+  share: number;
+  newRows: number;
+  newDataFraction: number;
+  champion: ChampionScores | null;
+  model: ModelDrift | null;
+  enough: boolean;
+  rows: number;
+}
+
+function verdictReasons(v: VerdictFacts, p: DriftParams): string[] {
+  const reasons: string[] = [];
+  if (!v.enough) reasons.push(`not enough data: ${v.rows} current rows (drift.min_rows ${p.minRows}); no drift decision`);
+  if (v.datasetDrift) reasons.push(`dataset drift: ${v.drifted.length} of ${FEATURES.length} features drifted (share ${formatNumber(v.share)} ≥ ${p.driftShare}): ${v.drifted.join(', ')}`);
+  if (v.newDataFraction >= p.newDataFractionTrigger) reasons.push(`new data: ${v.newRows} new rows = ${formatNumber(v.newDataFraction)} × reference (≥ ${p.newDataFractionTrigger})`);
+  if (!v.champion) reasons.push(`no champion model yet (${CHAMPION_MODEL} does not exist)`);
+  if (v.enough && v.model?.prediction.drifted) reasons.push(`prediction drift: PSI of champion scores ${formatNumber(v.model.prediction.psi)} ≥ ${p.predictionPsiThreshold}`);
+  if (v.enough && v.model?.performance.drifted) reasons.push(...v.model.performance.reasons.map((r) => `performance drift: ${r}`));
+  return reasons;
 }

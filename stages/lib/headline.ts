@@ -10,6 +10,8 @@ import type { ModelResult } from './promotion.js';
  *  list of drifted features is in reports/drift.json. */
 export function driftHeadline(report: DriftReport): Record<string, unknown> {
   return {
+    decision: report.decision,
+    enough_data: report.enough_data,
     dataset_drift: report.dataset_drift,
     drift_share: report.drift_share,
     n_drifted_features: report.n_drifted_features,
@@ -18,11 +20,22 @@ export function driftHeadline(report: DriftReport): Record<string, unknown> {
     prediction_drift: report.prediction_drift,
     performance_drift: report.performance_drift,
     data_quality_issues: report.data_quality_issues,
+    data_quality_alert: report.data_quality_alert,
+    quarantined_rows: report.quarantined_rows,
+    labelled_rows: report.labelled_rows,
+    labels_ready: report.labels_ready,
+    retrain_waits_for: report.retrain_waits_for,
+    estimated_performance_drop: report.estimated_performance_drop,
+    drifted_by: report.drifted_by,
     retrain_recommended: report.retrain_recommended,
     current_rows: report.current_rows,
     feature_scores: Object.fromEntries(Object.entries(report.features).map(([name, f]) => [name, f.score])),
     champion: report.model
-      ? { prediction_psi: report.model.prediction.psi, accuracy_drop: report.model.performance.accuracy_drop, f1_drop: report.model.performance.f1_drop }
+      ? {
+        prediction_psi: report.model.prediction.psi, accuracy_drop: report.model.performance.accuracy_drop, f1_drop: report.model.performance.f1_drop,
+        estimated_accuracy: report.model.estimate.estimated?.accuracy ?? null, estimated_f1: report.model.estimate.estimated?.f1 ?? null,
+        estimate_error_on_labelled: report.model.estimate.accuracy_error_on_labelled,
+      }
       : null,
   };
 }

@@ -22,3 +22,7 @@ export const ROC_PLOT = 'plots/roc.csv';
 export const BUNDLE_DIR = 'bundle';
 /** The champion: the model the last `package` run shipped (a `previous: true` dependency). */
 export const CHAMPION_MODEL = 'bundle/model.json';
+/** The champion's training window (the batch it was trained on): the next drift check's reference. */
+export const CHAMPION_REFERENCE = 'bundle/reference.csv';
+/** Open and recently resolved incidents (versioned: committed with the metrics). */
+export const INCIDENTS_FILE = 'incidents/state.json';

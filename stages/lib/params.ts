@@ -40,7 +40,7 @@ function lookup(raw: RawParams, key: string): unknown {
   return node;
 }
 
-interface NumberRule {
+export interface NumberRule {
   integer?: boolean;
   min?: number;
   max?: number;
@@ -59,7 +59,7 @@ function checkNumber(key: string, value: unknown, rule: NumberRule): number {
   return value;
 }
 
-function num(raw: RawParams, key: string, rule: NumberRule = {}): number {
+export function num(raw: RawParams, key: string, rule: NumberRule = {}): number {
   return checkNumber(key, lookup(raw, key), rule);
 }
 
@@ -69,7 +69,7 @@ function numList(raw: RawParams, key: string, rule: NumberRule = {}): number[] {
   return value.map((v, i) => checkNumber(`${key}[${i}]`, v, rule));
 }
 
-function oneOf<T extends string>(raw: RawParams, key: string, choices: readonly T[]): T {
+export function oneOf<T extends string>(raw: RawParams, key: string, choices: readonly T[]): T {
   const value = lookup(raw, key);
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     throw new StageInputError(`parameter '${key}' must be one of ${choices.join(', ')}, found ${JSON.stringify(value)}`);
@@ -128,6 +128,15 @@ export function dataParams(raw: RawParams): DataParams {
   };
 }
 
+export const REFERENCE_SOURCES = ['champion', 'fixed'] as const;
+export type ReferenceSource = (typeof REFERENCE_SOURCES)[number];
+
+/** `champion`: drift compares against the champion's training window; `fixed`: always against
+ *  `data.reference_months`. */
+export function referenceSourceParam(raw: RawParams): ReferenceSource {
+  return oneOf(raw, 'data.reference', REFERENCE_SOURCES);
+}
+
 /** The one quality knob the stages that only validate their input read. */
 export function maxMissingFractionParam(raw: RawParams): number {
   return num(raw, 'quality.max_missing_fraction', { min: 0, max: 1 });
@@ -151,54 +160,6 @@ export function qualityParams(raw: RawParams): QualityParams {
     maxMissingFraction: maxMissingFractionParam(raw),
     maxConstantRun: num(raw, 'quality.max_constant_run', { integer: true, min: 2 }),
     ranges,
-  };
-}
-
-export const NUMERICAL_METHODS = ['auto', 'ks', 'wasserstein', 'psi', 'jensenshannon', 'zscore'] as const;
-export const CATEGORICAL_METHODS = ['auto', 'chisquare', 'jensenshannon', 'psi'] as const;
-export type NumericalMethod = (typeof NUMERICAL_METHODS)[number];
-export type CategoricalMethod = (typeof CATEGORICAL_METHODS)[number];
-
-export interface DriftParams {
-  numericalMethod: NumericalMethod;
-  categoricalMethod: CategoricalMethod;
-  smallReferenceRows: number;
-  ksPThreshold: number;
-  wassersteinThreshold: number;
-  chisquarePThreshold: number;
-  jsThreshold: number;
-  psiThreshold: number;
-  psiBins: number;
-  psiEpsilon: number;
-  zThreshold: number;
-  driftShare: number;
-  predictionPsiThreshold: number;
-  performanceDropThreshold: number;
-  errorChangeThreshold: number;
-  histogramBins: number;
-  newDataFractionTrigger: number;
-}
-
-export function driftParams(raw: RawParams): DriftParams {
-  const prob = { min: 0, max: 1 };
-  return {
-    numericalMethod: oneOf(raw, 'drift.numerical_method', NUMERICAL_METHODS),
-    categoricalMethod: oneOf(raw, 'drift.categorical_method', CATEGORICAL_METHODS),
-    smallReferenceRows: num(raw, 'drift.small_reference_rows', { integer: true, min: 0 }),
-    ksPThreshold: num(raw, 'drift.ks_p_threshold', prob),
-    wassersteinThreshold: num(raw, 'drift.wasserstein_threshold', { min: 0 }),
-    chisquarePThreshold: num(raw, 'drift.chisquare_p_threshold', prob),
-    jsThreshold: num(raw, 'drift.js_threshold', prob),
-    psiThreshold: num(raw, 'drift.psi_threshold', { min: 0 }),
-    psiBins: num(raw, 'drift.psi_bins', { integer: true, min: 2, max: 1000 }),
-    psiEpsilon: num(raw, 'drift.psi_epsilon', { above: 0, max: 0.1 }),
-    zThreshold: num(raw, 'drift.z_threshold', { min: 0 }),
-    driftShare: num(raw, 'drift.drift_share', prob),
-    predictionPsiThreshold: num(raw, 'drift.prediction_psi_threshold', { min: 0 }),
-    performanceDropThreshold: num(raw, 'drift.performance_drop_threshold', prob),
-    errorChangeThreshold: num(raw, 'drift.error_change_threshold', { min: 0 }),
-    histogramBins: num(raw, 'drift.histogram_bins', { integer: true, min: 2, max: 200 }),
-    newDataFractionTrigger: num(raw, 'triggers.new_data_fraction', { min: 0 }),
   };
 }
 

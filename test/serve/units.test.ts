@@ -9,6 +9,7 @@ import { JsonLinesLog } from '../../serve/log-writer.js';
 import { PsiWindow, type FeatureRow } from '../../serve/psi-window.js';
 import { FEATURE_NAMES, presentValues } from '../../stages/lib/dataset.js';
 import { categoricalPsi } from '../../stages/lib/drift-analysis.js';
+import { emptyState } from '../../stages/lib/incidents.js';
 import { populationStabilityIndex } from '../../stages/lib/drift-stats.js';
 import { parseRequestLog } from '../../stages/lib/request-log.js';
 import { alertPayload, renderAlert } from '../../stages/lib/alert.js';
@@ -96,7 +97,7 @@ test('alert text: verdict, one row per drifted feature, decision, report', () =>
     },
   };
   const evaluation = { promote: true, reason: 'f1 0.9 vs 0.8', challenger: { model_id: 'abcdef0123456789' } };
-  const text = renderAlert(alertPayload({ drift, evaluation, ingest: { current: { month: 7, rows: 4032, log_rows: 2016 } } }));
+  const text = renderAlert(alertPayload({ drift, evaluation, ingest: { current: { month: 7, rows: 4032, log_rows: 2016 } }, evaluationIsCurrent: true }), emptyState());
   assert.match(text, /^# Drift alert: dataset drift, prediction drift \(month 7 \+ 2016 logged requests\)\n/);
   assert.match(text, /\n\| temperature \| wasserstein \| 2\.5 \| 0\.1 \| 1\.2 \| normalised Wasserstein distance 2\.5 ≥ 0\.1 \|\n/);
   assert.doesNotMatch(text, /\| hour \|/);
