@@ -49,6 +49,8 @@ export interface MonthRecord {
   drift: boolean;
   /** The features the drift stage found drifted (whatever the dataset verdict). */
   driftedFeatures: string[];
+  /** The drift gate would open train this month (whatever the policy did). */
+  gateOpen: boolean;
   /** The current batch has readings outside the quality ranges or a stuck sensor. */
   qualityAlert: boolean;
   /** The gate inputs that were open when train ran (empty when it did not). */

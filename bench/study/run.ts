@@ -4,7 +4,7 @@
 // a self-contained HTML page with one chart per scenario.
 //
 //   node dist/bench/study/run.js [--scenarios no-change,seasonal,abrupt,gradual,sensor-fault]
-//     [--seeds 5] [--months 12] [--days 7] [--delay 1] [--policies monthly,never,drift]
+//     [--seeds 5] [--months 7] [--days 14] [--delay 1] [--policies monthly,never,drift]
 //     [--jobs 1] [--out DIR] [--quick] [--quiet]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -125,8 +125,8 @@ function wholeNumber(value: string | undefined, name: string, fallback: number, 
   return n;
 }
 
-/** --quick: one scenario, one seed, six short months (the test's size; seconds, not minutes). */
-const QUICK = { scenarios: 'abrupt', seeds: '1', months: '6', days: '2' };
+/** --quick: one scenario, one seed, six months of four days (the test's size; seconds, not minutes). */
+const QUICK = { scenarios: 'abrupt', seeds: '1', months: '6', days: '4' };
 
 export function parseStudyArgs(args: string[]): StudyOptions {
   const { values } = parseArgs({
@@ -142,7 +142,7 @@ export function parseStudyArgs(args: string[]): StudyOptions {
     scenarios: (v.scenarios ?? SCENARIOS.map((s) => s.name).join(',')).split(',').map((s) => scenarioByName(s.trim())),
     seeds: wholeNumber(v.seeds, 'seeds', 5),
     months: v.months === undefined ? undefined : wholeNumber(v.months, 'months', 0),
-    days: wholeNumber(v.days, 'days', 7),
+    days: wholeNumber(v.days, 'days', 14),
     intervalMinutes: 20,
     labelDelay: wholeNumber(v.delay, 'delay', 1, 0),
     policies: (v.policies ?? DEFAULT_POLICIES.join(',')).split(',').map((p) => policyByName(p.trim())),

@@ -8,7 +8,7 @@
 import type { Dataset } from '../../stages/lib/dataset.js';
 import { deriveSeed, mulberry32, normal } from '../../stages/lib/prng.js';
 import { generateMonth } from '../../stages/lib/synth.js';
-import { calendarOf } from './calendar.js';
+import { calendarOf, FIRST_YEAR } from './calendar.js';
 
 /** A change the study puts at a chosen month; latency is counted from `month`. */
 export interface StudyEvent {
@@ -81,7 +81,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'no-change',
     label: 'no change',
-    months: 8,
+    months: 7,
     events: () => [],
     calendarMonth: winter,
     alter: unchanged,
@@ -89,7 +89,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'seasonal',
     label: 'seasonal change only',
-    months: 8,
+    months: 7,
     events: (months) => [{ name: 'spring', month: 2 }, { name: 'winter returns', month: 7 }].filter((e) => e.month <= months),
     calendarMonth: (t) => {
       const month = calendarOf(t, SEASON_FIRST_CALENDAR_MONTH).month;
@@ -100,7 +100,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'abrupt',
     label: 'abrupt concept change',
-    months: 8,
+    months: 7,
     events: (months) => [{ name: 'concept change', month: 4 }].filter((e) => e.month <= months),
     calendarMonth: winter,
     alter: (ds, t, seed) => (t >= 4 ? automaticLighting(ds, deriveSeed(seed, `study-lighting-${t}`)) : ds),
@@ -108,7 +108,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'gradual',
     label: 'gradual drift',
-    months: 8,
+    months: 7,
     events: (months) => [{ name: 'drift begins', month: 3 }].filter((e) => e.month <= months),
     calendarMonth: winter,
     alter: (ds, t, seed) => (t >= 3 ? automaticLighting(ds, deriveSeed(seed, `study-lighting-${t}`), ramp(t, 3, 4)) : ds),
@@ -116,7 +116,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'sensor-fault',
     label: 'sensor fault (not a concept change)',
-    months: 8,
+    months: 7,
     events: (months) => [{ name: 'sensor fault', month: 4 }].filter((e) => e.month <= months),
     calendarMonth: winter,
     alter: (ds, t, seed) => (t === 4 || t === 5 ? sensorFault(ds, deriveSeed(seed, `study-fault-${t}`)) : ds),
@@ -127,6 +127,16 @@ export function scenarioByName(name: string): Scenario {
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (!scenario) throw new Error(`unknown scenario '${name}' (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
   return scenario;
+}
+
+function firstCalendarMonth(scenario: Scenario): number {
+  return scenario.name === 'seasonal' ? SEASON_FIRST_CALENDAR_MONTH : WINTER_MONTH;
+}
+
+/** The simulated month a row of `studyMonth` belongs to, from its timestamp (`YYYY-MM-…`). */
+export function monthOfTimestamp(scenario: Scenario, timestamp: string): number {
+  const index = (Number(timestamp.slice(0, 4)) - FIRST_YEAR) * 12 + Number(timestamp.slice(5, 7)) - 1;
+  return index - (firstCalendarMonth(scenario) - 1) + 1;
 }
 
 export interface MonthShape {
@@ -140,7 +150,7 @@ export interface MonthShape {
  * position (year and month), so a window of several months sorts in time.
  */
 export function studyMonth(scenario: Scenario, seed: number, t: number, shape: MonthShape): Dataset {
-  const { year, month } = calendarOf(t, scenario.name === 'seasonal' ? SEASON_FIRST_CALENDAR_MONTH : WINTER_MONTH);
+  const { year, month } = calendarOf(t, firstCalendarMonth(scenario));
   const profileMonth = scenario.calendarMonth(t);
   const streamSeed = deriveSeed(seed, `study-month-${t}`);
   const ds = generateMonth({ seed: streamSeed, year, month: profileMonth, days: shape.days, intervalMinutes: shape.intervalMinutes });

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { runRepro } from '../../engine/api/repro.js';
 import type { RunReporter } from '../../engine/run/output.js';
+import { expectedPerformance, fitIsotonic } from '../../stages/lib/cbpe.js';
+import { labelledIndices, parseDataset, selectRows, type Dataset } from '../../stages/lib/dataset.js';
 import { parseModel, scoreDataset, type OccupancyModel } from '../../stages/lib/model.js';
 import { type MonthRecord, type Policy, type PolicyRun, type Trigger } from './policy.js';
 import { studyMonth, type MonthShape, type Scenario } from './scenarios.js';
@@ -28,8 +30,11 @@ export function studyPipeline(text: string, policy: Policy): string {
   const doc = parseDocument(text);
   doc.deleteIn(['stages', 'build']);
   doc.setIn(['stages', 'ingest', 'cmd'], `node ${STUDY_INGEST}`);
-  doc.setIn(['stages', 'ingest', 'deps'], doc.createNode([...STUDY_PROGRAMS.map((p) => `build/bench/study/${p}`), 'build/stages/lib']));
-  doc.setIn(['stages', 'ingest', 'params'], doc.createNode(['seed', 'data.days_per_month', 'data.interval_minutes', 'study.scenario', 'study.current', 'study.label_delay']));
+  // The example ingest's deps on its own program go; the rest (a champion's window, logs) stay.
+  const deps = (doc.getIn(['stages', 'ingest', 'deps']) as { toJSON(): unknown[] }).toJSON().filter((d) => typeof d !== 'string' || !d.startsWith('build/stages/'));
+  doc.setIn(['stages', 'ingest', 'deps'], doc.createNode([...STUDY_PROGRAMS.map((p) => `build/bench/study/${p}`), 'build/stages/lib', ...deps]));
+  const params = (doc.getIn(['stages', 'ingest', 'params']) as { toJSON(): unknown[] }).toJSON();
+  doc.setIn(['stages', 'ingest', 'params'], doc.createNode([...params, 'study.scenario', 'study.current', 'study.label_delay']));
   if (policy.retrainsIn) {
     for (const stage of ['train', 'evaluate']) {
       if (!doc.hasIn(['stages', stage, 'when'])) throw new Error(`pipeline.yaml: stage '${stage}' has no gate for the study to replace`);
@@ -39,7 +44,7 @@ export function studyPipeline(text: string, policy: Policy): string {
   return doc.toString();
 }
 
-async function setMonthParams(copy: string, spec: RunSpec, t: number): Promise<void> {
+export async function setMonthParams(copy: string, spec: RunSpec, t: number): Promise<void> {
   const path = join(copy, 'params.yaml');
   const doc = parseDocument(await readFile(path, 'utf8'));
   doc.setIn(['seed'], spec.seed);
@@ -56,21 +61,24 @@ async function readJsonFile<T>(path: string): Promise<T | undefined> {
   return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
-/** True accuracy of `model` on every row of the month, and the accuracy its probabilities promise (CBPE). */
-export function servingAccuracy(model: OccupancyModel, rows: Parameters<typeof scoreDataset>[1]): { accuracy: number; estimated: number } {
-  const scores = scoreDataset(model, rows);
+/**
+ * True accuracy of `model` on every row of the month, and the accuracy the drift gate's
+ * estimator (CBPE, stages/lib/cbpe.ts: scores calibrated on the labelled reference) expects
+ * from the month's unlabelled rows.
+ */
+export function servingAccuracy(model: OccupancyModel, month: Dataset, reference: Dataset): { accuracy: number; estimated: number } {
+  const scores = scoreDataset(model, month);
   let right = 0;
-  let expected = 0;
-  scores.forEach((p, i) => {
-    const predicted = p >= model.decision_threshold ? 1 : 0;
-    if (predicted === rows.occupied[i]) right++;
-    // Calibrated probabilities: the prediction is right with probability p (or 1 − p).
-    expected += predicted === 1 ? p : 1 - p;
-  });
-  return { accuracy: right / scores.length, estimated: expected / scores.length };
+  scores.forEach((p, i) => (right += Number((p >= model.decision_threshold ? 1 : 0) === month.occupied[i])));
+  const labelled = selectRows(reference, labelledIndices(reference));
+  const calibration = fitIsotonic(scoreDataset(model, labelled), labelled.occupied);
+  const estimate = expectedPerformance(scores, calibration, model.decision_threshold);
+  return { accuracy: right / scores.length, estimated: estimate?.accuracy ?? Number.NaN };
 }
 
 interface DriftMetrics {
+  retrain_recommended?: boolean;
+  data_quality_alert?: boolean;
   dataset_drift?: boolean;
   performance_drift?: boolean;
   new_data_fraction?: number;
@@ -118,7 +126,8 @@ async function runMonth(copy: string, spec: RunSpec, t: number, champion: Occupa
   const params = await monthParams(copy);
   const train = summary.results.find((r) => r.name === 'train');
   const retrained = train?.status === 'ran';
-  const served = servingAccuracy(champion, studyMonth(spec.scenario, spec.seed, t, spec.shape));
+  const reference = parseDataset(await readFile(join(copy, 'data/reference.csv'), 'utf8'), { file: 'data/reference.csv' });
+  const served = servingAccuracy(champion, studyMonth(spec.scenario, spec.seed, t, spec.shape), reference);
   return {
     month: t,
     retrained,
@@ -128,7 +137,8 @@ async function runMonth(copy: string, spec: RunSpec, t: number, champion: Occupa
     trainSeconds: retrained ? train.durationMs / 1000 : 0,
     drift: Boolean(metrics.dataset_drift || metrics.performance_drift),
     driftedFeatures: details.drifted_features ?? [],
-    qualityAlert: qualityAlert(details, params.maxConstantRun),
+    gateOpen: metrics.retrain_recommended ?? gateTriggers(metrics, params.volumeAt).length > 0,
+    qualityAlert: metrics.data_quality_alert ?? qualityAlert(details, params.maxConstantRun),
     triggers: !retrained ? [] : spec.policy.retrainsIn ? ['calendar'] : gateTriggers(metrics, params.volumeAt),
     labelledMonths: ingest.labelled_months,
   };

@@ -9,7 +9,7 @@ import { labelWindow } from '../../bench/study/window.js';
 import { rowCount } from '../../stages/lib/dataset.js';
 
 const month = (m: number, retrained: boolean, accuracy: number, promoted = retrained): MonthRecord => ({
-  month: m, retrained, promoted, accuracy, estimatedAccuracy: accuracy + 0.01, trainSeconds: retrained ? 1.5 : 0, drift: false, driftedFeatures: [], qualityAlert: false,
+  month: m, retrained, promoted, accuracy, estimatedAccuracy: accuracy + 0.01, trainSeconds: retrained ? 1.5 : 0, drift: false, driftedFeatures: [], gateOpen: retrained, qualityAlert: false,
   triggers: retrained ? ['dataset drift'] : [], labelledMonths: [m - 1],
 });
 const run = (policy: string, months: MonthRecord[], seed = 1, scenario = 'abrupt'): PolicyRun => ({ scenario, seed, policy, months, cacheBytesAdded: 1000 * months.filter((m) => m.retrained).length });
