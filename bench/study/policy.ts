@@ -73,8 +73,10 @@ export interface RunFigures {
   /** Accuracy below the monthly policy's, summed over months (accuracy-months; a month where it does better counts 0). */
   accuracyLost: number;
   meanAccuracy: number;
+  /** Months from the scenario's first change to the first drift or data-quality alert at or after it; null: none came, or no change. */
+  detection: number | null;
   /** Months from the scenario's first change to the first retrain at or after it; null: none came, or no change. */
-  latency: number | null;
+  response: number | null;
   retrains: number;
   /** Retrains whose challenger was not promoted: compute that changed nothing in production. */
   unnecessary: number;
@@ -88,11 +90,14 @@ export interface RunFigures {
   estimateError: number;
 }
 
-/** Months from `onset` to the first retrain in a month ≥ onset, or null. */
-export function detectionLatency(months: readonly MonthRecord[], onset: number): number | null {
-  const first = months.find((m) => m.month >= onset && m.retrained);
+/** Months from `onset` to the first month ≥ onset where `happened`, or null. */
+export function latency(months: readonly MonthRecord[], onset: number, happened: (m: MonthRecord) => boolean): number | null {
+  const first = months.find((m) => m.month >= onset && happened(m));
   return first ? first.month - onset : null;
 }
+
+export const retrainedIn = (m: MonthRecord): boolean => m.retrained;
+export const alertedIn = (m: MonthRecord): boolean => m.drift || m.qualityAlert;
 
 /** Accuracy below the reference run's, summed over the months both ran. */
 export function accuracyLost(run: readonly MonthRecord[], reference: readonly MonthRecord[]): number {
@@ -115,7 +120,8 @@ export function runFigures(run: PolicyRun, reference: PolicyRun, events: readonl
   return {
     accuracyLost: accuracyLost(ms, reference.months),
     meanAccuracy: mean(ms.map((m) => m.accuracy)),
-    latency: events.length ? detectionLatency(ms, events[0]!.month) : null,
+    detection: events.length ? latency(ms, events[0]!.month, alertedIn) : null,
+    response: events.length ? latency(ms, events[0]!.month, retrainedIn) : null,
     retrains: ms.filter((m) => m.retrained).length,
     unnecessary: ms.filter((m) => m.retrained && !m.promoted).length,
     trainSeconds: ms.reduce((s, m) => s + m.trainSeconds, 0),

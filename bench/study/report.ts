@@ -2,18 +2,18 @@
 // across seeds), the goals table, and one Vega-Lite chart per scenario for the HTML page. Pure.
 import { policyByName, TRIGGERS, type PolicyRun } from './policy.js';
 import type { StudyEvent } from './scenarios.js';
-import type { Goal, PolicyRow, Spread } from './summary.js';
+import type { Goal, Latency, PolicyRow, Spread } from './summary.js';
 
 function fixed(s: Spread, digits: number, scale = 1): string {
   const f = (x: number) => (x * scale).toFixed(digits);
   return s.min === s.max ? f(s.mean) : `${f(s.mean)} (${f(s.min)}–${f(s.max)})`;
 }
 
-function latencyCell(r: PolicyRow, hasEvent: boolean): string {
+function latencyCell(l: Latency, seeds: number, hasEvent: boolean): string {
   if (!hasEvent) return '–';
   const parts = [];
-  if (r.latency) parts.push(`${fixed(r.latency, 1)} mo`);
-  if (r.missed) parts.push(`never in ${r.missed} of ${r.seeds}`);
+  if (l.spread) parts.push(`${fixed(l.spread, 1)} mo`);
+  if (l.never) parts.push(`never in ${l.never} of ${seeds}`);
   return parts.join('; ');
 }
 
@@ -26,7 +26,8 @@ export const TABLE_HEADERS = [
   'Policy',
   'Accuracy lost vs monthly (acc-months)',
   'Mean accuracy',
-  'Detection latency',
+  'Detection latency (first alert)',
+  'Response latency (first retrain)',
   'Retrains',
   'Unnecessary retrains',
   'Train compute (s)',
@@ -45,7 +46,8 @@ export function scenarioTable(rows: readonly PolicyRow[], events: readonly Study
         policyByName(r.policy).label,
         fixed(r.accuracyLost, 3),
         fixed(r.meanAccuracy, 3),
-        latencyCell(r, events.length > 0),
+        latencyCell(r.detection, r.seeds, events.length > 0),
+        latencyCell(r.response, r.seeds, events.length > 0),
         fixed(r.retrains, 1),
         fixed(r.unnecessary, 1),
         fixed(r.trainSeconds, 1),

@@ -6,7 +6,8 @@
 //   node dist/bench/study/run.js [--scenarios no-change,seasonal,abrupt,gradual,sensor-fault]
 //     [--seeds 5] [--months 7] [--days 14] [--delay 1] [--policies monthly,never,drift]
 //     [--jobs 1] [--out DIR] [--quick] [--quiet]
-import { mkdir, writeFile } from 'node:fs/promises';
+//   node dist/bench/study/run.js --render bench/study/results/study.json   # tables and page again, no runs
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -80,7 +81,11 @@ function setupLine(options: StudyOptions): string {
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
-  const runs = await runAll(options);
+  return renderStudy(await runAll(options), options);
+}
+
+/** The tables, goals, JSON and page from the policy runs (a finished study's JSON renders again with --render). */
+export async function renderStudy(runs: PolicyRun[], options: StudyOptions): Promise<StudyResult> {
   const monthsOf = (s: Scenario) => options.months ?? s.months;
   const eventsOf = (name: string) => {
     const s = scenarioByName(name);
@@ -128,17 +133,18 @@ function wholeNumber(value: string | undefined, name: string, fallback: number, 
 /** --quick: one scenario, one seed, six months of four days (the test's size; seconds, not minutes). */
 const QUICK = { scenarios: 'abrupt', seeds: '1', months: '6', days: '4' };
 
-export function parseStudyArgs(args: string[]): StudyOptions {
+export function parseStudyArgs(args: string[]): StudyOptions & { render?: string } {
   const { values } = parseArgs({
     args,
     options: {
       scenarios: { type: 'string' }, seeds: { type: 'string' }, months: { type: 'string' }, days: { type: 'string' },
       delay: { type: 'string' }, policies: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' },
-      quick: { type: 'boolean' }, quiet: { type: 'boolean' },
+      quick: { type: 'boolean' }, quiet: { type: 'boolean' }, render: { type: 'string' },
     },
   });
   const v = values.quick ? { ...QUICK, ...Object.fromEntries(Object.entries(values).filter(([, x]) => x !== undefined)) } : values;
-  const options: StudyOptions = {
+  const options: StudyOptions & { render?: string } = {
+    render: v.render === undefined ? undefined : resolve(v.render),
     scenarios: (v.scenarios ?? SCENARIOS.map((s) => s.name).join(',')).split(',').map((s) => scenarioByName(s.trim())),
     seeds: wholeNumber(v.seeds, 'seeds', 5),
     months: v.months === undefined ? undefined : wholeNumber(v.months, 'months', 0),
@@ -155,10 +161,17 @@ export function parseStudyArgs(args: string[]): StudyOptions {
   return options;
 }
 
+/** Render a finished study again from its study.json (its own scenarios, seeds, size and policies). */
+async function renderSaved(path: string, options: StudyOptions): Promise<StudyResult> {
+  const saved = JSON.parse(await readFile(path, 'utf8')) as { options: Omit<StudyOptions, 'scenarios' | 'policies' | 'log' | 'out'> & { scenarios: string[]; policies: string[] }; runs: PolicyRun[] };
+  const { scenarios, policies, ...size } = saved.options;
+  return renderStudy(saved.runs, { ...options, ...size, scenarios: scenarios.map(scenarioByName), policies: policies.map(policyByName) });
+}
+
 async function main(): Promise<void> {
   const options = parseStudyArgs(process.argv.slice(2));
   const started = performance.now();
-  const result = await runStudy(options);
+  const result = options.render === undefined ? await runStudy(options) : await renderSaved(options.render, options);
   process.stdout.write(`\n${result.markdown}\n`);
   process.stdout.write(`Wrote ${relative(process.cwd(), result.files.markdown)}, ${relative(process.cwd(), result.files.html)} (charts) and ${relative(process.cwd(), result.files.json)} in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 }

@@ -3,6 +3,17 @@
 import { REFERENCE_POLICY, runFigures, TRIGGERS, type PolicyRun, type RunFigures, type Trigger } from './policy.js';
 import type { StudyEvent } from './scenarios.js';
 
+/** A latency across seeds: the spread where it came, and in how many seeds it never did. */
+export interface Latency {
+  spread: Spread | null;
+  never: number;
+}
+
+function latencyOf(values: readonly (number | null)[]): Latency {
+  const came = values.filter((l): l is number => l !== null);
+  return { spread: came.length ? spread(came) : null, never: values.length - came.length };
+}
+
 export interface Spread {
   mean: number;
   min: number;
@@ -16,9 +27,9 @@ export interface PolicyRow {
   seeds: number;
   accuracyLost: Spread;
   meanAccuracy: Spread;
-  /** Over the seeds where a retrain followed the change; `missed` counts the others. */
-  latency: Spread | null;
-  missed: number;
+  /** Over the seeds where an alert (a retrain) followed the change; null where none did. */
+  detection: Latency;
+  response: Latency;
   retrains: Spread;
   unnecessary: Spread;
   trainSeconds: Spread;
@@ -51,16 +62,15 @@ export function summarize(runs: readonly PolicyRun[], figures: Map<PolicyRun, Ru
     for (const policy of policies) {
       const fs = runs.filter((r) => r.scenario === scenario && r.policy === policy).map((r) => figures.get(r)!);
       if (!fs.length) continue;
-      const pick = (key: keyof Omit<RunFigures, 'latency' | 'triggers'>) => spread(fs.map((f) => f[key]));
-      const latencies = fs.map((f) => f.latency).filter((l): l is number => l !== null);
+      const pick = (key: keyof Omit<RunFigures, 'detection' | 'response' | 'triggers'>) => spread(fs.map((f) => f[key]));
       rows.push({
         scenario,
         policy,
         seeds: fs.length,
         accuracyLost: pick('accuracyLost'),
         meanAccuracy: pick('meanAccuracy'),
-        latency: latencies.length ? spread(latencies) : null,
-        missed: fs.length - latencies.length,
+        detection: latencyOf(fs.map((f) => f.detection)),
+        response: latencyOf(fs.map((f) => f.response)),
         retrains: pick('retrains'),
         unnecessary: pick('unnecessary'),
         trainSeconds: pick('trainSeconds'),

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calendarOf, firstCalendarMonthFor } from '../../bench/study/calendar.js';
-import { accuracyLost, detectionLatency, policyByName, runFigures, type MonthRecord, type PolicyRun } from '../../bench/study/policy.js';
+import { accuracyLost, latency, policyByName, retrainedIn, runFigures, type MonthRecord, type PolicyRun } from '../../bench/study/policy.js';
 import { goalsTable, scenarioTable } from '../../bench/study/report.js';
 import { SCENARIOS, scenarioByName, studyMonth } from '../../bench/study/scenarios.js';
 import { figuresOf, goals, summarize } from '../../bench/study/summary.js';
@@ -58,23 +58,24 @@ describe('study calendar, scenarios and policies (pure)', () => {
   test('latency, accuracy lost, per-run figures, the summary across seeds and the goals', () => {
     const monthly = [month(1, true, 0.9), month(2, true, 0.95), month(3, true, 0.9)];
     const drift = [month(1, false, 0.8), month(2, false, 0.97), month(3, true, 0.6, false)];
-    assert.equal(detectionLatency(drift, 2), 1);
-    assert.equal(detectionLatency(drift, 4), null);
+    assert.equal(latency(drift, 2, retrainedIn), 1);
+    assert.equal(latency(drift, 4, retrainedIn), null);
     assert.ok(Math.abs(accuracyLost(drift, monthly) - (0.1 + 0 + 0.3)) < 1e-12, 'better months do not offset worse ones');
     const f = runFigures(run('drift', drift), run('monthly', monthly), [{ name: 'change', month: 2 }]);
     assert.equal(f.retrains, 1);
     assert.equal(f.unnecessary, 1);
-    assert.equal(f.latency, 1);
+    assert.equal(f.response, 1);
+    assert.equal(f.detection, null, 'no alert in any month');
     assert.equal(f.triggers['dataset drift'], 1);
     assert.ok(Math.abs(f.estimateError - 0.01) < 1e-12);
     const runs = [run('monthly', monthly), run('drift', drift), run('monthly', monthly, 2), run('drift', monthly.map((m) => ({ ...m, retrained: false })), 2)];
     const figures = figuresOf(runs, () => [{ name: 'change', month: 2 }]);
     const rows = summarize(runs, figures, ['abrupt'], ['monthly', 'drift']);
     assert.deepEqual(rows.map((r) => [r.policy, r.seeds, r.retrains]), [['monthly', 2, { mean: 3, min: 3, max: 3 }], ['drift', 2, { mean: 0.5, min: 0, max: 1 }]]);
-    assert.equal(rows[1]!.missed, 1);
+    assert.deepEqual(rows[1]!.response, { spread: { mean: 1, min: 1, max: 1 }, never: 1 });
     const table = scenarioTable(rows, [{ name: 'change', month: 2 }]).trim().split('\n');
     assert.equal(table.length, 4);
-    assert.match(table[3]!, /^\| drift-triggered .* \| 0\.200 \(0\.000–0\.400\) \| .* \| 1\.0 mo; never in 1 of 2 \| 0\.5 \(0\.0–1\.0\) \| /);
+    assert.match(table[3]!, /^\| drift-triggered .* \| 0\.200 \(0\.000–0\.400\) \| .* \| never in 2 of 2 \| 1\.0 mo; never in 1 of 2 \| 0\.5 \(0\.0–1\.0\) \| /);
     const g = goals(runs, figures);
     assert.deepEqual(g.map((x) => x.name).slice(0, 3), ['accuracy lost vs monthly', 'retrains vs monthly', 'retrains that promote']);
     assert.equal(g.find((x) => x.name === 'retrains that promote')!.met, false);

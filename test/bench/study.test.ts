@@ -10,7 +10,7 @@ import type { MonthRecord, PolicyRun } from '../../bench/study/policy.js';
 import { TABLE_HEADERS } from '../../bench/study/report.js';
 import type { Goal, PolicyRow } from '../../bench/study/summary.js';
 
-// The retrain-policy study at its --quick size (one scenario, one seed, six months of two days)
+// The retrain-policy study at its --quick size (one scenario, one seed, six months of four days)
 // through the real engine and the real example stages, with its temp folder of its own.
 const MONTHS = 6;
 const DELAY = 1;
@@ -93,15 +93,16 @@ describe('the retrain-policy study (--quick)', () => {
       assert.ok(Math.abs(r.accuracyLost.mean - lost) < 1e-12, r.policy);
       assert.equal(r.unnecessary.mean, ms.filter((m) => m.retrained && !m.promoted).length);
       for (const m of ms) assert.equal(m.trainSeconds > 0, m.retrained, `${r.policy} month ${m.month}: compute only when it trained`);
-      assert.equal(r.cacheBytesAdded.mean > 0, r.policy !== 'never' || r.retrains.mean > 0, `${r.policy}: the cache grows with what ran`);
+      assert.ok(r.cacheBytesAdded.mean > 0, `${r.policy}: every month caches its batch`);
     }
+    assert.ok(row('monthly').cacheBytesAdded.mean > row('never').cacheBytesAdded.mean, 'retraining adds models and reports to the cache');
     assert.equal(row('monthly').accuracyLost.mean, 0);
     assert.ok(study.goals.some((g) => g.name === 'accuracy lost vs monthly'));
   });
 
   test('the markdown tables (file and terminal) and the self-contained HTML page', async () => {
     const md = await readFile(join(out, 'study.md'), 'utf8');
-    const table = md.split('\n').filter((l) => l.startsWith('| Policy') || l.startsWith('| retrain') || l.startsWith('| never') || l.startsWith('| drift'));
+    const table = md.slice(md.indexOf('## abrupt concept change')).split('\n').filter((l) => l.startsWith('|') && !l.startsWith('|---'));
     assert.equal(table.length, 1 + 3);
     assert.equal(table[0], `| ${TABLE_HEADERS.join(' | ')} |`);
     const retrainsColumn = TABLE_HEADERS.indexOf('Retrains');
