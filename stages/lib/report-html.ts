@@ -3,6 +3,7 @@
 // table of every statistic and a reference-vs-current histogram.
 
 import type { DriftReport, FeatureDrift } from './drift-analysis.js';
+import { driftStatistic } from './drift-registry.js';
 import { formatNumber } from './format.js';
 
 export function escapeHtml(text: string): string {
@@ -57,19 +58,15 @@ function featureSection(name: string, f: FeatureDrift): string {
     ['decided by', escapeHtml(f.reason)],
     ['reference mean / std', `${num(f.reference_mean)} / ${num(f.reference_std)}`],
     ['current mean / std', `${num(f.current_mean)} / ${num(f.current_std)}`],
-    ['PSI', num(f.psi)],
-    ['Jensen–Shannon distance', num(f.js_distance)],
   ];
-  if (f.kind === 'numerical') {
-    rows.push(
-      ['KS statistic', num(f.ks_statistic)],
-      ['KS p-value', `${num(f.ks_p_value)} (${f.ks_method ?? ''})`],
-      ['Wasserstein / reference std', num(f.wasserstein_normed)],
-      ['mean-shift z-score', num(f.z_score)],
-    );
-  } else {
-    rows.push(['chi-square statistic', num(f.chisquare_statistic)], ['chi-square p-value', `${num(f.chisquare_p_value)} (df ${f.chisquare_df ?? '—'})`]);
+  // One row per registered statistic (drift-registry.ts), with its own verdict; KS and
+  // chi-square also show their statistic.
+  for (const [id, v] of Object.entries(f.statistics)) {
+    const label = driftStatistic(id)?.label ?? id;
+    rows.push([`${label} (${id})`, `${num(v.score)} — threshold ${num(v.threshold)}${v.drifted ? ', drift' : ''}`]);
   }
+  if (f.ks_statistic !== null) rows.push(['KS statistic', `${num(f.ks_statistic)} (${f.ks_method ?? ''})`]);
+  if (f.chisquare_statistic !== null) rows.push(['chi-square statistic', `${num(f.chisquare_statistic)} (df ${f.chisquare_df ?? '—'})`]);
   const qr = f.quality.reference;
   const qc = f.quality.current;
   rows.push(

@@ -1,6 +1,8 @@
 // Helpers for the prediction-service tests: a temporary copy of the flagship example whose
 // pipeline has run (so it has a packaged bundle and a training reference), the real service
 // started as a child process on a free loopback port, and rows of a synthetic month.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { execa, type ResultPromise } from 'execa';
@@ -97,4 +99,46 @@ export async function sendRows(url: string, rows: readonly Row[], batch = 500): 
     const r = await postJson(`${url}/predict`, rows.slice(i, i + batch));
     assert.equal(r.status, 200, JSON.stringify(r.json));
   }
+}
+
+/** A synthetic month's rows with their true labels (for POST /feedback). */
+export function labelledMonthRows(month: number, seed = 77): { rows: Row[]; labels: number[] } {
+  const ds = generateMonth({ seed, year: 2024, month, days: 28, intervalMinutes: 20 });
+  return { rows: monthRows(month, seed), labels: [...ds.occupied] };
+}
+
+/** Send rows in batches and return each row's request id, in order. */
+export async function sendRowsWithIds(url: string, rows: readonly Row[], batch = 500): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < rows.length; i += batch) {
+    const r = await postJson(`${url}/predict`, rows.slice(i, i + batch));
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    for (const p of r.json['predictions'] as { request_id: string }[]) ids.push(p.request_id);
+  }
+  return ids;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on loopback that records every JSON body POSTed to it. */
+export async function startWebhook(): Promise<WebhookReceiver> {
+  const received: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Record<string, unknown>);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/secret-path`,
+    received,
+    close: () => new Promise<void>((res) => server.close(() => res())),
+  };
 }
