@@ -63,7 +63,7 @@ export function scenarioTable(rows: readonly PolicyRow[], events: readonly Study
 
 export function goalsTable(goals: readonly Goal[]): string {
   const lines = ['| Goal (drift-triggered policy) | Target | Measured | |', '|---|---:|---:|---|'];
-  for (const g of goals) lines.push(`| ${g.name} | ${g.target} | ${g.measured} | ${g.met ? 'met' : 'missed'} |`);
+  for (const g of goals) lines.push(`| ${g.name} | ${g.target} | ${g.measured} | ${g.target === '–' ? '' : g.met ? 'met' : 'missed'} |`);
   return lines.join('\n') + '\n';
 }
 
