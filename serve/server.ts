@@ -63,8 +63,6 @@ export interface Service {
   app: FastifyInstance;
   bundles: BundleHolder;
   requestLog: JsonLinesLog;
-  /** Late labels (labels-*.jsonl beside the request logs). */
-  labelLog: JsonLinesLog;
   /** Stop taking requests, finish those in flight, write every pending log line. */
   close(): Promise<void>;
 }
@@ -110,7 +108,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
-  const labelLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes, prefix: 'labels' });
+  // Late labels go to labels-*.jsonl beside the request logs, opened at the first feedback (a
+  // service that never gets any leaves no empty file).
+  let labelLog: Promise<JsonLinesLog> | undefined;
+  const labels = () => (labelLog ??= JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes, prefix: 'labels' }));
   const ranges = options.ranges ?? NO_RANGES;
 
   const app = Fastify({
@@ -155,7 +156,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const body = request.body as Omit<FeedbackRecord, 'timestamp'> | Omit<FeedbackRecord, 'timestamp'>[];
     const items = Array.isArray(body) ? body : [body];
     const timestamp = new Date().toISOString();
-    await labelLog.append(items.map((l): FeedbackRecord => ({ timestamp, request_id: l.request_id, occupied: l.occupied })));
+    await (await labels()).append(items.map((l): FeedbackRecord => ({ timestamp, request_id: l.request_id, occupied: l.occupied })));
     return { stored: items.length };
   });
 
@@ -179,12 +180,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     app,
     bundles,
     requestLog,
-    labelLog,
     async close() {
       bundles.stop();
       await app.close();
       await requestLog.close();
-      await labelLog.close();
+      await (await labelLog)?.close();
     },
   };
 }

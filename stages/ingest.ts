@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   const known = new Set(reference.timestamp);
   // The CSVs' hashes are in pipeline.lock; the metrics say what a person compares.
   await writeJson(INGEST_METRICS, {
-    reference: { source: windowText !== undefined ? 'champion' : 'params', months: windowText !== undefined ? null : data.referenceMonths, rows: rowCount(reference) },
+    // `params`: the months of data.reference_months; `champion`: bundle/reference.csv.
+    reference: { source: windowText !== undefined ? 'champion' : 'params', rows: rowCount(reference) },
     current: {
       month: data.currentMonth,
       rows: rowCount(current),

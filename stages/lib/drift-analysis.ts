@@ -296,8 +296,10 @@ export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDri
     if (accuracyDrop >= p.performanceDropThreshold) reasons.push(`champion accuracy fell by ${formatNumber(accuracyDrop)} (≥ ${p.performanceDropThreshold})`);
     if (f1Drop >= p.performanceDropThreshold) reasons.push(`champion F1 fell by ${formatNumber(f1Drop)} (≥ ${p.performanceDropThreshold})`);
     // Only growth of the error is drift worth retraining for; a champion doing better is not.
-    if (mseChange >= p.errorChangeThreshold) reasons.push(`champion score MSE grew by ${formatNumber(mseChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
-    if (maeChange >= p.errorChangeThreshold) reasons.push(`champion score MAE grew by ${formatNumber(maeChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
+    // Relative growth alone misfires on a tiny in-sample error (0.0015 → 0.002 is +35%): the
+    // error must also grow by at least drift.error_change_min in absolute terms.
+    if (mseChange >= p.errorChangeThreshold && cur.mse - ref.mse >= p.errorChangeMin) reasons.push(`champion score MSE grew by ${formatNumber(mseChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
+    if (maeChange >= p.errorChangeThreshold && cur.mae - ref.mae >= p.errorChangeMin) reasons.push(`champion score MAE grew by ${formatNumber(maeChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
   }
   const estimate = estimatePerformance({
     referenceLabelledScores: champion.referenceLabelledScores, referenceLabels: champion.referenceLabels, currentScores: champion.currentScores,

@@ -4,7 +4,7 @@
 
 import type { FeatureKind } from './dataset.js';
 import { driftStatistics, statisticsFor } from './drift-registry.js';
-import { num, oneOf, type RawParams } from './params.js';
+import { oneOfSchema, param, type ParamSchema, type RawParams } from './params.js';
 
 export interface DriftParams {
   /** A registered statistic's id (drift-registry.ts) or `auto`. */
@@ -19,6 +19,8 @@ export interface DriftParams {
   predictionPsiThreshold: number;
   performanceDropThreshold: number;
   errorChangeThreshold: number;
+  /** …and by at least this much in absolute terms. */
+  errorChangeMin: number;
   histogramBins: number;
   newDataFractionTrigger: number;
   /** Fewer current rows than this: no drift decision ("not enough data"). */
@@ -27,31 +29,49 @@ export interface DriftParams {
   minLabelledRows: number;
 }
 
+const PROBABILITY: ParamSchema = { type: 'number', minimum: 0, maximum: 1 };
+const NON_NEGATIVE: ParamSchema = { type: 'number', minimum: 0 };
+const integer = (minimum: number, maximum?: number): ParamSchema => ({ type: 'integer', minimum, ...(maximum !== undefined ? { maximum } : {}) });
+
+export const DRIFT_SCHEMAS = {
+  small_reference_rows: integer(0),
+  psi_bins: integer(2, 1000),
+  psi_epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 0.1 },
+  drift_share: PROBABILITY,
+  prediction_psi_threshold: NON_NEGATIVE,
+  performance_drop_threshold: PROBABILITY,
+  error_change_threshold: NON_NEGATIVE,
+  error_change_min: NON_NEGATIVE,
+  histogram_bins: integer(2, 200),
+  min_rows: integer(1),
+  min_labelled_rows: integer(1),
+} as const satisfies Record<string, ParamSchema>;
+
 /** `drift.<kind>_method`: `auto` or a registered statistic that applies to that kind. */
 function methodParam(raw: RawParams, kind: FeatureKind): string {
-  const choices = ['auto', ...statisticsFor(kind).map((s) => s.id)];
-  return oneOf(raw, `drift.${kind}_method`, choices);
+  return param(raw, `drift.${kind}_method`, oneOfSchema(['auto', ...statisticsFor(kind).map((s) => s.id)]));
 }
 
 export function driftParams(raw: RawParams): DriftParams {
-  const prob = { min: 0, max: 1 };
+  const d = <T>(key: keyof typeof DRIFT_SCHEMAS): T => param<T>(raw, `drift.${key}`, DRIFT_SCHEMAS[key]);
   const thresholds = Object.fromEntries(driftStatistics().map((s) => [
-    s.thresholdParam, num(raw, `drift.${s.thresholdParam}`, { min: 0, ...(s.thresholdMax !== undefined ? { max: s.thresholdMax } : {}) }),
+    s.thresholdParam, param<number>(raw, `drift.${s.thresholdParam}`, { ...NON_NEGATIVE, ...(s.thresholdMax !== undefined ? { maximum: s.thresholdMax } : {}) }),
   ]));
   return {
     numericalMethod: methodParam(raw, 'numerical'),
     categoricalMethod: methodParam(raw, 'categorical'),
-    smallReferenceRows: num(raw, 'drift.small_reference_rows', { integer: true, min: 0 }),
+    smallReferenceRows: d('small_reference_rows'),
     thresholds,
-    psiBins: num(raw, 'drift.psi_bins', { integer: true, min: 2, max: 1000 }),
-    psiEpsilon: num(raw, 'drift.psi_epsilon', { above: 0, max: 0.1 }),
-    driftShare: num(raw, 'drift.drift_share', prob),
-    predictionPsiThreshold: num(raw, 'drift.prediction_psi_threshold', { min: 0 }),
-    performanceDropThreshold: num(raw, 'drift.performance_drop_threshold', prob),
-    errorChangeThreshold: num(raw, 'drift.error_change_threshold', { min: 0 }),
-    histogramBins: num(raw, 'drift.histogram_bins', { integer: true, min: 2, max: 200 }),
-    newDataFractionTrigger: num(raw, 'triggers.new_data_fraction', { min: 0 }),
-    minRows: num(raw, 'drift.min_rows', { integer: true, min: 1 }),
-    minLabelledRows: num(raw, 'drift.min_labelled_rows', { integer: true, min: 1 }),
+    psiBins: d('psi_bins'),
+    psiEpsilon: d('psi_epsilon'),
+    driftShare: d('drift_share'),
+    predictionPsiThreshold: d('prediction_psi_threshold'),
+    performanceDropThreshold: d('performance_drop_threshold'),
+    errorChangeThreshold: d('error_change_threshold'),
+    errorChangeMin: d('error_change_min'),
+    histogramBins: d('histogram_bins'),
+    newDataFractionTrigger: param(raw, 'triggers.new_data_fraction', NON_NEGATIVE),
+    minRows: d('min_rows'),
+    minLabelledRows: d('min_labelled_rows'),
   };
 }

@@ -7,7 +7,8 @@ import type { ClassificationMetrics } from './metrics.js';
 import type { ModelResult } from './promotion.js';
 
 /** Drift verdicts (the gates read these) and one score per feature (its test's statistic); the
- *  list of drifted features is in reports/drift.json. */
+ *  list of drifted features, every statistic's verdict and `drifted_by` (features drifted per
+ *  registered statistic) are in reports/drift.json, which a gate can read too. */
 export function driftHeadline(report: DriftReport): Record<string, unknown> {
   return {
     decision: report.decision,
@@ -26,15 +27,13 @@ export function driftHeadline(report: DriftReport): Record<string, unknown> {
     labels_ready: report.labels_ready,
     retrain_waits_for: report.retrain_waits_for,
     estimated_performance_drop: report.estimated_performance_drop,
-    drifted_by: report.drifted_by,
     retrain_recommended: report.retrain_recommended,
     current_rows: report.current_rows,
     feature_scores: Object.fromEntries(Object.entries(report.features).map(([name, f]) => [name, f.score])),
     champion: report.model
       ? {
         prediction_psi: report.model.prediction.psi, accuracy_drop: report.model.performance.accuracy_drop, f1_drop: report.model.performance.f1_drop,
-        estimated_accuracy: report.model.estimate.estimated?.accuracy ?? null, estimated_f1: report.model.estimate.estimated?.f1 ?? null,
-        estimate_error_on_labelled: report.model.estimate.accuracy_error_on_labelled,
+        estimated_accuracy: report.model.estimate.estimated?.accuracy ?? null,
       }
       : null,
   };

@@ -26,7 +26,7 @@ export interface IncidentState {
   format: 1;
   /** Open incidents, then the most recently resolved (at most RESOLVED_KEPT). */
   incidents: Incident[];
-  /** What the last run of the alert stage did. */
+  /** What the last run of the alert stage that changed something did. */
   last_run: { at: string; events: { id: string; kind: IncidentKind; event: IncidentEvent }[] };
 }
 
@@ -68,6 +68,9 @@ export function advanceIncidents(previous: IncidentState, findings: Findings, at
       events.push({ id: open.id, kind, event: 'resolved' });
     }
   }
+  // Nothing opened, updated or resolved: the state stays byte-identical (no new timestamp), so
+  // the versioned file changes only when something happened.
+  if (events.length === 0) return previous;
   const openOnes = incidents.filter((i) => i.status === 'open');
   const resolved = incidents.filter((i) => i.status === 'resolved').sort((a, b) => (a.resolved_at! < b.resolved_at! ? 1 : -1)).slice(0, RESOLVED_KEPT);
   return { format: 1, incidents: [...openOnes, ...resolved], last_run: { at, events } };

@@ -92,8 +92,11 @@ export function renderDriftReport(report: DriftReport, context: { referenceFile:
     ['champion model', report.model ? escapeHtml(report.model.champion_model_id) : 'none yet'],
     ['prediction drift', report.model ? `${report.prediction_drift ? 'yes' : 'no'} (PSI ${num(report.model.prediction.psi)})` : 'n/a (no champion)'],
     ['performance drift', report.model ? (report.performance_drift ? 'yes' : 'no') : 'n/a (no champion)'],
-    ['data quality issues', String(report.data_quality_issues)],
-    ['retraining recommended', report.retrain_recommended ? 'yes' : 'no'],
+    ['data quality issues', `${report.data_quality_issues} (${report.quarantined_rows} rows quarantined${report.data_quality_alert ? '; data-quality alert' : ''})`],
+    ['decision', escapeHtml(report.decision)],
+    ['estimated accuracy without labels (CBPE)', report.model?.estimate.estimated
+      ? `${num(report.model.estimate.estimated.accuracy)} (error on labelled rows ${num(report.model.estimate.accuracy_error_on_labelled)})` : 'n/a'],
+    ['retraining recommended', report.retrain_recommended ? 'yes' : `no${report.retrain_waits_for ? ` (waits for ${escapeHtml(report.retrain_waits_for)})` : ''}`],
   ];
   const perf = report.model?.performance;
   const perfTable = perf && perf.reference && perf.current

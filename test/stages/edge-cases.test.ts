@@ -3,7 +3,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEADER, makeWorkdir, removeDir, runStage, sampleRows, type StageName } from './helpers.js';
 
@@ -100,9 +100,39 @@ describe('ingest rejects bad production logs', () => {
     try {
       const r = runStage(dir, 'ingest');
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /^ingest: parameter 'data\.current_month' \(2\) is inside the reference window 1, 2/);
+      assert.match(r.stderr, /^ingest: params\.yaml:\d+:\d+: parameter 'data\.current_month' \(2\) is inside the reference window 1, 2/);
     } finally {
       await removeDir(dir);
     }
   });
+});
+
+describe('a bad parameter names params.yaml:line:col, the key and the value', () => {
+  const cases: { key: string; value: unknown; stage: StageName; message: RegExp }[] = [
+    { key: 'drift.psi_bins', value: 2000, stage: 'drift', message: /parameter 'drift\.psi_bins' must be <= 1000, found 2000$/ },
+    { key: 'train.learning_rate', value: [0.1, -1], stage: 'train', message: /parameter 'train\.learning_rate\[1\]' must be > 0, found -1$/ },
+    { key: 'data.interval_minutes', value: 7, stage: 'ingest', message: /parameter 'data\.interval_minutes' must be equal to one of the allowed values: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, found 7$/ },
+  ];
+  for (const c of cases) {
+    test(`${c.stage}: ${c.key}`, async () => {
+      const dir = await makeWorkdir({ [c.key]: c.value });
+      try {
+        await writeFile(join(dir, 'data/reference.csv'), [HEADER, ...sampleRows(480)].join('\n') + '\n');
+        await writeFile(join(dir, 'data/current.csv'), good);
+        const r = runStage(dir, c.stage);
+        assert.equal(r.status, 1, r.stderr);
+        const m = /^[a-z]+: params\.yaml:(\d+):(\d+): /.exec(r.stderr);
+        assert.ok(m, r.stderr);
+        assert.match(r.stderr.trimEnd(), c.message);
+        // The line and column point at the value in the file.
+        const lines = (await readFile(join(dir, 'params.yaml'), 'utf8')).split('\n');
+        const leaf = c.key.split('.').pop()!;
+        const at = lines.findIndex((l) => l.trimStart().startsWith(`${leaf}:`));
+        const line = Number(m[1]);
+        assert.ok(line >= at + 1 && line <= at + 3, `line ${line}, key on line ${at + 1}`);
+      } finally {
+        await removeDir(dir);
+      }
+    });
+  }
 });
