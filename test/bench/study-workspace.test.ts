@@ -13,7 +13,7 @@ import { STUDY_INGEST, sweepAbandonedStudies } from '../../bench/study/workspace
 describe('the study folder', () => {
   let parent: string;
   before(async () => {
-    parent = await mkdtemp(join(tmpdir(), 'dvc-ts-study-sweep-'));
+    parent = await mkdtemp(join(tmpdir(), 'dvc-ts-studytest-sweep-'));
   });
   after(async () => rm(parent, { recursive: true, force: true }));
 

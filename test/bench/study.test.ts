@@ -31,8 +31,8 @@ describe('the retrain-policy study (--quick)', () => {
   const row = (policy: string): PolicyRow => study.rows.find((r) => r.policy === policy)!;
 
   before(async () => {
-    out = await mkdtemp(join(tmpdir(), 'dvc-ts-study-out-'));
-    temp = await mkdtemp(join(tmpdir(), 'dvc-ts-study-tmp-'));
+    out = await mkdtemp(join(tmpdir(), 'dvc-ts-studytest-out-'));
+    temp = await mkdtemp(join(tmpdir(), 'dvc-ts-studytest-tmp-'));
     // What a killed study leaves (its owner is gone), and the folder of a study still running (this process).
     const dead = await execa(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     await mkdir(join(temp, 'dvc-ts-study-killed/monthly-copy/build'), { recursive: true });
