@@ -1,71 +1,106 @@
-// The study's `ingest` stage: the example's synthetic office (stages/lib/synth.ts), laid out
-// over many months instead of one year, with a concept change switched on at a chosen month.
-// The example's own ingest knows one calendar year and no concept change; everything after
-// ingest (drift, train, evaluate, package and their gates) is the example's, unchanged.
+// The study's `ingest` stage: the example's synthetic office (stages/lib/synth.ts) laid out over
+// the simulated months of one scenario (scenarios.ts), with labels that arrive late. It keeps the
+// example ingest's contract (stages/ingest.ts): rows with a reading out of range or not finite
+// are quarantined and counted; the reference is the champion's training window
+// (bundle/reference.csv) once there is a champion and `data.reference` is `champion`; the
+// metrics carry what the drift stage's gates read. Everything after ingest (drift, train,
+// evaluate, package, alert and their gates) is the example's, unchanged.
 //
-// Params (params.yaml, set by the study driver each month):
-//   study.current             the simulated month being monitored (1, 2, …)
-//   study.reference           the simulated months of the reference window
-//   study.first_calendar_month  calendar month of simulated month 1 (puts summer where wanted)
-//   study.concept_change      from this simulated month on, the office has daylight-linked
-//                             automatic lighting: lamps on in working hours whether or not
-//                             anyone is in, so light stops meaning "occupied" (P(y|x) changes)
-import { concatDatasets, emptyDataset, formatDataset, rowCount, sortByTimestamp, type Dataset } from '../../stages/lib/dataset.js';
-import { runStage, sha256, writeJson, writeOutput } from '../../stages/lib/io.js';
-import { CURRENT_CSV, INGEST_METRICS, REFERENCE_CSV } from '../../stages/lib/layout.js';
-import { intervalMinutesParam, readParams, seedParam, type RawParams } from '../../stages/lib/params.js';
-import { deriveSeed, mulberry32, normal } from '../../stages/lib/prng.js';
-import { generateMonth } from '../../stages/lib/synth.js';
-import { calendarOf } from './calendar.js';
+// In the run for simulated month t, with a label delay of d months, the labels of months up to
+// L = t − d are known and no others. The traffic logged since the last labels is months L … t:
+//   data/current.csv    month L, labelled (its labels have just arrived), and, when d > 0,
+//                       month t without labels (the traffic being monitored now);
+//   data/reference.csv  the champion's window, or before there is one, months L−3 … L−1.
+// Params (params.yaml, set by the study driver each month): seed, data.days_per_month,
+// data.interval_minutes, data.reference, quality, study.scenario, study.current (t),
+// study.label_delay (d).
+import { readFile } from 'node:fs/promises';
+import {
+  concatDatasets, FEATURE_NAMES, formatDataset, labelledIndices, parseDataset, rowCount, selectRows, sortByTimestamp, type Dataset, type FeatureName,
+} from '../../stages/lib/dataset.js';
+import { StageInputError } from '../../stages/lib/errors.js';
+import { runStage, writeJson, writeOutput } from '../../stages/lib/io.js';
+import { CHAMPION_REFERENCE, CURRENT_CSV, INGEST_METRICS, REFERENCE_CSV } from '../../stages/lib/layout.js';
+import { intervalMinutesParam, qualityParams, readParams, referenceSourceParam, seedParam, type RawParams } from '../../stages/lib/params.js';
+import { countFlags, emptyQuarantine, isFlagged, readingFlags, type QuarantineCounts, type Ranges } from '../../stages/lib/quality.js';
+import { monthOfTimestamp, scenarioByName, studyMonth, type Scenario } from './scenarios.js';
+import { labelWindow } from './window.js';
 
-function studyInt(raw: RawParams, key: string): number {
-  const value = (raw.study as Record<string, unknown> | undefined)?.[key];
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`parameter 'study.${key}' must be a whole number`);
+function studyParam(raw: RawParams, key: string): unknown {
+  return (raw.study as Record<string, unknown> | undefined)?.[key];
+}
+
+function studyInt(raw: RawParams, key: string, min: number): number {
+  const value = studyParam(raw, key);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new StageInputError(`parameter 'study.${key}' must be a whole number ≥ ${min}`);
   return value;
 }
 
-function studyMonths(raw: RawParams, key: string): number[] {
-  const value = (raw.study as Record<string, unknown> | undefined)?.[key];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isInteger(v))) throw new Error(`parameter 'study.${key}' must be a list of whole numbers`);
-  return value as number[];
+function withoutLabels(ds: Dataset): Dataset {
+  return { ...ds, occupied: ds.occupied.map(() => Number.NaN) };
 }
 
-/** Lamps that a timer keeps on in working hours (workdays 7:00-19:00) when daylight is low. */
-function automaticLighting(ds: Dataset, seed: number): Dataset {
-  const rand = mulberry32(seed);
-  const light = ds.features.light.map((lux, i) => {
-    const workHours = ds.features.weekday[i]! < 5 && ds.features.hour[i]! >= 7 && ds.features.hour[i]! < 19;
-    return workHours && ds.occupied[i] === 0 && lux < 250 ? Math.round((lux + normal(rand, 430, 30)) * 10) / 10 : lux;
+/** The rows whose readings pass the quality check, as the example's ingest keeps them. */
+function quarantine(ds: Dataset, ranges: Ranges, counts: QuarantineCounts): Dataset {
+  const keep: number[] = [];
+  for (let i = 0; i < rowCount(ds); i++) {
+    const flags = readingFlags(Object.fromEntries(FEATURE_NAMES.map((f) => [f, ds.features[f][i]!])) as Record<FeatureName, number>, ranges);
+    countFlags(counts, flags);
+    if (!isFlagged(flags)) keep.push(i);
+  }
+  return selectRows(ds, keep);
+}
+
+/** The simulated months of the labelled rows of `ds`. */
+function monthsWithLabels(scenario: Scenario, ds: Dataset): number[] {
+  return [...new Set(labelledIndices(ds).map((i) => monthOfTimestamp(scenario, ds.timestamp[i]!)))].sort((a, b) => a - b);
+}
+
+async function championWindow(): Promise<string | undefined> {
+  return readFile(CHAMPION_REFERENCE, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
   });
-  return { ...ds, features: { ...ds.features, light } };
 }
 
 async function main(): Promise<void> {
   const raw = await readParams();
   const seed = seedParam(raw);
   const days = (raw.data as Record<string, unknown>).days_per_month as number;
-  const intervalMinutes = intervalMinutesParam(raw);
-  const first = studyInt(raw, 'first_calendar_month');
-  const conceptChange = studyInt(raw, 'concept_change');
-  const month = (t: number): Dataset => {
-    const { year, month: calendarMonth, yearIndex } = calendarOf(t, first);
-    // A different stream each simulated year, so year two is not year one again.
-    const ds = generateMonth({ seed: seed + 7919 * yearIndex, year, month: calendarMonth, days, intervalMinutes });
-    return t >= conceptChange ? automaticLighting(ds, deriveSeed(seed, `study-lighting-${t}`)) : ds;
-  };
-  let reference = emptyDataset();
-  const referenceMonths = studyMonths(raw, 'reference');
-  for (const t of referenceMonths) reference = concatDatasets(reference, month(t));
-  reference = sortByTimestamp(reference);
-  const currentMonth = studyInt(raw, 'current');
-  const current = month(currentMonth);
-  const referenceText = formatDataset(reference);
-  const currentText = formatDataset(current);
-  await writeOutput(REFERENCE_CSV, referenceText);
-  await writeOutput(CURRENT_CSV, currentText);
+  const quality = qualityParams(raw);
+  const scenarioName = studyParam(raw, 'scenario');
+  if (typeof scenarioName !== 'string') throw new StageInputError(`parameter 'study.scenario' must be a scenario's name`);
+  const scenario = scenarioByName(scenarioName);
+  const t = studyInt(raw, 'current', 0);
+  const window = labelWindow(t, studyInt(raw, 'label_delay', 0));
+  const month = (m: number) => studyMonth(scenario, seed, m, { days, intervalMinutes: intervalMinutesParam(raw) });
+
+  const windowText = referenceSourceParam(raw) === 'champion' ? await championWindow() : undefined;
+  let reference = windowText === undefined ? window.reference.map(month).reduce(concatDatasets) : parseDataset(windowText, { file: CHAMPION_REFERENCE });
+  reference = sortByTimestamp(quarantine(reference, quality.ranges, emptyQuarantine()));
+  const counts = emptyQuarantine();
+  let traffic = month(window.labelled);
+  if (window.unlabelled !== undefined) traffic = concatDatasets(traffic, withoutLabels(month(window.unlabelled)));
+  const current = sortByTimestamp(quarantine(traffic, quality.ranges, counts));
+  await writeOutput(REFERENCE_CSV, formatDataset(reference));
+  await writeOutput(CURRENT_CSV, formatDataset(current));
+  const known = new Set(reference.timestamp);
+  const labelled = labelledIndices(current).length;
   await writeJson(INGEST_METRICS, {
-    reference: { months: referenceMonths, rows: rowCount(reference), sha256: sha256(referenceText) },
-    current: { month: currentMonth, rows: rowCount(current), concept_changed: currentMonth >= conceptChange, sha256: sha256(currentText) },
+    scenario: scenario.name,
+    reference: { source: windowText !== undefined ? 'champion' : 'history', months: windowText !== undefined ? null : window.reference, rows: rowCount(reference) },
+    current: {
+      month: t,
+      rows: rowCount(current),
+      new_rows: current.timestamp.filter((ts) => !known.has(ts)).length,
+      // The batch is logged traffic whose labels came late (none with no delay: then the month's own labelled rows count).
+      log_rows: window.unlabelled === undefined ? 0 : rowCount(current),
+      log_labelled_rows: window.unlabelled === undefined ? 0 : labelled,
+      labelled_rows: labelled,
+    },
+    data_quality: counts,
+    // Every simulated month whose labels are in the CSVs: the study checks none is newer than t − d.
+    labelled_months: [...new Set([...monthsWithLabels(scenario, reference), ...monthsWithLabels(scenario, current)])].sort((a, b) => a - b),
   });
 }
 

@@ -1,224 +1,179 @@
-// `npm run study`: is drift-triggered retraining better than a calendar? Each policy drives the
-// example pipeline month by month through the real engine (`runRepro` on a temporary copy of
-// the repository), and the results go to a markdown table and a self-contained HTML chart.
+// `npm run study`: does drift-triggered retraining earn its keep against a calendar? Every policy
+// drives the example pipeline month by month through the real engine, in every scenario and for
+// several seeds, with labels that arrive late; the results go to markdown tables, a JSON file and
+// a self-contained HTML page with one chart per scenario.
 //
-//   node dist/bench/study/run.js [--months 24] [--season 6] [--concept 15] [--days 28]
-//                                [--policies every-1,every-3,every-6,drift] [--jobs 1] [--out DIR] [--quiet]
+//   node dist/bench/study/run.js [--scenarios no-change,seasonal,abrupt,gradual,sensor-fault]
+//     [--seeds 5] [--months 7] [--days 14] [--delay 1] [--policies monthly,never,drift]
+//     [--jobs 1] [--out DIR] [--quick] [--quiet]
+//   node dist/bench/study/run.js --render bench/study/results/study.json   # tables and page again, no runs
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseDocument } from 'yaml';
-import { runRepro } from '../../engine/api/repro.js';
-import { createWorkspace, removeWorkspace } from '../../engine/exp/workspace.js';
-import { lockPathFor } from '../../engine/lock/lockfile.js';
-import { loadPipeline } from '../../engine/pipeline/load.js';
 import { escapeHtml, renderPlotsPage } from '../../engine/report/plots/html.js';
 import { loadVegaLibraries } from '../../engine/report/plots/libs.js';
-import type { RunReporter } from '../../engine/run/output.js';
-import { calendarOf, firstCalendarMonthFor } from './calendar.js';
-import { accuracyChart, calendarRetrain, markdownTable, policyByName, summarize, type MonthRecord, type Policy, type PolicyRun, type StudyEvent } from './policy.js';
+import { DEFAULT_POLICIES, policyByName, type Policy, type PolicyRun } from './policy.js';
+import { goalsTable, scenarioChart, scenarioTable } from './report.js';
+import { scenarioByName, SCENARIOS, type Scenario } from './scenarios.js';
+import { runPolicy, type RunSpec } from './simulate.js';
+import { figuresOf, goals, summarize, type Goal, type PolicyRow } from './summary.js';
+import { createStudyFolder, removeStudyFolder, sweepAbandonedStudies } from './workspace.js';
 
 /** The repository root: the example the study copies (this file is dist/bench/study/run.js). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const STUDY_INGEST = 'dist/bench/study/ingest.js';
 
 export interface StudyOptions {
-  months: number;
-  season: number;
-  concept: number;
+  scenarios: Scenario[];
+  /** The seeds: 1 … seeds. */
+  seeds: number;
+  /** Simulated months per scenario; undefined: each scenario's own. */
+  months?: number;
   days: number;
+  intervalMinutes: number;
+  /** Months before a month's labels can be read. */
+  labelDelay: number;
   policies: Policy[];
-  /** Policies run at once (1 for honest compute figures; more only to finish sooner). */
+  /** Policy runs at once (1 for honest compute figures; more only to finish sooner). */
   jobs: number;
   out: string;
   log: (line: string) => void;
 }
 
-const silent: RunReporter = { begin() {}, stageStarted() {}, stageOutput() {}, stageDone() {}, info() {}, end() {} };
-
-/** The copy's pipeline: the study's ingest; for a calendar policy, train and evaluate gated on the calendar. */
-async function preparePipeline(copy: string, policy: Policy): Promise<void> {
-  const path = join(copy, 'pipeline.yaml');
-  const doc = parseDocument(await readFile(path, 'utf8'));
-  doc.setIn(['stages', 'ingest', 'cmd'], `node ${STUDY_INGEST}`);
-  doc.setIn(['stages', 'ingest', 'deps'], doc.createNode([STUDY_INGEST, 'dist/bench/study/calendar.js']));
-  doc.setIn(['stages', 'ingest', 'params'], doc.createNode(['seed', 'data.days_per_month', 'data.interval_minutes', 'study.current', 'study.reference', 'study.first_calendar_month', 'study.concept_change']));
-  if (policy.every !== undefined) {
-    for (const stage of ['train', 'evaluate']) {
-      if (!doc.hasIn(['stages', stage, 'when'])) throw new Error(`pipeline.yaml: stage '${stage}' has no gate for the study to replace`);
-      doc.setIn(['stages', stage, 'when', 'if'], '${study.retrain}');
-    }
-  }
-  await writeFile(path, doc.toString());
-}
-
-async function setMonthParams(copy: string, options: StudyOptions, policy: Policy, t: number): Promise<void> {
-  const path = join(copy, 'params.yaml');
-  const doc = parseDocument(await readFile(path, 'utf8'));
-  const first = firstCalendarMonthFor(options.season);
-  const cal = (m: number) => calendarOf(m, first);
-  doc.setIn(['data', 'days_per_month'], options.days);
-  doc.setIn(['data', 'year'], cal(t).year);
-  doc.setIn(['data', 'current_month'], cal(t).month);
-  doc.setIn(['data', 'reference_months'], doc.createNode([cal(t - 2).month, cal(t - 1).month], { flow: true }));
-  doc.setIn(['study'], doc.createNode({
-    current: t,
-    reference: [t - 2, t - 1],
-    first_calendar_month: first,
-    concept_change: options.concept,
-    retrain: policy.every === undefined ? false : calendarRetrain(policy, t),
-  }));
-  await writeFile(path, doc.toString());
-}
-
-interface DriftVerdict {
-  dataset_drift?: boolean;
-  performance_drift?: boolean;
-  model?: { performance?: { current?: { accuracy?: number } | null } } | null;
-}
-
-/**
- * What the drift stage found: the whole report (with the champion's accuracy on the month) is
- * `reports/drift.json` where the example keeps its headline verdicts apart in metrics/drift.json,
- * else metrics/drift.json itself.
- */
-async function readDriftReport(copy: string): Promise<DriftVerdict> {
-  let verdict: DriftVerdict | undefined;
-  for (const path of ['reports/drift.json', 'metrics/drift.json']) {
-    const text = await readFile(join(copy, path), 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    verdict = JSON.parse(text) as DriftVerdict;
-    if (verdict.model !== undefined) return verdict;
-  }
-  if (!verdict) throw new Error('the drift stage wrote no report');
-  return verdict;
-}
-
-/** One policy over every month, in its own copy of the repository with a cache of its own. */
-export async function runPolicy(options: StudyOptions, policy: Policy): Promise<PolicyRun> {
-  const pipeline = await loadPipeline(PROJECT_ROOT);
-  // Start like a fresh clone: no lock, no outputs, no champion.
-  const skip = new Set([lockPathFor(pipeline.file), ...pipeline.stages.flatMap((s) => s.outs.map((o) => o.path))]);
-  const copy = await createWorkspace(PROJECT_ROOT, skip, { shareCache: false });
-  try {
-    await preparePipeline(copy, policy);
-    const months: MonthRecord[] = [];
-    for (let t = 1; t <= options.months; t++) {
-      await setMonthParams(copy, options, policy, t);
-      // No run-cache: a policy's compute must be its own, never restored from an earlier month.
-      const summary = await runRepro(copy, { runCache: false, quiet: true, handleSignals: false, reporter: silent });
-      if (summary.failed || summary.interrupted) {
-        const failed = summary.results.filter((r) => r.status === 'failed').map((r) => `${r.name}: ${r.error ?? ''}`);
-        throw new Error(`policy ${policy.name}, month ${t}: the pipeline failed\n${failed.join('\n')}`);
-      }
-      const status = (name: string) => summary.results.find((r) => r.name === name);
-      const drift = await readDriftReport(copy);
-      const train = status('train');
-      const record: MonthRecord = {
-        month: t,
-        retrained: train?.status === 'ran',
-        promoted: status('package')?.status === 'ran',
-        accuracy: drift.model?.performance?.current?.accuracy ?? null,
-        trainSeconds: train?.status === 'ran' ? train.durationMs / 1000 : 0,
-        drift: Boolean(drift.dataset_drift || drift.performance_drift),
-      };
-      months.push(record);
-      options.log(
-        `${policy.name.padEnd(8)} month ${String(t).padStart(2)}: accuracy ${record.accuracy === null ? '  –  ' : record.accuracy.toFixed(3)}` +
-          `${record.drift ? ', drift' : ''}${record.retrained ? `, retrained (${record.trainSeconds.toFixed(1)} s)` : ''}${record.promoted ? ', promoted' : ''}`,
-      );
-    }
-    return { policy, months };
-  } finally {
-    await removeWorkspace(copy);
-  }
-}
-
 export interface StudyResult {
   runs: PolicyRun[];
-  events: StudyEvent[];
+  rows: PolicyRow[];
+  goals: Goal[];
   markdown: string;
   files: { markdown: string; html: string; json: string };
 }
 
-export async function runStudy(options: StudyOptions): Promise<StudyResult> {
-  // A change after the last simulated month is not in the study.
-  const events: StudyEvent[] = [
-    { name: 'seasonal change', month: options.season },
-    { name: 'concept change', month: options.concept },
-  ].filter((e) => e.month <= options.months);
-  const runs: PolicyRun[] = new Array(options.policies.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < options.policies.length; i = next++) runs[i] = await runPolicy(options, options.policies[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(options.jobs, options.policies.length) }, worker));
-  const rows = summarize(runs, events);
-  const markdown = markdownTable(rows, events);
-  const setup =
-    `${options.months} simulated months of ${options.days} days; seasonal change (summer begins) at month ${options.season}, ` +
-    `concept change (automatic lighting) at month ${options.concept}.`;
-  await mkdir(options.out, { recursive: true });
-  const files = { markdown: join(options.out, 'study.md'), html: join(options.out, 'study.html'), json: join(options.out, 'study.json') };
-  await writeFile(files.markdown, `# Retrain-policy study\n\n${setup}\n\n${markdown}`);
-  await writeFile(files.json, JSON.stringify({ options: { ...options, policies: options.policies.map((p) => p.name), log: undefined }, events, rows, runs }, null, 2) + '\n');
-  const page = renderPlotsPage(
-    {
-      revisions: options.policies.map((p) => p.name),
-      problems: [],
-      plots: [{ kind: 'vega', id: 'study/accuracy', title: 'Accuracy in production by policy', template: 'layered', revisions: [], spec: accuracyChart(runs, events) as never, problems: [] }],
-    },
-    await loadVegaLibraries(),
-    { title: 'Retrain-policy study' },
+/** Every scenario × seed × policy, `jobs` at a time, in one study folder removed at the end. */
+async function runAll(options: StudyOptions): Promise<PolicyRun[]> {
+  const specs: RunSpec[] = options.scenarios.flatMap((scenario) =>
+    Array.from({ length: options.seeds }, (_, i) => i + 1).flatMap((seed) =>
+      options.policies.map((policy) => ({
+        scenario, seed, policy, months: options.months ?? scenario.months, labelDelay: options.labelDelay,
+        shape: { days: options.days, intervalMinutes: options.intervalMinutes },
+      })),
+    ),
   );
-  const html = page.replace('</h1>', `</h1>\n<p>${escapeHtml(setup)}</p>\n${htmlTable(markdown)}`).replace('<p class="revisions">Revisions:', '<p class="revisions">Policies:');
-  await writeFile(files.html, html);
-  return { runs, events, markdown, files };
+  const swept = await sweepAbandonedStudies();
+  if (swept) options.log(`Removed ${swept} study folder(s) a killed study left in the temp folder`);
+  const folder = await createStudyFolder(PROJECT_ROOT);
+  try {
+    const runs: PolicyRun[] = new Array(specs.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < specs.length; i = next++) runs[i] = await runPolicy(folder, PROJECT_ROOT, specs[i]!, options.log);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.jobs, specs.length) }, worker));
+    return runs;
+  } finally {
+    await removeStudyFolder(folder.root);
+  }
 }
 
-/** The markdown table as an HTML table (cells escaped). */
+function setupLine(options: StudyOptions): string {
+  const months = options.months === undefined ? 'each scenario\'s months' : `${options.months} simulated months`;
+  return `${options.scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies; ${months} of ${options.days} days ` +
+    `(a reading every ${options.intervalMinutes} minutes); labels arrive ${options.labelDelay} month(s) late for every policy.`;
+}
+
+export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  return renderStudy(await runAll(options), options);
+}
+
+/** The tables, goals, JSON and page from the policy runs (a finished study's JSON renders again with --render). */
+export async function renderStudy(runs: PolicyRun[], options: StudyOptions): Promise<StudyResult> {
+  const monthsOf = (s: Scenario) => options.months ?? s.months;
+  const eventsOf = (name: string) => {
+    const s = scenarioByName(name);
+    return s.events(monthsOf(s));
+  };
+  const figures = figuresOf(runs, eventsOf);
+  const rows = summarize(runs, figures, options.scenarios.map((s) => s.name), options.policies.map((p) => p.name));
+  const goalList = goals(runs, figures);
+  const sections = options.scenarios.map((s) => {
+    const events = eventsOf(s.name);
+    const changes = events.length ? events.map((e) => `${e.name} at month ${e.month}`).join(', ') : 'no change';
+    return { scenario: s, heading: `${s.label} (${changes})`, table: scenarioTable(rows.filter((r) => r.scenario === s.name), events) };
+  });
+  const markdown = `## Goals\n\n${goalsTable(goalList)}\n` + sections.map((s) => `## ${s.heading}\n\n${s.table}`).join('\n');
+  await mkdir(options.out, { recursive: true });
+  const files = { markdown: join(options.out, 'study.md'), html: join(options.out, 'study.html'), json: join(options.out, 'study.json') };
+  await writeFile(files.markdown, `# Retrain-policy study\n\n${setupLine(options)}\n\n${markdown}`);
+  const { log: _log, scenarios, policies, out: _out, ...rest } = options;
+  await writeFile(files.json, JSON.stringify({ options: { ...rest, scenarios: scenarios.map((s) => s.name), policies: policies.map((p) => p.name) }, goals: goalList, rows, runs }, null, 2) + '\n');
+  const plots = sections.map(({ scenario, heading }) => ({
+    kind: 'vega' as const, id: `study/${scenario.name}`, title: heading, template: 'layered', revisions: [], problems: [],
+    spec: scenarioChart(scenario.label, runs.filter((r) => r.scenario === scenario.name), eventsOf(scenario.name)) as never,
+  }));
+  const page = renderPlotsPage({ revisions: options.policies.map((p) => p.name), problems: [], plots }, await loadVegaLibraries(), { title: 'Retrain-policy study' });
+  const tables = `<p>${escapeHtml(setupLine(options))}</p>\n<h2>Goals</h2>\n${htmlTable(goalsTable(goalList))}\n` +
+    sections.map((s) => `<h2>${escapeHtml(s.heading)}</h2>\n${htmlTable(s.table)}`).join('\n');
+  await writeFile(files.html, page.replace('</h1>', `</h1>\n${tables}`).replace('<p class="revisions">Revisions:', '<p class="revisions">Policies:'));
+  return { runs, rows, goals: goalList, markdown, files };
+}
+
+/** A markdown table as an HTML table (cells escaped). */
 function htmlTable(markdown: string): string {
   const [head, , ...body] = markdown.trim().split('\n').map((line) => line.slice(2, -2).split(' | '));
   const row = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   return `<table class="study">${row(head!, 'th')}${body.map((r) => row(r, 'td')).join('')}</table>`;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function wholeNumber(value: string | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
   return n;
 }
 
-async function main(): Promise<void> {
+/** --quick: one scenario, one seed, six months of four days (the test's size; seconds, not minutes). */
+const QUICK = { scenarios: 'abrupt', seeds: '1', months: '6', days: '4' };
+
+export function parseStudyArgs(args: string[]): StudyOptions & { render?: string } {
   const { values } = parseArgs({
+    args,
     options: {
-      months: { type: 'string' },
-      season: { type: 'string' },
-      concept: { type: 'string' },
-      days: { type: 'string' },
-      policies: { type: 'string' },
-      out: { type: 'string' },
-      jobs: { type: 'string' },
-      quiet: { type: 'boolean' },
+      scenarios: { type: 'string' }, seeds: { type: 'string' }, months: { type: 'string' }, days: { type: 'string' },
+      delay: { type: 'string' }, policies: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' },
+      quick: { type: 'boolean' }, quiet: { type: 'boolean' }, render: { type: 'string' },
     },
   });
-  const options: StudyOptions = {
-    months: positiveInt(values.months, 'months', 24),
-    season: positiveInt(values.season, 'season', 6),
-    concept: positiveInt(values.concept, 'concept', 15),
-    days: positiveInt(values.days, 'days', 28),
-    policies: (values.policies ?? 'every-1,every-3,every-6,drift').split(',').map((p) => policyByName(p.trim())),
-    jobs: positiveInt(values.jobs, 'jobs', 1),
-    out: resolve(values.out ?? join(PROJECT_ROOT, 'bench/study/results')),
+  const v = values.quick ? { ...QUICK, ...Object.fromEntries(Object.entries(values).filter(([, x]) => x !== undefined)) } : values;
+  const options: StudyOptions & { render?: string } = {
+    render: v.render === undefined ? undefined : resolve(v.render),
+    scenarios: (v.scenarios ?? SCENARIOS.map((s) => s.name).join(',')).split(',').map((s) => scenarioByName(s.trim())),
+    seeds: wholeNumber(v.seeds, 'seeds', 5),
+    months: v.months === undefined ? undefined : wholeNumber(v.months, 'months', 0),
+    days: wholeNumber(v.days, 'days', 14),
+    intervalMinutes: 20,
+    labelDelay: wholeNumber(v.delay, 'delay', 1, 0),
+    policies: (v.policies ?? DEFAULT_POLICIES.join(',')).split(',').map((p) => policyByName(p.trim())),
+    jobs: wholeNumber(v.jobs, 'jobs', 1),
+    out: resolve(v.out ?? join(PROJECT_ROOT, 'bench/study/results')),
     log: values.quiet ? () => undefined : (line) => process.stdout.write(line + '\n'),
   };
   if (options.days > 28) throw new Error('--days must be at most 28');
+  if (!options.policies.some((p) => p.name === 'monthly')) throw new Error('--policies must include monthly: accuracy lost is measured against it');
+  return options;
+}
+
+/** Render a finished study again from its study.json (its own scenarios, seeds, size and policies). */
+async function renderSaved(path: string, options: StudyOptions): Promise<StudyResult> {
+  const saved = JSON.parse(await readFile(path, 'utf8')) as { options: Omit<StudyOptions, 'scenarios' | 'policies' | 'log' | 'out'> & { scenarios: string[]; policies: string[] }; runs: PolicyRun[] };
+  const { scenarios, policies, ...size } = saved.options;
+  return renderStudy(saved.runs, { ...options, ...size, scenarios: scenarios.map(scenarioByName), policies: policies.map(policyByName) });
+}
+
+async function main(): Promise<void> {
+  const options = parseStudyArgs(process.argv.slice(2));
   const started = performance.now();
-  const result = await runStudy(options);
+  const result = options.render === undefined ? await runStudy(options) : await renderSaved(options.render, options);
   process.stdout.write(`\n${result.markdown}\n`);
-  process.stdout.write(`Wrote ${relative(process.cwd(), result.files.markdown)}, ${relative(process.cwd(), result.files.html)} (chart) and ${relative(process.cwd(), result.files.json)} in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
+  process.stdout.write(`Wrote ${relative(process.cwd(), result.files.markdown)}, ${relative(process.cwd(), result.files.html)} (charts) and ${relative(process.cwd(), result.files.json)} in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,100 +1,127 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../helpers/repo.js';
 import { chromiumSkip, countMarks, renderedDom } from '../helpers/chromium.js';
-import type { MonthRecord, PolicyRow, PolicyRun } from '../../bench/study/policy.js';
+import type { MonthRecord, PolicyRun } from '../../bench/study/policy.js';
+import { TABLE_HEADERS } from '../../bench/study/report.js';
+import type { Goal, PolicyRow } from '../../bench/study/summary.js';
 
-// The retrain-policy study at a small size, through the real engine and the real example
-// stages: 6 months of 3 days, summer at month 3, the concept change at month 5.
+// The retrain-policy study at its --quick size (one scenario, one seed, six months of four days)
+// through the real engine and the real example stages, with its temp folder of its own.
 const MONTHS = 6;
-const SEASON = 3;
-const CONCEPT = 5;
+const DELAY = 1;
 
 interface StudyJson {
-  events: { name: string; month: number }[];
+  goals: Goal[];
   rows: PolicyRow[];
   runs: PolicyRun[];
 }
 
-describe('the retrain-policy study (small size)', () => {
+describe('the retrain-policy study (--quick)', () => {
   let out: string;
+  let temp: string;
   let study: StudyJson;
   let stdout: string;
-  const months = (policy: string): MonthRecord[] => study.runs.find((r) => r.policy.name === policy)!.months;
+  let liveOwner: string;
+  const months = (policy: string): MonthRecord[] => study.runs.find((r) => r.policy === policy)!.months;
   const row = (policy: string): PolicyRow => study.rows.find((r) => r.policy === policy)!;
 
   before(async () => {
-    out = await mkdtemp(join(tmpdir(), 'dvc-ts-study-'));
+    out = await mkdtemp(join(tmpdir(), 'dvc-ts-studytest-out-'));
+    temp = await mkdtemp(join(tmpdir(), 'dvc-ts-studytest-tmp-'));
+    // What a killed study leaves (its owner is gone), and the folder of a study still running (this process).
+    const dead = await execa(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    await mkdir(join(temp, 'dvc-ts-study-killed/monthly-copy/build'), { recursive: true });
+    await writeFile(join(temp, 'dvc-ts-study-killed/owner.pid'), `${dead.stdout}\n`);
+    liveOwner = join(temp, 'dvc-ts-study-running');
+    await mkdir(liveOwner);
+    await writeFile(join(liveOwner, 'owner.pid'), `${process.pid}\n`);
     const r = await execa(
       process.execPath,
-      [resolve(PROJECT_ROOT, 'dist/bench/study/run.js'), '--months', String(MONTHS), '--days', '3', '--season', String(SEASON), '--concept', String(CONCEPT), '--policies', 'every-1,every-3,drift', '--jobs', '3', '--out', out, '--quiet'],
-      { reject: false, all: true },
+      [resolve(PROJECT_ROOT, 'dist/bench/study/run.js'), '--quick', '--delay', String(DELAY), '--jobs', '2', '--out', out],
+      { reject: false, all: true, env: { TMPDIR: temp } },
     );
     assert.equal(r.exitCode, 0, String(r.all));
     stdout = String(r.stdout);
     study = JSON.parse(await readFile(join(out, 'study.json'), 'utf8')) as StudyJson;
   });
-  after(async () => rm(out, { recursive: true, force: true }));
+  after(async () => {
+    await rm(out, { recursive: true, force: true });
+    await rm(temp, { recursive: true, force: true });
+  });
 
-  test('one row per policy, every month recorded; month 1 has no model in production yet', () => {
-    assert.deepEqual(study.rows.map((r) => r.policy), ['every-1', 'every-3', 'drift']);
+  test("a killed study's temp folder is swept, a running one's is not, and the run leaves nothing behind", async () => {
+    assert.deepEqual((await readdir(temp)).sort(), ['dvc-ts-study-running']);
+    assert.match(stdout, /Removed 1 study folder/);
+  });
+
+  test('one row per policy; every month recorded with a model in production', () => {
+    assert.deepEqual(study.rows.map((r) => [r.scenario, r.policy, r.seeds]), [['abrupt', 'monthly', 1], ['abrupt', 'never', 1], ['abrupt', 'drift', 1]]);
     for (const run of study.runs) {
       assert.deepEqual(run.months.map((m) => m.month), [1, 2, 3, 4, 5, 6]);
-      assert.equal(run.months[0]!.accuracy, null);
-      assert.equal(run.months[0]!.retrained, true, 'no champion: every policy trains in month 1');
-      for (const m of run.months.slice(1)) assert.ok(m.accuracy !== null && m.accuracy > 0 && m.accuracy <= 1, `${run.policy.name} month ${m.month}`);
+      for (const m of run.months) assert.ok(m.accuracy > 0 && m.accuracy <= 1 && m.estimatedAccuracy > 0 && m.estimatedAccuracy <= 1, `${run.policy} month ${m.month}`);
     }
   });
 
-  test('calendar policies retrain on their calendar: every month 6 times, every 3 months in months 1 and 4', () => {
-    assert.equal(row('every-1').retrains, MONTHS);
-    assert.deepEqual(months('every-3').filter((m) => m.retrained).map((m) => m.month), [1, 4]);
-    assert.equal(row('every-3').retrains, 2);
-    assert.deepEqual(row('every-3').latency, { 'seasonal change': 1, 'concept change': null });
-    assert.deepEqual(row('every-1').latency, { 'seasonal change': 0, 'concept change': 0 });
+  test('no policy reads a month’s labels before the delay', () => {
+    for (const run of study.runs) {
+      for (const m of run.months) {
+        assert.ok(m.labelledMonths.length > 0);
+        assert.ok(Math.max(...m.labelledMonths) <= m.month - DELAY, `${run.policy} month ${m.month} read labels of ${m.labelledMonths.join(', ')}`);
+      }
+    }
   });
 
-  test("the drift policy retrains exactly when the example's gates open (drift, or no champion)", () => {
-    for (const m of months('drift')) assert.equal(m.retrained, m.drift || m.month === 1, `month ${m.month}`);
+  test('monthly retrains every month, never retrains never; the drift policy retrains exactly when a gate input opens', () => {
+    assert.equal(row('monthly').retrains.mean, MONTHS);
+    assert.ok(months('monthly').every((m) => m.retrained && m.triggers.join() === 'calendar'));
+    assert.equal(row('never').retrains.mean, 0);
+    assert.equal(row('never').trainSeconds.mean, 0);
+    for (const m of months('drift')) assert.equal(m.retrained, m.gateOpen, `month ${m.month}`);
+    for (const m of months('drift')) if (m.triggers.includes('dataset drift') || m.triggers.includes('performance drift')) assert.ok(m.drift);
   });
 
   test('figures are consistent with the months they come from', () => {
-    const reference = new Map(months('every-1').map((m) => [m.month, m.accuracy]));
+    const reference = new Map(months('monthly').map((m) => [m.month, m.accuracy]));
     for (const r of study.rows) {
       const ms = months(r.policy);
-      const lost = ms.reduce((s, m) => (m.accuracy === null ? s : s + Math.max(0, reference.get(m.month)! - m.accuracy)), 0);
-      assert.ok(r.accuracyLost !== null && Math.abs(r.accuracyLost - lost) < 1e-12, r.policy);
-      assert.ok(r.promotions <= r.retrains && r.promotions >= 1, r.policy);
+      const lost = ms.reduce((s, m) => s + Math.max(0, reference.get(m.month)! - m.accuracy), 0);
+      assert.ok(Math.abs(r.accuracyLost.mean - lost) < 1e-12, r.policy);
+      assert.equal(r.unnecessary.mean, ms.filter((m) => m.retrained && !m.promoted).length);
       for (const m of ms) assert.equal(m.trainSeconds > 0, m.retrained, `${r.policy} month ${m.month}: compute only when it trained`);
-      assert.ok(Math.abs(r.trainSeconds - ms.reduce((s, m) => s + m.trainSeconds, 0)) < 1e-9);
+      assert.ok(r.cacheBytesAdded.mean > 0, `${r.policy}: every month caches its batch`);
     }
-    assert.equal(row('every-1').accuracyLost, 0);
+    assert.ok(row('monthly').cacheBytesAdded.mean > row('never').cacheBytesAdded.mean, 'retraining adds models and reports to the cache');
+    assert.equal(row('monthly').accuracyLost.mean, 0);
+    assert.ok(study.goals.some((g) => g.name === 'accuracy lost vs monthly'));
   });
 
-  test('the markdown table (file and terminal) and the self-contained HTML page', async () => {
+  test('the markdown tables (file and terminal) and the self-contained HTML page', async () => {
     const md = await readFile(join(out, 'study.md'), 'utf8');
-    const lines = md.split('\n').filter((l) => l.startsWith('|'));
-    assert.equal(lines.length, 2 + 3);
-    const retrainsColumn = lines[0]!.split(' | ').findIndex((c) => c === 'Retrains');
-    assert.deepEqual(lines.slice(2).map((l) => Number(l.split(' | ')[retrainsColumn])), [6, 2, row('drift').retrains]);
-    assert.ok(stdout.includes(lines[2]!), 'the table is printed on the terminal');
+    const table = md.slice(md.indexOf('## abrupt concept change')).split('\n').filter((l) => l.startsWith('|') && !l.startsWith('|---'));
+    assert.equal(table.length, 1 + 3);
+    assert.equal(table[0], `| ${TABLE_HEADERS.join(' | ')} |`);
+    const retrainsColumn = TABLE_HEADERS.indexOf('Retrains');
+    assert.deepEqual(table.slice(1).map((l) => Number(l.split(' | ')[retrainsColumn])), [MONTHS, 0, row('drift').retrains.mean]);
+    assert.ok(stdout.includes(table[1]!), 'the table is printed on the terminal');
+    assert.match(md, /\| Goal \(drift-triggered policy\) \| Target \| Measured \|/);
     const html = await readFile(join(out, 'study.html'), 'utf8');
-    assert.match(html, /<table class="study">/);
+    assert.equal(html.match(/<table class="study">/g)?.length, 2, 'the goals and one table per scenario');
     assert.doesNotMatch(html, /<script[^>]+src=/, 'no script loaded from elsewhere');
     const specs = JSON.parse(/<script type="application\/json" id="dvc-ts-specs">([\s\S]*?)<\/script>/.exec(html)![1]!) as { layer: { data: { values: unknown[] } }[] }[];
-    assert.equal(specs.length, 1);
-    assert.equal(specs[0]!.layer[1]!.data.values.length, 3 * (MONTHS - 1), 'one point per policy and month with a model');
-    assert.equal(specs[0]!.layer[2]!.data.values.length, study.rows.reduce((s, r) => s + r.retrains, 0) - 3, 'a mark per retrain after month 1');
+    assert.equal(specs.length, 1, 'one chart per scenario');
+    assert.equal(specs[0]!.layer[1]!.data.values.length, 3 * MONTHS, 'one point per policy and month');
   });
 
-  test('the chart as a browser draws it: a line per policy, a point per retrain with a model to measure, a rule per change', { skip: chromiumSkip }, async () => {
+  test('the chart as a browser draws it: a line per policy, a point per month some seed retrained, a rule per change', { skip: chromiumSkip }, async () => {
     const dom = await renderedDom(join(out, 'study.html'));
     assert.equal(countMarks(dom, 'line mark'), 3);
-    assert.equal(countMarks(dom, 'point'), study.rows.reduce((s, r) => s + r.retrains, 0) - 3);
-    assert.equal(countMarks(dom, 'rule mark'), 2);
+    const retrainMonths = study.runs.reduce((s, r) => s + r.months.filter((m) => m.retrained).length, 0);
+    assert.equal(countMarks(dom, 'point'), retrainMonths);
+    assert.equal(countMarks(dom, 'rule mark'), 1);
   });
 });
