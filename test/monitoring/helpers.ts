@@ -52,7 +52,7 @@ export function testCopyOfRules(text: string): string {
       if (rule.for) rule.for = scaleDuration(rule.for);
     }
   }
-  return stringify(rules);
+  return stringify(rules, { lineWidth: 0 });
 }
 
 interface AlertmanagerConfig {
@@ -68,7 +68,7 @@ export function testCopyOfAlertmanager(text: string, url: string): string {
     if (d) config.route[key] = scaleDuration(d);
   }
   for (const receiver of config.receivers) for (const hook of receiver.webhook_configs ?? []) hook.url = url;
-  return stringify(config);
+  return stringify(config, { lineWidth: 0 });
 }
 
 interface PrometheusConfig {
@@ -86,7 +86,7 @@ export function testCopyOfPrometheus(text: string, o: { service: string; alertma
   config.rule_files = [o.rulesFile];
   for (const am of config.alerting.alertmanagers) am.static_configs = [{ targets: [o.alertmanager] }];
   for (const job of config.scrape_configs) job.static_configs = [{ targets: [o.service] }];
-  return stringify(config);
+  return stringify(config, { lineWidth: 0 });
 }
 
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
@@ -98,7 +98,7 @@ export function metricNamesIn(expr: string): string[] {
     .replace(/\{[^}]*\}/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  const names = [...bare.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?!\s*\()/g)].map((m) => m[1]!);
+  const names = [...bare.matchAll(/(?<![\w$.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g)].map((m) => m[1]!);
   return [...new Set(names.filter((n) => !PROMQL_WORDS.has(n.toLowerCase())))];
 }
 
