@@ -101,6 +101,9 @@ describe('monitoring against the real prediction service', () => {
         await new Promise((r) => setTimeout(r, 250));
       }
     };
+    const uncertainShare = async () => (await query(
+      '(sum(rate(occupancy_prediction_score_bucket{le="0.8"}[10s])) - sum(rate(occupancy_prediction_score_bucket{le="0.2"}[10s]))) / sum(rate(occupancy_prediction_score_count[10s]))',
+    ))[0]?.value[1];
     const firing = (alertname: string) => received.flatMap((p) => p.alerts).filter((a) => a.labels['alertname'] === alertname);
 
     before(async () => {
@@ -153,6 +156,7 @@ describe('monitoring against the real prediction service', () => {
       assert.deepEqual(received, [], 'the webhook received nothing');
       const psi = await query('max(occupancy_feature_psi{job="occupancy-service", feature!~"hour|weekday"})');
       assert.ok(Number(psi[0]!.value[1]) < 0.1, `stable PSI ${psi[0]!.value[1]}`);
+      console.log(`# stable traffic: highest sensor PSI ${psi[0]!.value[1]}, uncertain share ${await uncertainShare()}`);
     });
 
     test('drifting traffic: OccupancyFeatureDrift reaches the webhook through Alertmanager', async () => {
@@ -161,6 +165,7 @@ describe('monitoring against the real prediction service', () => {
       await waitFor(() => firing('OccupancyFeatureDrift').some((a) => a.status === 'firing'), 'the drift alert at the webhook', 180_000);
       // What the rule's `for` (10 s here) plus two scrape intervals and Alertmanager's group_wait allow.
       console.log(`# drift alert received ${((Date.now() - started) / 1000).toFixed(1)} s after drifting traffic began`);
+      console.log(`# drifting traffic: uncertain share ${await uncertainShare()}`);
       const alert = firing('OccupancyFeatureDrift').find((a) => a.status === 'firing')!;
       assert.ok(['temperature', 'light', 'co2', 'humidity', 'humidity_ratio'].includes(alert.labels['feature']!), JSON.stringify(alert.labels));
       assert.equal(alert.labels['job'], 'occupancy-service');
@@ -169,9 +174,9 @@ describe('monitoring against the real prediction service', () => {
       assert.match(alert.annotations['summary']!, new RegExp(`^Feature ${alert.labels['feature']} drifted on .* \\(PSI \\d\\.\\d{3}\\)$`));
       // Every series the dashboard plots answers, now that drifted and rejected requests exist.
       assert.equal((await postJson(`${service.url}/predict`, { colour: 'red' })).status, 400);
-      await waitForQuery(query, 'http_requests_total{job="occupancy-service", status="400"}');
+      await waitForQuery(query, 'rate(http_requests_total{job="occupancy-service", status="400"}[10s])');
       for (const { panel, expr } of await dashboardExprs()) {
-        const promql = expr.replaceAll('$__rate_interval', '5s').replaceAll('$job', 'occupancy-service').replaceAll('$instance', '.*');
+        const promql = expr.replaceAll('$__rate_interval', '10s').replaceAll('$job', 'occupancy-service').replaceAll('$instance', '.*');
         const result = await query(promql);
         if (!/status=~"5\.\."/.test(expr)) assert.notEqual(result.length, 0, `${panel}: ${promql}`);
       }
