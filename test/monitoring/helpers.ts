@@ -27,22 +27,24 @@ export async function missingBinaries(...names: string[]): Promise<string | unde
   return reason;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** A Prometheus/Alertmanager duration (one unit: 10m, 30s, 4h) divided by 60. */
+/** A Prometheus/Alertmanager duration (one unit: 10m, 30s, 4h, 1w) divided by 60. */
 export function scaleDuration(duration: string): string {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(duration);
+  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(duration);
   if (!m) throw new Error(`unsupported duration '${duration}' (one number and one unit)`);
   return `${Math.round((Number(m[1]) * UNIT_MS[m[2]!]!) / 60)}ms`;
 }
 
-const scaleRanges = (expr: string) => expr.replace(/\[(\d+(?:ms|s|m|h|d))\]/g, (_, d: string) => `[${scaleDuration(d)}]`);
+const scaleRanges = (expr: string) => expr
+  .replace(/\[(\d+(?:ms|s|m|h|d|w))\]/g, (_, d: string) => `[${scaleDuration(d)}]`)
+  .replace(/\boffset (\d+(?:ms|s|m|h|d|w))\b/g, (_, d: string) => `offset ${scaleDuration(d)}`);
 
 interface RuleFile {
   groups: { name: string; interval?: string; rules: { alert?: string; expr: string; for?: string }[] }[];
 }
 
-/** The test copy of alerts.yml: each `for:` and each range selector divided by 60. */
+/** The test copy of alerts.yml: each `for:`, range selector and offset divided by 60. */
 export function testCopyOfRules(text: string): string {
   const rules = parse(text) as RuleFile;
   for (const group of rules.groups) {

@@ -37,7 +37,8 @@ interface RulesAnswer {
 
 const skip = await missingBinaries(PROMETHEUS, ALERTMANAGER);
 const INTERVAL_S = 1;
-// The longest `for:` of the test copy of the rules (15m / 60) in seconds.
+// The longest `for:` (15m / 60, in seconds) of the test copy's rules that can fire within this
+// test: OccupancyPredictionShift compares with a week earlier, which this Prometheus never has.
 const LONGEST_FOR_S = 15;
 
 async function dashboardExprs(): Promise<{ panel: string; expr: string }[]> {
@@ -145,7 +146,7 @@ describe('monitoring against the real prediction service', () => {
 
     test('stable traffic: the rules run on the scraped series and nothing fires', async () => {
       const rules = await api<RulesAnswer>('/api/v1/rules');
-      assert.equal(rules.data.groups[0]!.rules.length, 6);
+      assert.equal(rules.data.groups[0]!.rules.length, 7);
       // Prometheus scrapes the service and sees a full PSI window.
       await waitForQuery(query, 'occupancy_psi_window_rows{job="occupancy-service"} >= 1000');
       assert.equal((await query('up{job="occupancy-service"}'))[0]?.value[1], '1');
@@ -178,7 +179,8 @@ describe('monitoring against the real prediction service', () => {
       for (const { panel, expr } of await dashboardExprs()) {
         const promql = expr.replaceAll('$__rate_interval', '10s').replaceAll('$job', 'occupancy-service').replaceAll('$instance', '.*');
         const result = await query(promql);
-        if (!/status=~"5\.\."/.test(expr)) assert.notEqual(result.length, 0, `${panel}: ${promql}`);
+        // No 5xx was answered, and this Prometheus has no week-old series to offset to.
+        if (!/status=~"5\.\."|offset 1w/.test(expr)) assert.notEqual(result.length, 0, `${panel}: ${promql}`);
       }
     });
 
