@@ -105,7 +105,8 @@ describe('monitoring against the real prediction service', () => {
     const uncertainShare = async () => (await query(
       '(sum(rate(occupancy_prediction_score_bucket{le="0.8"}[10s])) - sum(rate(occupancy_prediction_score_bucket{le="0.2"}[10s]))) / sum(rate(occupancy_prediction_score_count[10s]))',
     ))[0]?.value[1];
-    const firing = (alertname: string) => received.flatMap((p) => p.alerts).filter((a) => a.labels['alertname'] === alertname);
+    /** The alerts named `alertname` in the payloads received from the `from`-th on. */
+    const firing = (alertname: string, from = 0) => received.slice(from).flatMap((p) => p.alerts).filter((a) => a.labels['alertname'] === alertname);
 
     before(async () => {
       tmp = await mkdtemp(join(tmpdir(), 'dvc-ts-prometheus-'));
@@ -185,8 +186,11 @@ describe('monitoring against the real prediction service', () => {
     });
 
     test('stable traffic again: the drift alert resolves', async () => {
+      const fired = firing('OccupancyFeatureDrift').find((a) => a.status === 'firing')!.labels['feature'];
+      const from = received.length;
       traffic.rows = stable;
-      await waitFor(() => firing('OccupancyFeatureDrift').some((a) => a.status === 'resolved'), 'the resolved drift alert at the webhook', 180_000);
+      const resolved = () => firing('OccupancyFeatureDrift', from).some((a) => a.status === 'resolved' && a.labels['feature'] === fired);
+      await waitFor(resolved, `the drift alert on ${fired} resolved at the webhook`, 180_000);
       assert.deepEqual(traffic.failures, []);
     });
   });
