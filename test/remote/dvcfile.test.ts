@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseDvcFile, serializeDvcFile } from '../../engine/tracked/dvcfile.js';
 import { checkRemoteUrl, parseOptionValue } from '../../engine/remote/config.js';
+import { remoteFor } from '../../engine/remote/open.js';
+import { REMOTE_OPTIONS } from '../../engine/remote/schemes.js';
 import { UserError } from '../../engine/errors.js';
 
 const B3 = 'a'.repeat(64);
@@ -38,6 +40,14 @@ describe('remote config values', () => {
     checkRemoteUrl('../remote');
     assert.throws(() => checkRemoteUrl('gs://bucket'), /unsupported remote URL/);
     assert.throws(() => checkRemoteUrl('s3://'), /unsupported remote URL/);
+  });
+
+  test('a URL of no known kind, written into the config by hand, is refused when opened (not taken for a folder)', async () => {
+    await assert.rejects(remoteFor('/nonexistent-root', 'x', { url: 'gs://bucket/cache' }), /unsupported remote URL "gs:\/\/bucket\/cache"/);
+    const folder = await remoteFor('/nonexistent-root', 'y', { url: '../shared', jobs: 3 });
+    assert.equal(folder.defaultJobs, 3);
+    // The options every kind reads are known to the config reader.
+    assert.deepEqual(['url', 'jobs', 'pack_size', 'endpointurl', 'session_token'].filter((o) => !(o in REMOTE_OPTIONS)), []);
   });
 
   test('option values are typed', () => {
