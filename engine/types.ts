@@ -121,6 +121,19 @@ export interface Pipeline {
   params: string[];
   /** Top-level `artifacts:` as written. */
   artifacts: Record<string, unknown>;
+  /**
+   * Top-level `metrics:`/`params:` paths that leave the repository, left out of `metrics` and
+   * `params`: as DVC, only the commands that read them (metrics) refuse them, not loading.
+   */
+  outsidePaths?: OutsidePath[];
+}
+
+/** A top-level path of a pipeline file that leaves the repository. */
+export interface OutsidePath {
+  key: 'metrics' | 'params';
+  /** As written in the pipeline file. */
+  written: string;
+  pos: SourcePos;
 }
 
 /** Content hash of a file or directory as recorded in the lock. */

@@ -10,10 +10,10 @@ export function registerStage(program: Command): void {
     .option('--json', 'every resolved stage as JSON')
     .action(async (opts: { nameOnly?: boolean; json?: boolean }) => {
       const { loadPipeline } = await import('../pipeline/load.js');
-      const { buildGraph } = await import('../graph/dag.js');
       const { root, file } = await findProject();
-      const pipeline = await loadPipeline(root, { file, missingParams: 'omit' });
-      buildGraph(pipeline.stages); // a cycle is an error here too, as in every command
+      // As `dvc stage list`: no graph, overlap or params-file checks (the commands that build the
+      // graph or read params make them).
+      const pipeline = await loadPipeline(root, { file, missingParams: 'omit', listing: true });
       if (opts.json) {
         process.stdout.write(JSON.stringify(pipeline.stages, null, 2) + '\n');
         return;
