@@ -17,6 +17,7 @@ import { buildStage, pathProblem } from './stage.js';
 import { scalarToString } from './python-str.js';
 import type { MissingParamsPolicy } from './stage.js';
 import { Tracker, substitute, substituteToContext } from './substitute.js';
+import type { CmdDialect } from './substitute.js';
 import { loadDefaultParams, loadVars } from './vars.js';
 import { entryOf, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YMap, YNode } from './yaml-tree.js';
@@ -63,7 +64,9 @@ export function resolvePipeline(input: ResolveInput): Pipeline {
   loadDefaultParams(ctx, dir, files, vars !== undefined || input.text.includes('${'));
   if (vars) loadVars(ctx, vars, dir, 'vars', files);
 
-  const resolver = new StageResolver(ctx, dir, files, sink, input.missingParams ?? 'error', input.maxGenerated ?? DEFAULT_MAX_GENERATED);
+  // dvc.yaml is DVC's format and runs DVC's commands; pipeline.yaml quotes values (interpolate.ts).
+  const dialect: CmdDialect = posix.basename(file) === 'dvc.yaml' ? 'dvc' : 'safe';
+  const resolver = new StageResolver(ctx, dir, files, sink, input.missingParams ?? 'error', input.maxGenerated ?? DEFAULT_MAX_GENERATED, dialect);
   const stages: StageDef[] = [];
   const stagesNode = entryOf(top, 'stages')?.value;
   if (stagesNode?.kind === 'map') {
@@ -100,6 +103,7 @@ class StageResolver {
     private readonly sink: ErrorSink,
     private readonly missingParams: MissingParamsPolicy,
     private readonly maxGenerated: number,
+    private readonly dialect: CmdDialect,
   ) {}
 
   /** The stages one `stages:` entry stands for: itself, or what its foreach/matrix generates. */
@@ -176,7 +180,7 @@ class StageResolver {
     const entries = def.entries
       .filter((e) => e.key !== 'vars')
       .map((e) => {
-        const scope = { ctx, tracker, where: `'stages.${name}.${e.key}'` };
+        const scope = { ctx, tracker, where: `'stages.${name}.${e.key}'`, dialect: this.dialect };
         return { ...e, value: substitute(e.value, e.key === 'cmd' ? 'cmd' : 'text', scope) };
       });
     const built = buildStage({ ...def, entries }, {
