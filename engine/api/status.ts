@@ -26,6 +26,12 @@ export async function runStatus(root: string, options: { targets?: string[]; fil
   }
 }
 
+/** Pipeline files below a root that has none (pipeline/collect.ts). */
+async function hasSubPipelines(root: string): Promise<boolean> {
+  const { collectsPipelines, findPipelineFiles } = await import('../pipeline/collect.js');
+  return collectsPipelines(root) && (await findPipelineFiles(root)).length > 0;
+}
+
 /** Human text: only the stages that need attention, each reason on its own line. */
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
@@ -50,7 +56,7 @@ export async function statusOutput(
   options: { targets?: string[]; file?: string; json?: boolean; quiet?: boolean } = {},
 ): Promise<{ stdout: string; exitCode: number; upToDate: boolean }> {
   const { targets = [], file } = options;
-  const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+  const hasPipeline = file !== undefined || (await findPipelineFile(root).then(() => true, () => false)) || (await hasSubPipelines(root));
   // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
   const stages = hasPipeline ? await runStatus(root, { targets, file }) : undefined;
   const tracked = await runTrackedStatus(root, targets);

@@ -2,7 +2,10 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readConfig, type RepoConfig } from '../config.js';
 import { ensureDvcTsIgnored } from './dvc-ts-dir.js';
-import { isUserError, UserError } from '../errors.js';
+import { isUserError, UserError, UserErrors } from '../errors.js';
+import { collectsPipelines, loadAllPipelines } from '../pipeline/collect.js';
+import { checkPipeline } from '../pipeline/checks.js';
+import { qualifiedName } from '../pipeline/stage-address.js';
 import { buildGraph, type StageGraph } from '../graph/dag.js';
 import { Hasher, NOT_KNOWN } from '../hash/hasher.js';
 import { digesterForThisMachine } from '../hash/worker-pool.js';
@@ -11,14 +14,14 @@ import { ObjectStore } from '../cache/store.js';
 import { checkoutOut } from '../cache/link.js';
 import { saveOut } from '../cache/save.js';
 import { RunCache } from '../cache/runcache.js';
-import { lockPathFor } from '../lock/lockfile.js';
+import { emptyLock, lockPathFor } from '../lock/lockfile.js';
 import { readLockCached } from '../lock/lock-cache.js';
 import { loadPipeline, repoFileReader } from '../pipeline/load.js';
 import { ParamsFiles, readParamSources } from '../pipeline/params-files.js';
 import { assertRunnable } from '../pipeline/runnable.js';
 import { isDirHash } from '../hash/dir.js';
 import type { Observation } from './decide.js';
-import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, StageDef } from '../types.js';
+import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, PipelinePart, StageDef } from '../types.js';
 
 /**
  * One repository opened for a command: its pipeline, graph, lock, config, and the edges that
@@ -40,11 +43,11 @@ export class Repo {
   ) {}
 
   static async open(root: string, options: { file?: string } = {}): Promise<Repo> {
-    const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root), ensureDvcTsIgnored(root)]);
+    const [pipeline, config] = await Promise.all([loadRepoPipeline(root, options.file), readConfig(root), ensureDvcTsIgnored(root)]);
     await assertRunnable(root, pipeline);
     const graph = buildGraph(pipeline.stages);
     const lockFile = lockPathFor(pipeline.file);
-    const lock = await readLockCached(root, lockFile);
+    const lock = pipeline.parts ? await readLocks(root, pipeline.parts) : await readLockCached(root, lockFile);
     const state = new StateCache(root);
     const pool = digesterForThisMachine();
     const hasher = new Hasher(root, state, { digester: pool });
@@ -166,6 +169,34 @@ export class Repo {
   async close(): Promise<void> {
     await this.state.save();
   }
+}
+
+/**
+ * The pipeline a command at `file` (or at the root) acts on: at the root of a repository with
+ * several pipeline files, all of them (pipeline/collect.ts); otherwise the one file.
+ */
+async function loadRepoPipeline(root: string, file: string | undefined): Promise<Pipeline> {
+  if (file === undefined && collectsPipelines(root)) {
+    const all = await loadAllPipelines(root);
+    if (all) {
+      // Outputs may not overlap across pipeline files either.
+      const errors = checkPipeline(all.stages);
+      if (errors.length === 1) throw errors[0]!;
+      if (errors.length > 1) throw new UserErrors(errors);
+      return all;
+    }
+  }
+  return loadPipeline(root, { file });
+}
+
+/** The locks beside each pipeline file, as one lock of `file:stage` names. */
+async function readLocks(root: string, parts: readonly PipelinePart[]): Promise<LockFile> {
+  const merged = emptyLock();
+  for (const part of parts) {
+    const lock = await readLockCached(root, lockPathFor(part.file));
+    for (const [name, entry] of Object.entries(lock.stages)) merged.stages[qualifiedName(part.file, name)] = entry;
+  }
+  return merged;
 }
 
 function withPath(path: string, info: HashInfo): LockPathEntry {

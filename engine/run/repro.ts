@@ -6,7 +6,7 @@ import type { GateDecision, LockEntry, StageDef } from '../types.js';
 import { ignoreOuts } from '../git/gitignore.js';
 import type { Repo } from './repo.js';
 import type { RunReporter, StageStatus } from './output.js';
-import { LockWriter } from './lock-writer.js';
+import { LockWriter, SplitLockWriter, type StageLockWriter } from './lock-writer.js';
 import { decide, depEntries, describeOutcome, type Observation, type Outcome, type UpstreamView } from './decide.js';
 import { Commands, executeStage } from './execute.js';
 import { schedule } from './schedule.js';
@@ -65,7 +65,7 @@ interface Run {
   options: ReproOptions;
   /** Named targets themselves (not their upstream): `--force` reaches into a frozen stage only then. */
   explicit: Set<string>;
-  lockWriter: LockWriter;
+  lockWriter: StageLockWriter;
   commands: Commands;
   stopLaunching: boolean;
 }
@@ -84,7 +84,9 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     repo,
     options,
     explicit: new Set((options.targets ?? []).flatMap((t) => resolveTarget(graph, t))),
-    lockWriter: new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile),
+    lockWriter: repo.pipeline.parts
+      ? new SplitLockWriter(repo.root, repo.lock, graph.order, repo.pipeline.parts)
+      : new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile),
     commands: new Commands(),
     stopLaunching: false,
   };
