@@ -53,7 +53,27 @@ export class Repo {
     const hasher = new Hasher(root, state, { digester: pool });
     const store = new ObjectStore(root, { state });
     const runCache = new RunCache(root, store);
-    return new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);
+    const repo = new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);
+    const files = pipeline.parts?.map((p) => p.file) ?? [pipeline.file];
+    if (files.some((f) => f === 'dvc.yaml' || f.endsWith('/dvc.yaml'))) {
+      // Only a DVC pipeline file can have a dvc.lock: the others never load this module.
+      const { adoptDvcLocks } = await import('../lock/dvc-lock.js');
+      repo.adoptedFromDvcLock = await adoptDvcLocks(root, pipeline, lock, (stage) => repo.recordAsIs(stage));
+    }
+    return repo;
+  }
+
+  /** Stages whose entry came from dvc.lock in this process (not yet in pipeline.lock). */
+  adoptedFromDvcLock: string[] = [];
+
+  /** A lock entry for the stage as its files are now (cached outs saved), as if it had just run. */
+  async recordAsIs(stage: StageDef): Promise<LockEntry> {
+    const deps: LockPathEntry[] = [];
+    for (const d of stage.deps) {
+      const info = await this.hasher.hashPath(d.path);
+      if (info) deps.push(withPath(d.path, info));
+    }
+    return { cmd: stage.cmd, deps, params: stage.params, outs: await this.commitOuts(stage) };
   }
 
   abs(relPath: string): string {

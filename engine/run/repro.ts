@@ -90,6 +90,8 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     commands: new Commands(),
     stopLaunching: false,
   };
+  // Stages taken over from dvc.lock (lock/dvc-lock.ts) go into pipeline.lock on the first run.
+  if (!options.dry) for (const name of repo.adoptedFromDvcLock) run.lockWriter.set(name, repo.lock.stages[name]!);
   const onAbort = () => {
     run.stopLaunching = true;
     run.commands.interrupt();

@@ -2,6 +2,7 @@
 // DVC's commands.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { TempRepo } from '../helpers/repo.js';
 
 describe('a dvc.yaml runs the command DVC would run', () => {
@@ -101,6 +102,139 @@ describe('several pipeline files in one repository', () => {
       const dag = await repo.run(['dag']);
       assert.equal(dag.code, 0, dag.all);
       assert.match(dag.stdout, /sub\/dvc\.yaml:train/);
+    } finally {
+      await repo.remove();
+    }
+  });
+});
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/**
+ * A repository as DVC 3 leaves it after `dvc repro`: workspace outputs in place and dvc.lock
+ * recording md5s (a directory's as the md5 of its `.dir` listing, `[{"md5": …, "relpath": …}]`
+ * sorted by path, as Python's json.dumps writes it, suffixed `.dir`), per DVC's documented formats.
+ */
+function dvcMadeRepository(): Record<string, string> {
+  const raw = 'id,value\n1,a\n2,b\n';
+  const split = '0.2\n';
+  const model = '3\n';
+  const evalConfig = 'metric: accuracy\n';
+  const score = '3\n';
+  const listing = `[{"md5": "${md5(split)}", "relpath": "split.txt"}, {"md5": "${md5(raw)}", "relpath": "train.csv"}]`;
+  const prepareCmd = 'mkdir -p prepared && cp data/raw.csv prepared/train.csv && echo 0.2 > prepared/split.txt && echo prepare >> runs.log';
+  return {
+    '.dvc/config': '[core]\n    remote = storage\n[\'remote "storage"\']\n    url = ../dvc-storage\n',
+    '.dvc/.gitignore': '/config.local\n/tmp\n/cache\n',
+    '.dvcignore': '',
+    '.gitignore': '/prepared\n/model.txt\n/score.txt\n',
+    'params.yaml': 'prepare:\n  split: 0.2\n',
+    'data/raw.csv': raw,
+    'eval.yaml': evalConfig,
+    'prepared/train.csv': raw,
+    'prepared/split.txt': split,
+    'model.txt': model,
+    'score.txt': score,
+    'dvc.yaml': [
+      'stages:',
+      '  prepare:',
+      '    cmd: mkdir -p prepared && cp data/raw.csv prepared/train.csv && echo ${prepare.split} > prepared/split.txt && echo prepare >> runs.log',
+      '    deps: [data/raw.csv]',
+      '    params: [prepare.split]',
+      '    outs: [prepared]',
+      '  train:',
+      '    cmd: wc -l < prepared/train.csv | tr -d " " > model.txt && echo train >> runs.log',
+      '    deps: [prepared]',
+      '    outs: [model.txt]',
+      '  evaluate:',
+      '    cmd: cat model.txt > score.txt && echo evaluate >> runs.log',
+      '    deps: [model.txt, eval.yaml]',
+      '    outs: [score.txt]',
+      '',
+    ].join('\n'),
+    'dvc.lock': [
+      "schema: '2.0'",
+      'stages:',
+      '  prepare:',
+      `    cmd: ${prepareCmd}`,
+      '    deps:',
+      '    - path: data/raw.csv',
+      '      hash: md5',
+      `      md5: ${md5(raw)}`,
+      `      size: ${raw.length}`,
+      '    params:',
+      '      params.yaml:',
+      '        prepare.split: 0.2',
+      '    outs:',
+      '    - path: prepared',
+      '      hash: md5',
+      `      md5: ${md5(listing)}.dir`,
+      `      size: ${raw.length + split.length}`,
+      '      nfiles: 2',
+      '  train:',
+      '    cmd: wc -l < prepared/train.csv | tr -d " " > model.txt && echo train >> runs.log',
+      '    deps:',
+      '    - path: prepared',
+      '      hash: md5',
+      `      md5: ${md5(listing)}.dir`,
+      `      size: ${raw.length + split.length}`,
+      '      nfiles: 2',
+      '    outs:',
+      '    - path: model.txt',
+      '      hash: md5',
+      `      md5: ${md5(model)}`,
+      `      size: ${model.length}`,
+      '  evaluate:',
+      '    cmd: cat model.txt > score.txt && echo evaluate >> runs.log',
+      '    deps:',
+      '    - path: eval.yaml',
+      '      hash: md5',
+      `      md5: ${md5(evalConfig)}`,
+      `      size: ${evalConfig.length}`,
+      '    - path: model.txt',
+      '      hash: md5',
+      `      md5: ${md5(model)}`,
+      `      size: ${model.length}`,
+      '    outs:',
+      '    - path: score.txt',
+      '      hash: md5',
+      `      md5: ${md5(score)}`,
+      `      size: ${score.length}`,
+      '',
+    ].join('\n'),
+  };
+}
+
+describe('a repository DVC made, with its dvc.lock', () => {
+  test('status says up to date, repro runs nothing, a changed dep reruns only its stage', async () => {
+    const repo = await TempRepo.create(dvcMadeRepository());
+    try {
+      const status = await repo.run(['status']);
+      assert.equal(status.code, 0, status.all);
+      assert.equal(status.stdout.trim(), 'Data and pipelines are up to date.');
+
+      const first = await repo.run(['repro']);
+      assert.equal(first.code, 0, first.all);
+      assert.deepEqual(await lines(repo, 'runs.log'), [], 'nothing DVC considers up to date reruns');
+      assert.match(await repo.read('pipeline.lock'), /^ {2}evaluate:$/m, 'the project lock takes over');
+      assert.equal(await repo.read('dvc.lock').then((t) => t.includes("schema: '2.0'")), true, 'dvc.lock is left as it was');
+
+      await repo.write({ 'eval.yaml': 'metric: f1\n' });
+      const second = await repo.run(['repro']);
+      assert.equal(second.code, 0, second.all);
+      assert.deepEqual(await lines(repo, 'runs.log'), ['evaluate']);
+    } finally {
+      await repo.remove();
+    }
+  });
+
+  test('a dvc.lock that no longer matches the workspace is not trusted', async () => {
+    const files = dvcMadeRepository();
+    const repo = await TempRepo.create({ ...files, 'data/raw.csv': 'id,value\n9,z\n' });
+    try {
+      const r = await repo.run(['repro']);
+      assert.equal(r.code, 0, r.all);
+      assert.deepEqual(await lines(repo, 'runs.log'), ['prepare', 'train', 'evaluate']);
     } finally {
       await repo.remove();
     }
