@@ -3,6 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TempRepo } from '../helpers/repo.js';
 
 describe('a dvc.yaml runs the command DVC would run', () => {
@@ -237,6 +240,74 @@ describe('a repository DVC made, with its dvc.lock', () => {
       assert.deepEqual(await lines(repo, 'runs.log'), ['prepare', 'train', 'evaluate']);
     } finally {
       await repo.remove();
+    }
+  });
+});
+
+/** A folder remote as DVC 3 pushes to it: `files/md5/xx/rest`, directories' `.dir` manifests beside. */
+async function dvcFolderRemote(objects: readonly string[]): Promise<string> {
+  const remote = await mkdtemp(join(tmpdir(), 'dvc-ts-dvc-remote-'));
+  for (const content of objects) {
+    const hash = md5(content) + (content.startsWith('[{"md5"') ? '.dir' : '');
+    await mkdir(join(remote, 'files', 'md5', hash.slice(0, 2)), { recursive: true });
+    await writeFile(join(remote, 'files', 'md5', hash.slice(0, 2), hash.slice(2)), content);
+  }
+  return remote;
+}
+
+/** The fixture's outs and the `.dir` listing of `prepared/`, as the remote holds them. */
+function remoteObjects(): string[] {
+  const raw = 'id,value\n1,a\n2,b\n';
+  const split = '0.2\n';
+  const listing = `[{"md5": "${md5(split)}", "relpath": "split.txt"}, {"md5": "${md5(raw)}", "relpath": "train.csv"}]`;
+  return [raw, split, listing, '3\n'];
+}
+
+/** A fresh clone of the DVC-made repository: no outs in the workspace, the remote in .dvc/config. */
+function freshClone(remote: string): Record<string, string> {
+  const files = dvcMadeRepository();
+  for (const out of ['prepared/train.csv', 'prepared/split.txt', 'model.txt', 'score.txt']) delete files[out];
+  files['.dvc/config'] = `[core]\n    remote = storage\n['remote "storage"']\n    url = ${remote}\n`;
+  return files;
+}
+
+describe("pull from the DVC remote named in .dvc/config", () => {
+  test('a fresh clone is filled from the remote, every object checked by its md5; then nothing is stale', async () => {
+    const remote = await dvcFolderRemote(remoteObjects());
+    const repo = await TempRepo.create(freshClone(remote));
+    try {
+      const r = await repo.run(['pull']);
+      assert.equal(r.code, 0, r.all);
+      assert.equal(await repo.read('prepared/train.csv'), 'id,value\n1,a\n2,b\n');
+      assert.equal(await repo.read('prepared/split.txt'), '0.2\n');
+      assert.equal(await repo.read('model.txt'), '3\n');
+      assert.equal(await repo.read('score.txt'), '3\n');
+      assert.equal(await repo.exists(`.dvc/cache/files/md5/${md5('3\n').slice(0, 2)}/${md5('3\n').slice(2)}`), true, "in DVC's cache layout");
+      const status = await repo.run(['status']);
+      assert.equal(status.stdout.trim(), 'Data and pipelines are up to date.', status.all);
+    } finally {
+      await repo.remove();
+      await rm(remote, { recursive: true, force: true });
+    }
+  });
+
+  test('an altered object is refused and named, and never reaches the cache or the workspace', async () => {
+    const remote = await dvcFolderRemote(remoteObjects());
+    const hash = md5('3\n');
+    const altered = join(remote, 'files', 'md5', hash.slice(0, 2), hash.slice(2));
+    await writeFile(altered, '4\n');
+    const repo = await TempRepo.create(freshClone(remote));
+    try {
+      const r = await repo.run(['pull']);
+      assert.equal(r.code, 1, r.all);
+      assert.ok(r.stderr.includes(altered), r.all);
+      assert.match(r.stderr, /does not match its md5/);
+      assert.equal(await repo.exists('model.txt'), false);
+      assert.equal(await repo.exists(`.dvc/cache/files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`), false);
+      assert.equal(await repo.read('prepared/train.csv'), 'id,value\n1,a\n2,b\n', 'the sound objects still arrive');
+    } finally {
+      await repo.remove();
+      await rm(remote, { recursive: true, force: true });
     }
   });
 });
