@@ -311,3 +311,24 @@ describe("pull from the DVC remote named in .dvc/config", () => {
     }
   });
 });
+
+describe('listing reads what DVC reads', () => {
+  test('a top-level metrics path above the root: stage list lists, metrics show names the path', async () => {
+    const repo = await TempRepo.create({
+      'dvc.yaml': 'metrics:\n  - ../../reports/metrics.json\nstages:\n  train:\n    cmd: echo x\n    outs: [a.txt]\n  again:\n    cmd: echo y\n    outs: [a.txt]\n',
+    });
+    try {
+      const list = await repo.run(['stage', 'list', '--name-only']);
+      assert.equal(list.code, 0, list.all);
+      assert.deepEqual(list.stdout.split('\n').filter((l) => l !== ''), ['train', 'again'], 'overlapping outs do not stop a listing');
+      const repro = await repo.run(['repro']);
+      assert.equal(repro.code, 2, 'the overlap is refused where outputs are written');
+      assert.match(repro.stderr, /already an output of stage 'train'/);
+      await repo.write({ 'dvc.yaml': 'metrics:\n  - ../../reports/metrics.json\nstages:\n  train:\n    cmd: echo x\n' });
+      const shown = await repo.run(['metrics', 'show']);
+      assert.match(shown.all, /dvc\.yaml:2:5: metrics file '\.\.\/\.\.\/reports\/metrics\.json' is outside the repository/);
+    } finally {
+      await repo.remove();
+    }
+  });
+});
