@@ -134,6 +134,33 @@ export interface Pipeline {
   params: string[];
   /** Top-level `artifacts:` as written. */
   artifacts: Record<string, unknown>;
+  /**
+   * Top-level `metrics:`/`params:` paths that leave the repository, left out of `metrics` and
+   * `params`: as DVC, only the commands that read them (metrics) refuse them, not loading.
+   */
+  outsidePaths?: OutsidePath[];
+  /**
+   * Present when the pipeline is every pipeline file of the repository (pipeline/collect.ts):
+   * each file and its stages' own names, in file order. Stage names above are then
+   * `file:name` for files below the root.
+   */
+  parts?: PipelinePart[];
+}
+
+/** One pipeline file of several taken together. */
+export interface PipelinePart {
+  /** Repository-relative pipeline file. */
+  file: string;
+  /** Its stages' names as written in it (expanded), in its order. */
+  stages: string[];
+}
+
+/** A top-level path of a pipeline file that leaves the repository. */
+export interface OutsidePath {
+  key: 'metrics' | 'params';
+  /** As written in the pipeline file. */
+  written: string;
+  pos: SourcePos;
 }
 
 /** Content hash of a file or directory as recorded in the lock. */

@@ -33,6 +33,12 @@ export function statusReportOf(checked: StageStatusReport[] | Pick<ReproSummary,
   };
 }
 
+/** Pipeline files below a root that has none (pipeline/collect.ts). */
+async function hasSubPipelines(root: string): Promise<boolean> {
+  const { collectsPipelines, findPipelineFiles } = await import('../pipeline/collect.js');
+  return collectsPipelines(root) && (await findPipelineFiles(root)).length > 0;
+}
+
 /** Human text: only the stages that need attention, each reason on its own line. */
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
@@ -59,7 +65,7 @@ export async function statusOutput(
   checked?: StatusReport,
 ): Promise<{ stdout: string; exitCode: number; upToDate: boolean }> {
   const { targets = [], file } = options;
-  const hasPipeline = checked !== undefined || file !== undefined || (await findPipelineFile(root).then(() => true, () => false));
+  const hasPipeline = checked !== undefined || file !== undefined || (await findPipelineFile(root).then(() => true, () => false)) || (await hasSubPipelines(root));
   // The pipeline's own errors come first; a repository with only `.dvc` files has no stages.
   const stages = checked ?? (hasPipeline ? await runStatus(root, { targets, file }) : undefined);
   const tracked = await runTrackedStatus(root, targets);

@@ -14,7 +14,10 @@ export function registerDag(program: Command): void {
       const { selectStages } = await import('../graph/select.js');
       const { renderDag } = await import('../graph/render.js');
       const { root, file } = await findProject();
-      const pipeline = await loadPipeline(root, { file, missingParams: 'omit' });
+      const { collectsPipelines, loadAllPipelines } = await import('../pipeline/collect.js');
+      // At the root of a repository with several pipeline files: all of them, as one graph.
+      const all = file === undefined && collectsPipelines(root) ? await loadAllPipelines(root, { missingParams: 'omit' }) : undefined;
+      const pipeline = all ?? (await loadPipeline(root, { file, missingParams: 'omit' }));
       const graph = buildGraph(pipeline.stages);
       const names = selectStages(graph, { targets: target ? [target] : [] });
       process.stdout.write(renderDag(graph, names, opts.mermaid ? 'mermaid' : opts.dot ? 'dot' : 'text'));

@@ -8,6 +8,13 @@ export function registerFetch(program: Command): void {
     .action(async (targets: string[], opts: SyncCliOptions) => {
       const { runFetch } = await import('../api/fetch.js');
       const { root, file } = await findProject();
+      // A DVC repository with its own remote in .dvc/config and none of ours: that remote.
+      const { syncFromDvcRemote } = await import('../remote/dvc-remote.js');
+      const dvcExit = await syncFromDvcRemote(root, { fetchOnly: true, remote: opts.remote });
+      if (dvcExit !== undefined) {
+        process.exitCode = dvcExit;
+        return;
+      }
       const report = await runFetch(root, { ...opts, targets, file, progress: true });
       await printSyncReport('fetched', report);
     });

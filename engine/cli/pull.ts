@@ -9,6 +9,13 @@ export function registerPull(program: Command): void {
     .action(async (targets: string[], opts: SyncCliOptions & { force?: boolean }) => {
       const { runPull } = await import('../api/pull.js');
       const { root, file } = await findProject();
+      // A DVC repository with its own remote in .dvc/config and none of ours: that remote.
+      const { syncFromDvcRemote } = await import('../remote/dvc-remote.js');
+      const dvcExit = await syncFromDvcRemote(root, { fetchOnly: false, remote: opts.remote });
+      if (dvcExit !== undefined) {
+        process.exitCode = dvcExit;
+        return;
+      }
       const report = await runPull(root, { ...opts, targets, file, progress: true });
       await printSyncReport('fetched', report);
       for (const line of report.checkout) process.stdout.write(line + '\n');

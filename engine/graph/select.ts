@@ -16,8 +16,33 @@ export function resolveTarget(graph: StageGraph, target: string): string[] {
   if (graph.byName.has(target)) return [target];
   const group = graph.order.filter((n) => n.startsWith(target + '@'));
   if (group.length > 0) return group;
+  const qualified = resolveQualified(graph, target);
+  if (qualified.length > 0) return qualified;
   const hint = closest(target, graph.byName.keys());
   throw new UserError(`unknown stage '${target}'${hint ? `; did you mean '${hint}'?` : ''}`);
+}
+
+/** Where a qualified name (`sub/dvc.yaml:train`) splits into its file and its stage. */
+const FILE_END = /\.yaml:/;
+
+/**
+ * With several pipeline files (pipeline/collect.ts): `sub/dvc.yaml` names every stage of that
+ * file, and a bare `train` (or group) the one stage of that name when only one file has it.
+ */
+function resolveQualified(graph: StageGraph, target: string): string[] {
+  const inFile = graph.order.filter((n) => n.startsWith(target + ':'));
+  if (inFile.length > 0 && /\.yaml$/.test(target)) return inFile;
+  const matches = graph.order.filter((n) => {
+    const at = FILE_END.exec(n);
+    if (!at) return false;
+    const own = n.slice(at.index + at[0].length);
+    return own === target || own.startsWith(target + '@');
+  });
+  const files = new Set(matches.map((n) => n.slice(0, FILE_END.exec(n)!.index + 5)));
+  if (files.size > 1) {
+    throw new UserError(`stage name '${target}' is ambiguous: ${[...files].map((f) => `${f}:${target}`).join(', ')}`);
+  }
+  return matches;
 }
 
 /** The stages a command acts on, in topological order. */

@@ -20,6 +20,10 @@
  * parameter that deliberately holds shell syntax (`${raw:extra_flags}`): use it only for values
  * you trust. Outside `cmd` (deps, outs, wdir, params, when) values are inserted unquoted: they
  * are paths and expressions, never given to a shell.
+ *
+ * A file named `dvc.yaml` is DVC's own format: there values are inserted as they are, exactly as
+ * DVC inserts them (substitute.ts, CmdDialect 'dvc'), so the command is the one DVC would run;
+ * the quoting above is the rule of `pipeline.yaml`.
  */
 
 /** An interpolation that could not be parsed or applied; the caller adds the position. */
@@ -114,6 +118,13 @@ export function shellQuote(value: string): string {
   if (value === '') return "''";
   if (SHELL_SAFE.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Python's shlex.quote, character for character (DVC quotes strings of a mapping unpacked into a command so). */
+export function pythonShlexQuote(value: string): string {
+  if (value === '') return "''";
+  if (SHELL_SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
 /**

@@ -19,6 +19,11 @@ export interface LoadOptions {
   file?: string;
   /** See ResolveInput.missingParams: 'error' (default) or 'omit' (for listing stages). */
   missingParams?: MissingParamsPolicy;
+  /**
+   * Load as `dvc stage list` does: no cross-stage checks (overlapping outputs, a stage reading its
+   * own output), which only the commands that build the graph or write outputs need.
+   */
+  listing?: boolean;
 }
 
 /** `pipeline.yaml`, else `dvc.yaml`, in `root` (relative name); a UserError when neither exists. */
@@ -42,14 +47,15 @@ export async function loadPipeline(root: string, options: LoadOptions = {}): Pro
   const absRoot = resolve(root);
   const file = options.file === undefined ? await findPipelineFile(absRoot) : normaliseFile(absRoot, options.file);
   const missingParams = options.missingParams ?? 'error';
-  const mode = `${file}\n${missingParams}`;
+  const listing = options.listing === true;
+  const mode = `${file}\n${missingParams}${listing ? '\nlisting' : ''}`;
   // Paths that leave the repository (written so, or through a symlink) are refused by the
   // commands that run stages (runnable.ts), not here: listing a pipeline never needs that.
-  return (await cachedPipeline(absRoot, mode)) ?? (await resolveFromDisk(absRoot, file, mode, missingParams));
+  return (await cachedPipeline(absRoot, mode)) ?? (await resolveFromDisk(absRoot, file, mode, missingParams, listing));
 }
 
 /** Resolve the pipeline from its files, recording each file read so the result can be cached. */
-async function resolveFromDisk(absRoot: string, file: string, mode: string, missingParams: MissingParamsPolicy): Promise<Pipeline> {
+async function resolveFromDisk(absRoot: string, file: string, mode: string, missingParams: MissingParamsPolicy, listing: boolean): Promise<Pipeline> {
   let text: string;
   try {
     text = await readFile(join(absRoot, file), 'utf8');
@@ -72,6 +78,7 @@ async function resolveFromDisk(absRoot: string, file: string, mode: string, miss
       return content;
     },
     missingParams,
+    listing,
   });
   await rememberPipeline(absRoot, { files, mode }, pipeline);
   return pipeline;

@@ -4,6 +4,7 @@ import { toml } from '../util/lazy-libs.js';
 import { UserError } from '../errors.js';
 import type { ParamSource, ParamValues } from '../types.js';
 import { didYouMean } from './suggest.js';
+import { parsePythonParams } from './python-params.js';
 import { fromPlain, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YEntry, YMap, YNode } from './yaml-tree.js';
 
@@ -140,7 +141,7 @@ class SectionedYaml {
   }
 }
 
-/** Parse a params file by its extension (YAML unless .json or .toml, as DVC does). */
+/** Parse a params file by its extension (YAML unless .json, .toml or .py, as DVC does). */
 export function parseParamsText(repoPath: string, text: string): ParamsTree {
   const start = { file: repoPath, line: 1, col: 1 };
   const lower = repoPath.toLowerCase();
@@ -164,7 +165,7 @@ export function parseParamsText(repoPath: string, text: string): ParamsTree {
     }
     tree = fromPlain(data, start);
   } else if (lower.endsWith('.py')) {
-    throw new UserError('Python params files are not supported; use YAML, JSON or TOML', { pos: start });
+    tree = parsePythonParams(repoPath, text);
   } else {
     tree = parseYamlTree(text, { file: repoPath });
   }

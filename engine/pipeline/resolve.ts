@@ -3,7 +3,7 @@
 // stage vars, foreach/matrix expansion, interpolation → StageDef → cross-stage checks.
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
-import type { Pipeline, SourcePos, StageDef, TopLevelPlot } from '../types.js';
+import type { OutsidePath, Pipeline, SourcePos, StageDef, TopLevelPlot } from '../types.js';
 import { toRepoPath } from '../util/paths.js';
 import { checkPipeline } from './checks.js';
 import { Context } from './context.js';
@@ -17,6 +17,7 @@ import { buildStage, pathProblem } from './stage.js';
 import { scalarToString } from './python-str.js';
 import type { MissingParamsPolicy } from './stage.js';
 import { Tracker, substitute, substituteToContext } from './substitute.js';
+import type { CmdDialect } from './substitute.js';
 import { loadDefaultParams, loadVars } from './vars.js';
 import { entryOf, parseYamlTree, setOwn, toPlain } from './yaml-tree.js';
 import type { YMap, YNode } from './yaml-tree.js';
@@ -34,6 +35,8 @@ export interface ResolveInput {
    * `status` need), or left out of StageDef.params (for listing stages, as `dvc stage list`).
    */
   missingParams?: MissingParamsPolicy;
+  /** Skip the cross-stage checks, as `dvc stage list` does (LoadOptions.listing). */
+  listing?: boolean;
   /** Most stages one foreach/matrix group may generate. */
   maxGenerated?: number;
 }
@@ -61,7 +64,9 @@ export function resolvePipeline(input: ResolveInput): Pipeline {
   loadDefaultParams(ctx, dir, files, vars !== undefined || input.text.includes('${'));
   if (vars) loadVars(ctx, vars, dir, 'vars', files);
 
-  const resolver = new StageResolver(ctx, dir, files, sink, input.missingParams ?? 'error', input.maxGenerated ?? DEFAULT_MAX_GENERATED);
+  // dvc.yaml is DVC's format and runs DVC's commands; pipeline.yaml quotes values (interpolate.ts).
+  const dialect: CmdDialect = posix.basename(file) === 'dvc.yaml' ? 'dvc' : 'safe';
+  const resolver = new StageResolver(ctx, dir, files, sink, input.missingParams ?? 'error', input.maxGenerated ?? DEFAULT_MAX_GENERATED, dialect);
   const stages: StageDef[] = [];
   const stagesNode = entryOf(top, 'stages')?.value;
   if (stagesNode?.kind === 'map') {
@@ -70,18 +75,22 @@ export function resolvePipeline(input: ResolveInput): Pipeline {
     }
   }
 
+  const outside: OutsidePath[] = [];
   const pipeline: Pipeline = {
     root: input.root ?? '',
     file,
     stages,
-    metrics: sink.attempt(() => topLevelPaths(top, 'metrics', ctx, dir, sink)) ?? [],
+    metrics: sink.attempt(() => topLevelPaths(top, 'metrics', ctx, dir, outside)) ?? [],
     plots: sink.attempt(() => topLevelPlots(top, ctx)) ?? [],
-    params: sink.attempt(() => topLevelPaths(top, 'params', ctx, dir, sink)) ?? [],
+    params: sink.attempt(() => topLevelPaths(top, 'params', ctx, dir, outside)) ?? [],
     artifacts: sink.attempt(() => artifacts(top, ctx)) ?? {},
   };
+  if (outside.length > 0) pipeline.outsidePaths = outside;
   // Stages that failed are missing here, which can hide an overlap but never invent one.
-  checkPipeline(stages).forEach((e) => sink.add(e));
-  checkPipelineFileNotInOutput(file, stages).forEach((e) => sink.add(e));
+  if (input.listing !== true) {
+    checkPipeline(stages).forEach((e) => sink.add(e));
+    checkPipelineFileNotInOutput(file, stages).forEach((e) => sink.add(e));
+  }
   sink.throwIfAny();
   return pipeline;
 }
@@ -94,6 +103,7 @@ class StageResolver {
     private readonly sink: ErrorSink,
     private readonly missingParams: MissingParamsPolicy,
     private readonly maxGenerated: number,
+    private readonly dialect: CmdDialect,
   ) {}
 
   /** The stages one `stages:` entry stands for: itself, or what its foreach/matrix generates. */
@@ -170,7 +180,7 @@ class StageResolver {
     const entries = def.entries
       .filter((e) => e.key !== 'vars')
       .map((e) => {
-        const scope = { ctx, tracker, where: `'stages.${name}.${e.key}'` };
+        const scope = { ctx, tracker, where: `'stages.${name}.${e.key}'`, dialect: this.dialect };
         return { ...e, value: substitute(e.value, e.key === 'cmd' ? 'cmd' : 'text', scope) };
       });
     const built = buildStage({ ...def, entries }, {
@@ -187,7 +197,7 @@ class StageResolver {
   }
 }
 
-function topLevelPaths(top: YMap, key: 'metrics' | 'params', ctx: Context, dir: string, sink: ErrorSink): string[] {
+function topLevelPaths(top: YMap, key: 'metrics' | 'params', ctx: Context, dir: string, outside: OutsidePath[]): string[] {
   const node = entryOf(top, key)?.value;
   if (!node || node.kind !== 'seq') return [];
   const resolved = substitute(node, 'data', { ctx, where: `'${key}'` });
@@ -196,7 +206,7 @@ function topLevelPaths(top: YMap, key: 'metrics' | 'params', ctx: Context, dir: 
   for (const item of resolved.items) {
     const written = item.kind === 'scalar' ? String(item.value) : '';
     const path = /[\n\r\0]/.test(written) ? undefined : toRepoPath(dir, written);
-    if (path === undefined) sink.add(new UserError(`${key} file '${written}' is outside the repository`, { pos: item.pos }));
+    if (path === undefined) outside.push({ key, written, pos: item.pos });
     else paths.push(path);
   }
   return paths;

@@ -227,7 +227,7 @@ function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
   const missing: string[] = [];
   const into = (file: string): Record<string, unknown> => values[file] ?? (values[file] = {});
   for (const [file, req] of requests) {
-    const tree = sc.sink.attempt(() => sc.files.load(file, req.whole ? undefined : req.keys.map((k) => topKeyOf(k.key))));
+    const tree = sc.sink.attempt(() => loadParamsFile(file, req, sc));
     if (tree === undefined) {
       // Not an error here: a stage may produce it (a tuning stage writing best.yaml). The stage
       // is stale until it exists, and running it without it fails (engine/stage/decide.ts).
@@ -260,6 +260,19 @@ function params(node: YNode | undefined, sc: StageContext): DeclaredParams {
   }
   const sources = [...requests].map(([file, req]): ParamSource => ({ file, keys: req.whole ? null : req.keys.map((k) => k.key) }));
   return { values, sources, missing };
+}
+
+/** A params file's tree; an unreadable one is an error at the pipeline line naming it. */
+function loadParamsFile(file: string, req: ParamRequest, sc: StageContext): ReturnType<ParamsFiles['load']> {
+  try {
+    return sc.files.load(file, req.whole ? undefined : req.keys.map((k) => topKeyOf(k.key)));
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    // Listing reads no params (as `dvc stage list`): a broken file matters to the commands that use it.
+    if (sc.missingParams === 'omit') return undefined;
+    const inFile = e.pos ? [`in ${e.pos.file}:${e.pos.line}:${e.pos.col}`] : [];
+    throw new UserError(`params file '${file}' of stage '${sc.name}': ${e.message}`, { pos: req.pos, details: [...inFile, ...e.details] });
+  }
 }
 
 function coveredBy(key: string, declared: Record<string, unknown>): boolean {

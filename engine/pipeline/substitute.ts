@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { SourcePos } from '../types.js';
 import type { CtxMap, CtxNode, Context } from './context.js';
 import { KeyNotFound, ctxFromYNode, ctxToPlain, ctxToYNode, pythonTypeName } from './context.js';
-import { InterpolationError, assemble, findPlaceholders, isWholeValue, shellContexts, shellQuoteIn, unescapeLiteral } from './interpolate.js';
+import { InterpolationError, assemble, findPlaceholders, isWholeValue, pythonShlexQuote, shellContexts, shellQuoteIn, unescapeLiteral } from './interpolate.js';
 import type { Placeholder } from './interpolate.js';
 import { pythonStr, scalarToString } from './python-str.js';
 import type { YNode, YScalar } from './yaml-tree.js';
@@ -30,11 +30,20 @@ export class Tracker {
   }
 }
 
+/**
+ * How `cmd` values become text: 'safe' (pipeline.yaml) shell-quotes each value for the place it
+ * lands and knows `${raw:}`; 'dvc' (a file named dvc.yaml) inserts values as they are, exactly
+ * as DVC does, so the command run is the one DVC would run.
+ */
+export type CmdDialect = 'safe' | 'dvc';
+
 export interface Scope {
   ctx: Context;
   tracker?: Tracker;
   /** Names the field in messages: `'stages.train.cmd'`. */
   where: string;
+  /** 'safe' when absent. */
+  dialect?: CmdDialect;
 }
 
 function fail(scope: Scope, pos: SourcePos, message: string): never {
@@ -97,6 +106,10 @@ function substituteString(node: YScalar, text: string, kind: FieldKind, scope: S
     const placed = ctxToYNode(value, node.pos);
     return placed.kind === 'scalar' && node.contentPos ? { ...placed, contentPos: node.contentPos } : placed;
   }
+  if (kind === 'cmd' && scope.dialect === 'dvc') {
+    const pieces = placeholders.map((p) => dvcCmdText(lookup(scope, p, node.pos), scope, node.pos));
+    return { ...node, value: assemble(text, placeholders, pieces), float: false };
+  }
   const contexts = kind === 'cmd' ? shellContexts(text, placeholders) : [];
   const pieces = placeholders.map((p, i) => {
     const context = contexts[i];
@@ -111,7 +124,14 @@ function substituteString(node: YScalar, text: string, kind: FieldKind, scope: S
 
 function valueAsText(value: CtxNode, quote: (text: string) => string, kind: FieldKind, scope: Scope, pos: SourcePos): string {
   if (value.kind === 'scalar') return quote(scalarToString(value.value, value.float));
-  if (value.kind === 'map' && kind === 'cmd') return mappingAsOptions(value, quote, scope, pos);
+  if (value.kind === 'map' && kind === 'cmd') return mappingAsOptions(value, { flag: quote, text: quote }, scope, pos);
+  return fail(scope, pos, `Cannot interpolate data of type '${pythonTypeName(value)}'`);
+}
+
+/** DVC's to_str in a command: scalars as they are, a mapping as options (its strings shlex-quoted). */
+function dvcCmdText(value: CtxNode, scope: Scope, pos: SourcePos): string {
+  if (value.kind === 'scalar') return scalarToString(value.value, value.float);
+  if (value.kind === 'map') return mappingAsOptions(value, { flag: (v) => v, text: pythonShlexQuote }, scope, pos);
   return fail(scope, pos, `Cannot interpolate data of type '${pythonTypeName(value)}'`);
 }
 
@@ -119,12 +139,13 @@ function valueAsText(value: CtxNode, quote: (text: string) => string, kind: Fiel
  * DVC's unpacking of a mapping into command-line options (its defaults: booleans as store_true
  * flags, lists as nargs). Nested mappings are flattened with dotted keys.
  */
-function mappingAsOptions(map: CtxMap, q: (text: string) => string, scope: Scope, pos: SourcePos): string {
+function mappingAsOptions(map: CtxMap, quoting: { flag: (text: string) => string; text: (text: string) => string }, scope: Scope, pos: SourcePos): string {
+  const q = quoting.text;
   const parts: string[] = [];
   const walk = (node: CtxMap, prefix: string): void => {
     for (const [key, value] of node.entries) {
       const name = prefix === '' ? key : `${prefix}.${key}`;
-      const flag = q(`--${name}`);
+      const flag = quoting.flag(`--${name}`);
       if (value.kind === 'map') {
         walk(value, name);
       } else if (value.kind === 'seq') {

@@ -3,7 +3,7 @@
 // imported whole or by top-level keys but not both.
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
-import { toRepoPath } from '../util/paths.js';
+import { toPipelinePath, toRepoPath } from '../util/paths.js';
 import type { Context } from './context.js';
 import { ContextConflict, ctxFromYMap, ctxFromYNode } from './context.js';
 import { hasPlaceholder } from './interpolate.js';
@@ -80,7 +80,9 @@ function mergeFile(ctx: Context, item: string, dir: string, files: ParamsFiles, 
   const written = colon < 0 ? item : item.slice(0, colon);
   const keys = colon < 0 ? null : item.slice(colon + 1).split(',').map((k) => k.trim()).filter(Boolean);
   const selected = keys && keys.length > 0 ? keys : null;
-  const repoPath = toRepoPath(dir, written);
+  // A vars file above the root is read there, as DVC reads it (vars are read, never written);
+  // only an absolute path is refused.
+  const repoPath = toRepoPath(dir, written) ?? (posix.isAbsolute(written.replace(/\\/g, '/')) ? undefined : toPipelinePath(dir, written));
   if (repoPath === undefined) throw new UserError(`failed to parse 'vars': '${written}' is outside the repository`, { pos });
   const imported = ctx.imports.get(repoPath);
   if (imported !== undefined) {
@@ -91,7 +93,7 @@ function mergeFile(ctx: Context, item: string, dir: string, files: ParamsFiles, 
       throw new UserError(`failed to parse 'vars': cannot load '${item}' as it's partially loaded already`, { pos });
     }
   }
-  const tree = files.load(repoPath);
+  const tree = loadVarsFile(files, repoPath, pos);
   if (!tree) throw new UserError(`failed to parse 'vars': '${posix.normalize(written)}' does not exist`, { pos });
   let entries = tree.entries;
   if (selected) {
@@ -103,4 +105,15 @@ function mergeFile(ctx: Context, item: string, dir: string, files: ParamsFiles, 
   }
   ctx.merge(ctxFromYMap({ ...tree, entries }, { file: repoPath, label: repoPath, path: '' }));
   ctx.imports.set(repoPath, selected === null ? null : [...(imported ?? []), ...selected]);
+}
+
+/** A vars file's tree; an unreadable one is an error at the pipeline line naming it. */
+function loadVarsFile(files: ParamsFiles, repoPath: string, pos: YNode['pos']): ReturnType<ParamsFiles['load']> {
+  try {
+    return files.load(repoPath);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    const inFile = e.pos ? [`in ${e.pos.file}:${e.pos.line}:${e.pos.col}`] : [];
+    throw new UserError(`failed to parse 'vars': '${repoPath}': ${e.message}`, { pos, details: [...inFile, ...e.details] });
+  }
 }

@@ -2,7 +2,10 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readConfig, type RepoConfig } from '../config.js';
 import { ensureDvcTsIgnored } from './dvc-ts-dir.js';
-import { isUserError, UserError } from '../errors.js';
+import { isUserError, UserError, UserErrors } from '../errors.js';
+import { collectsPipelines, loadAllPipelines } from '../pipeline/collect.js';
+import { checkPipeline } from '../pipeline/checks.js';
+import { qualifiedName } from '../pipeline/stage-address.js';
 import { buildGraph, type StageGraph } from '../graph/dag.js';
 import { Hasher, NOT_KNOWN } from '../hash/hasher.js';
 import { digesterForThisMachine } from '../hash/worker-pool.js';
@@ -11,14 +14,14 @@ import { ObjectStore } from '../cache/store.js';
 import { checkoutOut } from '../cache/link.js';
 import { saveOut } from '../cache/save.js';
 import { RunCache } from '../cache/runcache.js';
-import { lockPathFor } from '../lock/lockfile.js';
+import { emptyLock, lockPathFor } from '../lock/lockfile.js';
 import { readLockCached } from '../lock/lock-cache.js';
 import { loadPipeline, repoFileReader } from '../pipeline/load.js';
 import { ParamsFiles, readParamSources } from '../pipeline/params-files.js';
 import { assertRunnable } from '../pipeline/runnable.js';
 import { isDirHash } from '../hash/dir.js';
 import type { Observation } from '../stage/decide.js';
-import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, StageDef } from '../types.js';
+import type { HashInfo, LockEntry, LockFile, LockPathEntry, ParamValues, Pipeline, PipelinePart, StageDef } from '../types.js';
 
 /**
  * One repository opened for a command: its pipeline, graph, lock, config, and the edges that
@@ -40,17 +43,37 @@ export class Repo {
   ) {}
 
   static async open(root: string, options: { file?: string } = {}): Promise<Repo> {
-    const [pipeline, config] = await Promise.all([loadPipeline(root, options), readConfig(root), ensureDvcTsIgnored(root)]);
+    const [pipeline, config] = await Promise.all([loadRepoPipeline(root, options.file), readConfig(root), ensureDvcTsIgnored(root)]);
     await assertRunnable(root, pipeline);
     const graph = buildGraph(pipeline.stages);
     const lockFile = lockPathFor(pipeline.file);
-    const lock = await readLockCached(root, lockFile);
+    const lock = pipeline.parts ? await readLocks(root, pipeline.parts) : await readLockCached(root, lockFile);
     const state = new StateCache(root);
     const pool = digesterForThisMachine();
     const hasher = new Hasher(root, state, { digester: pool });
     const store = new ObjectStore(root, { state });
     const runCache = new RunCache(root, store);
-    return new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);
+    const repo = new Repo(root, pipeline, graph, lock, config, state, hasher, store, runCache, lockFile);
+    const files = pipeline.parts?.map((p) => p.file) ?? [pipeline.file];
+    if (files.some((f) => f === 'dvc.yaml' || f.endsWith('/dvc.yaml'))) {
+      // Only a DVC pipeline file can have a dvc.lock: the others never load this module.
+      const { adoptDvcLocks } = await import('../lock/dvc-lock.js');
+      repo.adoptedFromDvcLock = await adoptDvcLocks(root, pipeline, lock, (stage) => repo.recordAsIs(stage));
+    }
+    return repo;
+  }
+
+  /** Stages whose entry came from dvc.lock in this process (not yet in pipeline.lock). */
+  adoptedFromDvcLock: string[] = [];
+
+  /** A lock entry for the stage as its files are now (cached outs saved), as if it had just run. */
+  async recordAsIs(stage: StageDef): Promise<LockEntry> {
+    const deps: LockPathEntry[] = [];
+    for (const d of stage.deps) {
+      const info = await this.hasher.hashPath(d.path);
+      if (info) deps.push(withPath(d.path, info));
+    }
+    return { cmd: stage.cmd, deps, params: stage.params, outs: await this.commitOuts(stage) };
   }
 
   abs(relPath: string): string {
@@ -170,6 +193,34 @@ export class Repo {
   async close(): Promise<void> {
     await this.state.save();
   }
+}
+
+/**
+ * The pipeline a command at `file` (or at the root) acts on: at the root of a repository with
+ * several pipeline files, all of them (pipeline/collect.ts); otherwise the one file.
+ */
+async function loadRepoPipeline(root: string, file: string | undefined): Promise<Pipeline> {
+  if (file === undefined && collectsPipelines(root)) {
+    const all = await loadAllPipelines(root);
+    if (all) {
+      // Outputs may not overlap across pipeline files either.
+      const errors = checkPipeline(all.stages);
+      if (errors.length === 1) throw errors[0]!;
+      if (errors.length > 1) throw new UserErrors(errors);
+      return all;
+    }
+  }
+  return loadPipeline(root, { file });
+}
+
+/** The locks beside each pipeline file, as one lock of `file:stage` names. */
+async function readLocks(root: string, parts: readonly PipelinePart[]): Promise<LockFile> {
+  const merged = emptyLock();
+  for (const part of parts) {
+    const lock = await readLockCached(root, lockPathFor(part.file));
+    for (const [name, entry] of Object.entries(lock.stages)) merged.stages[qualifiedName(part.file, name)] = entry;
+  }
+  return merged;
 }
 
 function withPath(path: string, info: HashInfo): LockPathEntry {

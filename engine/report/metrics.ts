@@ -48,6 +48,9 @@ export async function readMetrics(snapshot: Snapshot, store: ObjectStore): Promi
     result.errors.push({ path: snapshot.shown('pipeline'), message: messageOf(e) });
     return result;
   }
+  for (const o of pipeline?.outsidePaths ?? []) {
+    if (o.key === 'metrics') result.errors.push({ path: o.written, message: new UserError(`metrics file '${o.written}' is outside the repository`, { pos: o.pos }).format() });
+  }
   if (!pipeline) return result;
   for (const path of metricFiles(pipeline)) {
     try {

@@ -1,5 +1,6 @@
-import type { LockEntry, LockFile } from '../types.js';
-import { StageBlocks, writeLock } from '../lock/lockfile.js';
+import type { LockEntry, LockFile, PipelinePart } from '../types.js';
+import { lockPathFor, StageBlocks, writeLock } from '../lock/lockfile.js';
+import { qualifiedName } from '../pipeline/stage-address.js';
 import { rememberLock } from '../lock/lock-cache.js';
 
 /** Lock writes take at most about this share of a run's time (see LockWriter). */
@@ -18,7 +19,13 @@ const MAX_LOCK_DELAY_MS = 2000;
  * run-cache entries are saved, so the next run restores them), and no stage is recorded before
  * it succeeded. `close` writes what is pending at once.
  */
-export class LockWriter {
+/** Records finished stages in the lock(s). */
+export interface StageLockWriter {
+  set(name: string, entry: LockEntry): void;
+  close(): Promise<void>;
+}
+
+export class LockWriter implements StageLockWriter {
   private writing: Promise<void> | undefined;
   private dirty = false;
   private failure: unknown;
@@ -79,5 +86,37 @@ export class LockWriter {
     while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
     if (this.lastText !== undefined) await rememberLock(this.root, this.file, this.lastText, this.lock);
+  }
+}
+
+/**
+ * The locks of several pipeline files taken together (pipeline/collect.ts): each stage is
+ * recorded, under its own name, in the lock beside its pipeline file. `lock` is the merged view
+ * (names `file:stage`), kept current as the single writer keeps its lock.
+ */
+export class SplitLockWriter implements StageLockWriter {
+  private readonly routes = new Map<string, { writer: LockWriter; local: string }>();
+
+  constructor(root: string, private readonly lock: LockFile, order: readonly string[], parts: readonly PipelinePart[]) {
+    for (const part of parts) {
+      const names = new Map(part.stages.map((n) => [qualifiedName(part.file, n), n] as const));
+      const own: LockFile = { schema: lock.schema, stages: {} };
+      for (const [q, local] of names) if (lock.stages[q]) own.stages[local] = lock.stages[q]!;
+      const partOrder = order.filter((q) => names.has(q)).map((q) => names.get(q)!);
+      const writer = new LockWriter(root, own, partOrder, lockPathFor(part.file));
+      for (const [q, local] of names) this.routes.set(q, { writer, local });
+    }
+  }
+
+  set(name: string, entry: LockEntry): void {
+    this.lock.stages[name] = entry;
+    const route = this.routes.get(name);
+    route?.writer.set(route.local, entry);
+  }
+
+  async close(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const writer of new Set([...this.routes.values()].map((r) => r.writer))) await writer.close().catch((e: unknown) => failures.push(e));
+    if (failures.length > 0) throw failures[0];
   }
 }

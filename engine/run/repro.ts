@@ -6,7 +6,7 @@ import type { GateDecision, LockEntry, StageDef } from '../types.js';
 import { ignoreOuts } from '../git/gitignore.js';
 import type { Repo } from '../repo/repo.js';
 import type { RunReporter, StageStatus } from './output.js';
-import { LockWriter } from './lock-writer.js';
+import { LockWriter, SplitLockWriter, type StageLockWriter } from './lock-writer.js';
 import { brokenUpstream, decide, type Observation, type Outcome, type UpstreamView } from '../stage/decide.js';
 import { depEntries } from '../stage/run-key.js';
 import { actedLine, outcomeError, outcomeLine } from '../stage/outcome.js';
@@ -71,7 +71,7 @@ interface Run {
   options: ReproOptions;
   /** Named targets themselves (not their upstream): `--force` reaches into a frozen stage only then. */
   explicit: Set<string>;
-  lockWriter: LockWriter;
+  lockWriter: StageLockWriter;
   executor: StageExecutor;
   stopLaunching: boolean;
 }
@@ -90,10 +90,14 @@ export async function reproduce(repo: Repo, options: ReproOptions): Promise<Repr
     repo,
     options,
     explicit: new Set((options.targets ?? []).flatMap((t) => resolveTarget(graph, t))),
-    lockWriter: new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile),
+    lockWriter: repo.pipeline.parts
+      ? new SplitLockWriter(repo.root, repo.lock, graph.order, repo.pipeline.parts)
+      : new LockWriter(repo.root, repo.lock, graph.order, repo.lockFile),
     executor: options.executor ?? new LocalExecutor(),
     stopLaunching: false,
   };
+  // Stages taken over from dvc.lock (lock/dvc-lock.ts) go into pipeline.lock on the first run.
+  if (!options.dry) for (const name of repo.adoptedFromDvcLock) run.lockWriter.set(name, repo.lock.stages[name]!);
   const onAbort = () => {
     run.stopLaunching = true;
     run.executor.interrupt();

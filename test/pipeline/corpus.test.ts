@@ -1,21 +1,18 @@
-// Compatibility corpus: 30 real dvc.yaml files and what DVC 3.64 does with each. Accepted files
-// must list exactly DVC's stages in DVC's order; rejected ones must fail with a located error.
+// Compatibility corpus: real dvc.yaml files in three sets and what DVC 3.64 does with each.
+// Accepted files must list exactly DVC's stages in DVC's order; rejected ones must fail with a
+// located error.
 //
-// Each folder is tried in two places in a fresh temporary repository: alone at its root (as
-// EXPECTED.txt was made: `dvc stage list` there) and at the path it had in its own repository
-// (SOURCES.md, "path in repo"), where its `wdir: ..` and `../` paths point back inside. Listing
-// never refuses a path that leaves the repository (only commands that run stages do), and params
-// are loaded with missingParams 'omit', as `dvc stage list` reads none.
+// Each case is tried in two places in a fresh temporary repository: the dvc.yaml's folder as the
+// root (as `dvc stage list` was run for EXPECTED.txt) and at the path it had in its own
+// repository, where its `wdir: ..` and `../` paths point back inside. Loading here is what
+// `stage list` does: params are read with missingParams 'omit' (`dvc stage list` reads none),
+// and no cross-stage checks run.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { UserError } from '../../engine/errors.js';
-import { buildGraph } from '../../engine/graph/dag.js';
 import { loadPipeline } from '../../engine/pipeline/load.js';
 import { tempRepo } from './helpers.js';
-import { corpusAbsent, corpusDir, expectations, originalPaths, PLACEMENTS } from './corpus-data.js';
+import { CORPUS_SETS, corpusAbsent, corpusCases, placeCase } from './corpus-data.js';
 
 describe('dvc.yaml compatibility corpus', () => {
   const absent = corpusAbsent();
@@ -23,40 +20,32 @@ describe('dvc.yaml compatibility corpus', () => {
     test('the corpus beside the repository', { skip: absent }, () => {});
     return;
   }
-  const cases = expectations();
-  const where = originalPaths();
-  test('EXPECTED.txt lists all 30 folders', () => {
-    assert.equal(cases.length, 30);
-    assert.equal(where.size, 30, 'SOURCES.md should give the original path of every folder');
+  const cases = corpusCases();
+  test('EXPECTED.txt gives both placements of 30 + 30 + 40 folders', () => {
+    const count = (set: string): number => cases.filter((c) => c.set === set).length;
+    assert.deepEqual(CORPUS_SETS.map((s) => count(s.name)), [60, 60, 80]);
   });
 
-  for (const placement of PLACEMENTS) {
-    for (const c of cases) {
-      test(`${c.folder} (${placement}): ${c.verdict}`, async () => {
-        const file = placement === 'root' ? 'dvc.yaml' : (where.get(c.folder) ?? 'dvc.yaml');
-        const root = await tempRepo({});
-        const target = join(root, dirname(file));
-        await mkdir(target, { recursive: true });
-        for (const name of readdirSync(join(corpusDir, c.folder))) await copyFile(join(corpusDir, c.folder, name), join(target, name));
-
-        let outcome: { names: string[] } | { error: unknown };
-        try {
-          const pipeline = await loadPipeline(root, { file, missingParams: 'omit' });
-          buildGraph(pipeline.stages);
-          outcome = { names: pipeline.stages.map((s) => s.name) };
-        } catch (error) {
-          outcome = { error };
-        }
-        if (c.verdict === 'OK') {
-          assert.ok('names' in outcome, `DVC accepts this file but we reject it:\n${'error' in outcome ? explain(outcome.error) : ''}`);
-          assert.deepEqual(outcome.names, c.rest);
-        } else {
-          assert.ok('error' in outcome, `DVC rejects this file (${c.rest.join(' ')}) but we accept it`);
-          assert.ok(outcome.error instanceof UserError, `expected a UserError, got ${explain(outcome.error)}`);
-          assert.match(outcome.error.format(), /dvc\.yaml:\d+:\d+: /);
-        }
-      });
-    }
+  for (const c of cases) {
+    test(`${c.set}/${c.folder} (${c.placement}): ${c.verdict}`, async () => {
+      const root = await tempRepo({});
+      await placeCase(c, root);
+      let outcome: { names: string[] } | { error: unknown };
+      try {
+        const pipeline = await loadPipeline(root, { file: c.file, missingParams: 'omit', listing: true });
+        outcome = { names: pipeline.stages.map((s) => s.name) };
+      } catch (error) {
+        outcome = { error };
+      }
+      if (c.verdict === 'OK') {
+        assert.ok('names' in outcome, `DVC accepts this file but we reject it:\n${'error' in outcome ? explain(outcome.error) : ''}`);
+        assert.deepEqual(outcome.names, c.rest);
+      } else {
+        assert.ok('error' in outcome, `DVC rejects this file (${c.rest.join(' ')}) but we accept it`);
+        assert.ok(outcome.error instanceof UserError, `expected a UserError, got ${explain(outcome.error)}`);
+        assert.match(outcome.error.format(), /dvc\.yaml:\d+:\d+: /);
+      }
+    });
   }
 });
 

@@ -62,10 +62,25 @@ describe('declared params', () => {
     assert.equal(userErrors(() => resolveText(text, { 'params.yaml': PARAMS })).length, 2);
   });
 
-  test('a broken params file is an error located in that file', () => {
+  test('a broken params file is an error at the pipeline line naming it, with the place in that file', () => {
     const text = 'stages:\n  t:\n    cmd: x\n    params: [a]\n';
-    const e = oneError(() => resolveText(text, { 'params.yaml': 'a: [1\n' }), /invalid YAML/);
-    assert.equal(e.pos?.file, 'params.yaml');
+    const e = oneError(() => resolveText(text, { 'params.yaml': 'a: [1\n' }), /params file 'params.yaml' of stage 't': invalid YAML/);
+    assert.deepEqual([e.pos?.file, e.pos?.line], ['pipeline.yaml', 4]);
+    assert.match(e.details[0] ?? '', /^in params\.yaml:\d+:\d+$/);
+  });
+
+  test('a broken vars file is an error at the vars line, with the place in that file', () => {
+    const text = 'vars:\n  - conf.yaml\nstages:\n  t:\n    cmd: x\n';
+    const e = oneError(() => resolveText(text, { 'conf.yaml': 'a: [1\n' }), /failed to parse 'vars': 'conf.yaml': invalid YAML/);
+    assert.deepEqual([e.pos?.file, e.pos?.line], ['pipeline.yaml', 2]);
+    assert.match(e.details[0] ?? '', /^in conf\.yaml:\d+:\d+$/);
+  });
+
+  test('a vars file above the root is read there; a missing one is missing, not outside', () => {
+    const text = 'vars:\n  - ../shared.yaml\nstages:\n  t:\n    cmd: echo ${lr}\n';
+    const p = resolveText(text, { '../shared.yaml': 'lr: 0.5\n' }, { file: 'dvc.yaml' });
+    assert.equal(p.stages[0]!.cmd[0], 'echo 0.5');
+    oneError(() => resolveText(text, {}, { file: 'dvc.yaml' }), /^failed to parse 'vars': '\.\.\/shared\.yaml' does not exist$/);
   });
 
   test('a value used with ${} and also declared is listed once', () => {

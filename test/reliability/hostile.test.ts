@@ -43,8 +43,7 @@ describe('paths that leave the repository are refused', () => {
     ['NUL in an out', S('    outs: ["a\\0b"]\n'), "pipeline.yaml:4:12: output 'a\\u0000b' of stage 's' contains a newline or NUL character"],
     ['newline in a stage name', 'stages:\n  "a\\nb":\n    cmd: x\n', 'pipeline.yaml:2:3: stage names cannot contain newlines or NUL characters'],
     ['gate file ..', S('    when: {file: ../m.json, if: a}\n'), "pipeline.yaml:4:18: gate file '../m.json' of stage 's' is outside the repository"],
-    ['top-level metrics ..', 'metrics: [../m.json]\nstages:\n  s:\n    cmd: x\n', "pipeline.yaml:1:11: metrics file '../m.json' is outside the repository"],
-    ['vars file ..', 'vars: [../v.yaml]\nstages:\n  s:\n    cmd: x\n', "pipeline.yaml:1:8: failed to parse 'vars': '../v.yaml' is outside the repository"],
+    ['vars file .. (read there, as DVC: missing here)', 'vars: [../v.yaml]\nstages:\n  s:\n    cmd: x\n', "pipeline.yaml:1:8: failed to parse 'vars': '../v.yaml' does not exist"],
     ['.. arriving through ${}', 'vars: [{p: ../../x}]\nstages:\n  s:\n    cmd: x\n    outs: ["${p}"]\n', "pipeline.yaml:5:12: output '../../x' of stage 's' is outside the repository"],
     ['.. arriving through foreach', 'stages:\n  s:\n    foreach: [a, ../b]\n    do:\n      cmd: x\n      outs: ["${item}"]\n', "pipeline.yaml:6:14: output '../b' of stage 's@../b' is outside the repository"],
   ];
