@@ -1,7 +1,7 @@
 // `dvc-ts exp …` beyond running and showing: diff, apply, branch, remove, rename, save, clean.
 // Running is engine/api/exp-run.ts, showing exp-show.ts, sharing exp-share.ts, the queue
 // exp-queue.ts; everything is re-exported here, the API's one door to experiments.
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readWorkspaceFile, removeLog, removeLogsExcept } from '../exp/files.js';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { GitHistory } from '../git/history.js';
@@ -16,7 +16,7 @@ import { diffParams } from '../report/params.js';
 import type { DiffRow } from '../report/compare.js';
 import { Repo } from '../repo/repo.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { dequeue, logPath, readQueue, LOGS_RELDIR } from '../exp/queue.js';
+import { dequeue, readQueue } from '../exp/queue.js';
 import {
   branchFromExperiment,
   checkExperimentName,
@@ -94,7 +94,7 @@ export async function expApply(root: string, name: string, options: { force?: bo
       // The record names the files; a ref from elsewhere must not write outside the repository.
       if (path.startsWith('/') || path.split('/').includes('..')) throw new UserError(`experiment '${name}' names a file outside the repository: ${path}`);
       const theirs = await history.readBytes(exp.commit, path);
-      const ours = await readFile(join(root, path)).catch(() => undefined);
+      const ours = await readWorkspaceFile(root, path);
       if (theirs !== undefined && ours !== undefined && Buffer.from(theirs).equals(ours)) continue;
       writes.push({ path, bytes: theirs });
       if (ours === undefined || path === lockFile) continue;
@@ -177,7 +177,7 @@ export async function expRemove(root: string, names: string[], options: ExpRemov
   for (const q of queued.filter((e) => !e.running)) {
     if (options.queue || options.all || names.includes(q.name)) {
       await dequeue(root, q);
-      await rm(logPath(root, q.name), { force: true });
+      await removeLog(root, q.name);
       removed.push(q.name);
       if (q.snapshot) dropped.push(q.snapshot.id);
     }
@@ -242,10 +242,6 @@ export async function expClean(root: string): Promise<string[]> {
   removed.push(...[...before].filter((id) => !after.has(id)).map((id) => `snapshot ${id}`));
   const history = await historyFor(root);
   const known = new Set([...(await listExperiments(history)).map((e) => e.name), ...(await readQueue(root)).map((q) => q.name)]);
-  for (const log of await readdir(join(root, LOGS_RELDIR)).catch(() => [] as string[])) {
-    if (!log.endsWith('.log') || known.has(log.slice(0, -4))) continue;
-    await rm(join(root, LOGS_RELDIR, log), { force: true });
-    removed.push(`${LOGS_RELDIR}/${log}`);
-  }
+  removed.push(...(await removeLogsExcept(root, known)));
   return removed;
 }

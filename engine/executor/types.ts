@@ -3,7 +3,7 @@
 // stay in the coordinator; an executor only runs commands and says how they ended.
 import type { StageDef } from '../types.js';
 
-/** Where a stage runs: the repository (engine/run/repo.ts's Repo is one). */
+/** Where a stage runs: the repository (engine/repo/repo.ts's Repo is one). */
 export interface StageSite {
   readonly root: string;
   /** Repository-relative path → absolute. */

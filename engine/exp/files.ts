@@ -1,12 +1,12 @@
 // The experiment's files on disk: params overrides written into a workspace, `-C` paths checked,
 // its log opened, the bytes of result files read for its commit.
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { applyOverrides } from './params-set.js';
-import { logPath, type QueuedExperiment } from './queue.js';
+import { LOGS_RELDIR, logPath, type QueuedExperiment } from './queue.js';
 
 /** An experiment's log as it is written. */
 export type LogStream = WriteStream;
@@ -60,4 +60,20 @@ export async function readLog(root: string, name: string): Promise<string | unde
 
 export async function removeLog(root: string, name: string): Promise<void> {
   await rm(logPath(root, name), { force: true });
+}
+
+/** Logs of experiments not in `known` (neither saved nor queued), removed; their paths. */
+export async function removeLogsExcept(root: string, known: ReadonlySet<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const log of await readdir(join(root, LOGS_RELDIR)).catch(() => [] as string[])) {
+    if (!log.endsWith('.log') || known.has(log.slice(0, -4))) continue;
+    await rm(join(root, LOGS_RELDIR, log), { force: true });
+    removed.push(`${LOGS_RELDIR}/${log}`);
+  }
+  return removed;
+}
+
+/** A workspace file's bytes, undefined when it cannot be read. */
+export async function readWorkspaceFile(root: string, path: string): Promise<Buffer | undefined> {
+  return readFile(join(root, path)).catch(() => undefined);
 }
