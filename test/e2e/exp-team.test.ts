@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -249,11 +249,13 @@ describe('exp: sweeps, identity and params layout', () => {
     assert.deepEqual((await showJson(repo.root, env, '--rev', baseline.slice(0, 10))).experiments.map((e) => e.name).sort(), before);
     const listed = await repo.run(['exp', 'list', '-A'], { env });
     assert.equal(listed.stdout.split('\n')[0], `${baseline.slice(0, 7)}:`);
-    // A workspace left by a process that is gone goes; one of a live process stays.
+    // A workspace this host made for a process that is gone goes; one of a live process stays.
     const tmp = join(work, 'tmp');
     const dead = join(tmp, 'dvc-ts-exp-999999999-abc123');
     const live = join(tmp, `dvc-ts-exp-${process.pid}-def456`);
     await mkdir(join(dead, 'data'), { recursive: true });
+    await mkdir(join(dead, '.dvc-ts', 'tmp'), { recursive: true });
+    await writeFile(join(dead, '.dvc-ts', 'tmp', 'exp-owner-host'), `${hostname()}\n`);
     await mkdir(live, { recursive: true });
     const cleaned = await repo.run(['exp', 'clean'], { env: { ...env, TMPDIR: tmp } });
     assert.equal(cleaned.code, 0, cleaned.all);
