@@ -19,7 +19,7 @@ const EXECUTORS: Readonly<Record<string, ExecutorKind>> = {
     summary: 'one Slurm batch job per stage (sbatch), all watched with one squeue call per poll',
     create: async (root) => {
       const [{ SlurmExecutor }, { readSlurmSettings }] = await Promise.all([import('./slurm/executor.js'), import('./config.js')]);
-      return new SlurmExecutor(await readSlurmSettings(root));
+      return SlurmExecutor.open(await readSlurmSettings(root), root);
     },
   },
 };

@@ -21,14 +21,18 @@ class SlurmSession {
   /** Checked once, before the first job: the controller answers, the run is recorded. */
   private started: Promise<SlurmRun> | undefined;
 
-  constructor(readonly settings: SlurmSettings) {
+  /**
+   * `root`: the repository of the command, where the run record goes, so that the next command
+   * there finds a killed run's jobs, experiments' jobs included (they run in temporary copies).
+   */
+  constructor(readonly settings: SlurmSettings, private readonly root: string) {
     this.queue = new SlurmQueue(this.cli, settings.pollMs, (e) => {
       this.pollError = e;
     });
   }
 
-  start(root: string): Promise<SlurmRun> {
-    return (this.started ??= this.cli.checkReachable().then(() => SlurmRun.start(root)));
+  start(): Promise<SlurmRun> {
+    return (this.started ??= this.cli.checkReachable().then(() => SlurmRun.start(this.root)));
   }
 
   async close(): Promise<void> {
@@ -50,7 +54,12 @@ export class SlurmExecutor implements StageExecutor {
   /** This executor's own jobs, cancelled by its interrupt. */
   private readonly mine = new Set<string>();
 
-  constructor(settings: SlurmSettings, private readonly session = new SlurmSession(settings), private readonly owner = true) {}
+  private constructor(private readonly session: SlurmSession, private readonly owner: boolean) {}
+
+  /** The executor of a command run in `root` (experiments fork it per experiment). */
+  static open(settings: SlurmSettings, root: string): SlurmExecutor {
+    return new SlurmExecutor(new SlurmSession(settings, root), true);
+  }
 
   /** `-j` bounds jobs in flight: each job is one slot whatever it asks of the cluster. */
   slots(): number {
@@ -58,7 +67,7 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   async execute(repo: StageSite, stage: StageDef, reporter: StageOutput): Promise<string | undefined> {
-    const run = await this.session.start(repo.root);
+    const run = await this.session.start();
     if (this.interrupted) return 'interrupted';
     await prepareOuts(repo, stage);
     const logFile = await stageLogPath(repo, stage);
@@ -102,7 +111,7 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   fork(): StageExecutor {
-    return new SlurmExecutor(this.session.settings, this.session, false);
+    return new SlurmExecutor(this.session, false);
   }
 }
 
