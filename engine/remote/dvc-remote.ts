@@ -6,18 +6,33 @@
 // the repository has a dvc.lock and no dvc-ts remote of its own.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { ensureDir, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { parseYamlTree, toPlain } from '../pipeline/yaml-tree.js';
 import { isSameOrInside, toRepoPath } from '../util/paths.js';
-import { readRemotesConfig } from './config.js';
+import { readRemotesConfig, type RemoteSettings } from './config.js';
+import { RemoteObjectMissing } from './types.js';
 
 export interface DvcRemote {
   name: string;
-  /** Absolute folder of a local remote. */
-  folder: string;
+  /** Where an object is read from, to name it in errors (a path, or an s3:// URL). */
+  where(key: string): string;
+  /** The object's bytes; undefined when the remote has none. */
+  read(key: string): Promise<Buffer | undefined>;
+  close(): Promise<void>;
 }
+
+/** DVC's S3 remote options, as `.dvc/config` (and `config.local`) name them, mapped to ours. */
+const S3_OPTIONS: Readonly<Record<string, keyof RemoteSettings>> = {
+  endpointurl: 'endpointurl',
+  region: 'region',
+  profile: 'profile',
+  access_key_id: 'access_key_id',
+  secret_access_key: 'secret_access_key',
+  session_token: 'session_token',
+};
 
 export interface DvcPullReport {
   fetched: number;
@@ -44,11 +59,45 @@ export async function dvcRemoteFor(root: string): Promise<DvcRemote | undefined>
   if (name === undefined) return undefined;
   const url = sections.get(`remote "${name}"`)?.get('url');
   if (url === undefined) throw new UserError(`.dvc/config names the remote '${name}' but gives it no url`);
+  const options = sections.get(`remote "${name}"`)!;
+  if (/^s3:\/\//i.test(url)) return s3DvcRemote(root, name, url, options);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new UserError(`DVC remote '${name}' (${url}): only folder remotes are read from .dvc/config; add it as a dvc-ts remote (\`dvc-ts remote add\`)`);
+    throw new UserError(`DVC remote '${name}' (${url}): folder and s3:// remotes are read from .dvc/config; add this one as a dvc-ts remote (\`dvc-ts remote add\`)`);
   }
   // DVC resolves a relative url against the folder of the config file that holds it.
-  return { name, folder: isAbsolute(url) ? url : resolve(root, '.dvc', url) };
+  const folder = isAbsolute(url) ? url : resolve(root, '.dvc', url);
+  return {
+    name,
+    where: (key) => join(folder, key),
+    read: (key) => readFile(join(folder, key)).catch(() => undefined),
+    close: async () => undefined,
+  };
+}
+
+/** An s3:// DVC remote, read through dvc-ts's own S3 client (keys below the URL's prefix). */
+async function s3DvcRemote(root: string, name: string, url: string, options: ReadonlyMap<string, string>): Promise<DvcRemote> {
+  const settings: RemoteSettings = { url };
+  for (const [dvcKey, ours] of Object.entries(S3_OPTIONS)) {
+    const value = options.get(dvcKey);
+    if (value !== undefined) (settings as unknown as Record<string, string>)[ours] = value;
+  }
+  const { remoteFor } = await import('./open.js');
+  const remote = await remoteFor(root, name, settings);
+  return {
+    name,
+    where: (key) => `${url.replace(/\/+$/, '')}/${key}`,
+    read: async (key) => {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of await remote.read(key)) chunks.push(Buffer.from(chunk as Uint8Array));
+        return Buffer.concat(chunks);
+      } catch (e) {
+        if (e instanceof RemoteObjectMissing) return undefined;
+        throw e;
+      }
+    },
+    close: () => remote.close(),
+  };
 }
 
 /** DVC's config is INI: `[core]`, `['remote "name"']`, `key = value`. */
@@ -107,8 +156,13 @@ async function lockedOuts(root: string): Promise<Array<{ path: string; md5: stri
   return outs;
 }
 
+/** DVC 3's key of an object below a remote's root (and below `.dvc/cache`). */
+function objectKey(md5: string): string {
+  return `files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`;
+}
+
 function objectPath(base: string, md5: string): string {
-  return join(base, 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+  return join(base, ...objectKey(md5).split('/'));
 }
 
 /** One object into `.dvc/cache`, from the cache if already there, else from the remote, checked by its md5. */
@@ -117,8 +171,9 @@ async function fetchObject(root: string, remote: DvcRemote, md5: string, report:
   const cached = objectPath(join(root, '.dvc', 'cache'), md5);
   const have = await readFile(cached).catch(() => undefined);
   if (have && md5Of(have) === md5.replace(/\.dir$/, '')) return have;
-  const source = objectPath(remote.folder, md5);
-  const bytes = await readFile(source).catch(() => undefined);
+  const key = objectKey(md5);
+  const source = remote.where(key);
+  const bytes = await remote.read(key);
   if (!bytes) throw new UserError(`object ${md5} is missing from DVC remote '${remote.name}' (${source})`);
   if (md5Of(bytes) !== md5.replace(/\.dir$/, '')) {
     throw new UserError(`object ${source} of DVC remote '${remote.name}' does not match its md5 ${md5}: refused`);
@@ -144,22 +199,21 @@ async function place(root: string, md5: string, repoPath: string, report: DvcPul
     const st = await lstat(join(root, ...parts.slice(0, i))).catch(() => undefined);
     if (st?.isSymbolicLink()) throw new UserError(`'${repoPath}' goes through symlink '${parts.slice(0, i).join('/')}': refused`);
   }
-  const tmp = `${target}.dvc-ts-tmp-${process.pid}`;
-  await mkdir(dirname(target), { recursive: true });
-  await copyFile(objectPath(join(root, '.dvc', 'cache'), md5), tmp);
-  await rename(tmp, target);
+  // A temp name the sweeps know: a killed pull leaves nothing the next command keeps.
+  const tmp = tempPathFor(target);
+  await ensureDir(dirname(target));
+  try {
+    await copyFile(objectPath(join(root, '.dvc', 'cache'), md5), tmp);
+    await rename(tmp, target);
+  } finally {
+    await rm(tmp, { force: true });
+  }
   report.added.push(repoPath);
 }
 
 async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await ensureDir(dirname(path));
+  await writeFileAtomic(path, bytes);
 }
 
 function md5Of(bytes: Buffer): string {
@@ -174,7 +228,7 @@ export async function syncFromDvcRemote(root: string, options: { fetchOnly: bool
   if (options.remote !== undefined) return undefined;
   const remote = await dvcRemoteFor(root);
   if (!remote) return undefined;
-  const report = await dvcPull(root, remote, { fetchOnly: options.fetchOnly });
+  const report = await dvcPull(root, remote, { fetchOnly: options.fetchOnly }).finally(() => remote.close());
   for (const path of report.added) process.stdout.write(`A       ${path}\n`);
   process.stdout.write(`${report.fetched} object${report.fetched === 1 ? '' : 's'} fetched from DVC remote '${remote.name}'\n`);
   for (const failure of report.failed) process.stderr.write(`error: ${failure}\n`);

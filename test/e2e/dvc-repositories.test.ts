@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/repo.js';
+import { s3Remote, startSwift, swiftMissing } from '../remote/servers.js';
 
 describe('a dvc.yaml runs the command DVC would run', () => {
   test('$(pwd) through a variable is expanded by the shell, in the stage folder', async () => {
@@ -308,6 +309,41 @@ describe("pull from the DVC remote named in .dvc/config", () => {
     } finally {
       await repo.remove();
       await rm(remote, { recursive: true, force: true });
+    }
+  });
+});
+
+const swiftSkip = await swiftMissing();
+if (swiftSkip) console.log(`# the S3 DVC remote test skips: ${swiftSkip}`);
+
+describe('pull from an s3:// DVC remote named in .dvc/config', { skip: swiftSkip ?? false }, () => {
+  test('objects come through the S3 API, each checked by its md5; an altered one is refused and named', async () => {
+    const server = await startSwift();
+    const remote = await s3Remote(server);
+    try {
+      for (const content of remoteObjects()) {
+        const hash = md5(content) + (content.startsWith('[{"md5"') ? '.dir' : '');
+        await remote.tamper(`files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`, Buffer.from(content));
+      }
+      const hash = md5('3\n');
+      await remote.tamper(`files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`, Buffer.from('4\n'));
+      const files = freshClone(remote.url);
+      files['.dvc/config'] += `    endpointurl = ${remote.options.endpointurl}\n`;
+      const repo = await TempRepo.create(files);
+      try {
+        const r = await repo.run(['pull'], { env: remote.env });
+        assert.equal(r.code, 1, r.all);
+        assert.ok(r.stderr.includes(`${remote.url}/files/md5/${hash.slice(0, 2)}/${hash.slice(2)}`), r.all);
+        assert.match(r.stderr, /does not match its md5/);
+        assert.equal(await repo.exists('model.txt'), false);
+        assert.equal(await repo.read('prepared/train.csv'), 'id,value\n1,a\n2,b\n');
+        assert.equal(await repo.read('prepared/split.txt'), '0.2\n');
+      } finally {
+        await repo.remove();
+      }
+    } finally {
+      await remote.close();
+      await server.stop();
     }
   });
 });

@@ -137,7 +137,7 @@ describe('slurm executor', { skip: slurmSkip }, () => {
     const idOf = (stage: string) => jobs.find((j) => j.name.endsWith(`:${stage}`))?.id;
     assert.match(r.all, /Stage 'too_big' failed: sbatch refused the job: .*Memory specification can not be satisfied/);
     assert.match(r.all, new RegExp(`Stage 'too_long' failed: Slurm job ${idOf('too_long')} ended TIMEOUT`));
-    assert.match(r.all, new RegExp(`Stage 'exits_3' failed: Slurm job ${idOf('exits_3')} ended FAILED.*exit code 3\\n(\\s+\\|.*\\n)*\\s+\\| about to fail`));
+    assert.match(r.all, new RegExp(`Stage 'exits_3' failed: Slurm job ${idOf('exits_3')} ended FAILED.*exit code 3 \\(log: \\.dvc-ts/logs/exits_3\\.log\\)\\n(\\s+\\|.*\\n)*\\s+\\| about to fail`));
     assert.match(r.all, new RegExp(`Stage 'cancelled' failed: Slurm job ${victim.id} ended CANCELLED`));
     assert.match(r.all, /Stage 'after_3' not run: upstream 'exits_3' failed/);
     const lock = await repo.read('pipeline.lock');
