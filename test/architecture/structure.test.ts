@@ -51,8 +51,8 @@ export function functionLengths(source: ts.SourceFile): { name: string; lines: n
   return found;
 }
 
-/** Relative module specifiers a file imports or re-exports, static or dynamic, types included. */
-export function importsOf(source: ts.SourceFile): string[] {
+/** Every module specifier a file imports or re-exports, static or dynamic, types included. */
+function moduleSpecifiersOf(source: ts.SourceFile): string[] {
   const specs: string[] = [];
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -63,22 +63,17 @@ export function importsOf(source: ts.SourceFile): string[] {
     ts.forEachChild(node, visit);
   };
   visit(source);
-  return specs.filter((s) => s.startsWith('.'));
+  return specs;
+}
+
+/** Relative module specifiers a file imports or re-exports, static or dynamic, types included. */
+export function importsOf(source: ts.SourceFile): string[] {
+  return moduleSpecifiersOf(source).filter((s) => s.startsWith('.'));
 }
 
 /** Node's file-system modules a file imports, static or dynamic (`node:fs`, `fs/promises`, …). */
 export function fsImportsOf(source: ts.SourceFile): string[] {
-  const specs: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      specs.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
-      specs.push(node.arguments[0].text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return specs.filter((s) => /^(node:)?fs(\/|$)/.test(s));
+  return moduleSpecifiersOf(source).filter((s) => /^(node:)?fs(\/|$)/.test(s));
 }
 
 /** Findings of the long-function rule: `file: name (n lines)`, tolerated ones left out. */
