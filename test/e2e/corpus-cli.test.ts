@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { TempRepo } from '../helpers/repo.js';
 import { corpusAbsent, corpusCases, placeCase } from '../pipeline/corpus-data.js';
 
-describe('dvc-ts stage list --name-only on the compatibility corpus', () => {
+// Cases are independent (a repository each) and mostly wait on child processes: three at a time.
+describe('dvc-ts stage list --name-only on the compatibility corpus', { concurrency: 3 }, () => {
   const absent = corpusAbsent();
   if (absent) {
     test('the corpus beside the repository', { skip: absent }, () => {});

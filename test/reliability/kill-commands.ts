@@ -5,6 +5,10 @@
 // a recomputation from the bytes says, and the user's own files untouched.
 //
 // DVC_TS_KILLS=<n> changes the number of kills per command (default 10).
+//
+// The commands are split over several test files (kill-*-cmd.test.ts), each with a repository of
+// its own, so the runner can run them side by side: one file of all seven took a third of the
+// suite's time on its own.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +49,17 @@ interface KillCase {
   check?: () => Promise<void>;
 }
 
-describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
+/** The writing commands killed; each test file picks some. */
+export type KilledCommand = 'repro' | 'checkout' | 'gc' | 'push' | 'pull' | 'add' | 'exp-run';
+
+/** Kill each of `commands` KILLS times mid-run, in one repository (and a clone for pull). */
+export function describeKillCommands(commands: KilledCommand[]): void {
+  describe(`${commands.join(', ')}: each survives ${KILLS} SIGKILLs mid-run`, () => {
+    killCommandTests(new Set(commands));
+  });
+}
+
+function killCommandTests(chosen: Set<KilledCommand>): void {
   let tmp: Awaited<ReturnType<typeof ownTempDir>>;
   let remote: TestRemote;
   let origin: TempRepo;
@@ -116,7 +130,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     assert.equal(landed, KILLS, `only ${landed} of ${tries} kills landed mid-run`);
   }
 
-  test('repro (the first ever, then new rounds)', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('repro')) test('repro (the first ever, then new rounds)', { timeout: 30 * 60_000 }, async () => {
     await killTrials('repro', {
       args: ['repro'],
       repo: () => origin,
@@ -128,7 +142,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('checkout', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('checkout')) test('checkout', { timeout: 30 * 60_000 }, async () => {
     const raw = await hashOnDisk(origin.path('raw'));
     await killTrials('checkout', {
       args: ['checkout'],
@@ -140,7 +154,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('gc --workspace', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('gc')) test('gc --workspace', { timeout: 30 * 60_000 }, async () => {
     await killTrials('gc', {
       args: ['gc', '--workspace'],
       repo: () => origin,
@@ -153,7 +167,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('push (to a folder remote)', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('push')) test('push (to a folder remote)', { timeout: 30 * 60_000 }, async () => {
     let pushes = 0;
     await killTrials('push', {
       args: ['push'],
@@ -169,7 +183,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('pull (into a clone, from a folder remote)', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('pull')) test('pull (into a clone, from a folder remote)', { timeout: 30 * 60_000 }, async () => {
     await newRound();
     await cli(origin, ['push']);
     await origin.git('add', '-A');
@@ -190,7 +204,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('add', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('add')) test('add', { timeout: 30 * 60_000 }, async () => {
     let written = '';
     await killTrials('add', {
       args: ['add', 'raw'],
@@ -206,9 +220,9 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
     });
   });
 
-  test('exp run --run-all', { timeout: 30 * 60_000 }, async () => {
+  if (chosen.has('exp-run')) test('exp run --run-all', { timeout: 30 * 60_000 }, async () => {
     await origin.git('add', '-A');
-    await origin.git('commit', '-qm', 'before experiments');
+    await origin.git('commit', '-q', '--allow-empty', '-m', 'before experiments');
     let queued = 0;
     await killTrials('exp-run', {
       args: ['exp', 'run', '--run-all'],
@@ -224,7 +238,7 @@ describe(`each writing command survives ${KILLS} SIGKILLs mid-run`, () => {
       },
     });
   });
-});
+}
 
 /** Write `raw/` (tracked data) anew: 6 files, one of them larger; returns all its bytes, for comparing. */
 async function writeRaw(repo: TempRepo, version: number): Promise<string> {
