@@ -34,6 +34,9 @@ export interface CanaryDecision {
   difference: number | null;
 }
 
+/** Accuracies are ratios of counts: 0.88 - 0.9 must count as exactly -0.02, not a hair below. */
+const ROUNDING = 1e-9;
+
 const accuracy = (t: VersionTally): number | null => (t.labelled === 0 ? null : t.correct / t.labelled);
 
 export function decideCanary(champion: VersionTally, candidate: VersionTally, policy: CanaryPolicy): CanaryDecision {
@@ -47,7 +50,7 @@ export function decideCanary(champion: VersionTally, candidate: VersionTally, po
   const c = base.candidate.accuracy!;
   const difference = c - k;
   const compared = `candidate accuracy ${formatNumber(c)} vs champion ${formatNumber(k)} (difference ${formatNumber(difference)})`;
-  if (difference < -policy.margin) return { ...base, verdict: 'rollback', difference, reason: `${compared}: worse by more than the margin ${policy.margin} → roll back` };
-  if (difference >= 0) return { ...base, verdict: 'promote', difference, reason: `${compared}: at least as accurate → promote` };
+  if (difference < -policy.margin - ROUNDING) return { ...base, verdict: 'rollback', difference, reason: `${compared}: worse by more than the margin ${policy.margin} → roll back` };
+  if (difference >= -ROUNDING) return { ...base, verdict: 'promote', difference, reason: `${compared}: at least as accurate → promote` };
   return { ...base, verdict: 'hold', difference, reason: `${compared}: worse, but within the margin ${policy.margin}; inconclusive → hold for more labels` };
 }
