@@ -43,6 +43,7 @@ interface ServeCliOptions {
   params: string;
   candidate?: string;
   canaryShare: number;
+  canaryState?: string;
 }
 
 /** quality.ranges from params.yaml; without the file only non-finite readings are flagged. */
@@ -69,6 +70,7 @@ const program = new Command('serve')
   .option('--params <file>', 'params.yaml holding quality.ranges (readings outside are flagged and scored as missing)', PARAMS_FILE)
   .addOption(new Option('--candidate <dir>', 'a candidate bundle for a canary: it answers --canary-share of the requests with an x-request-key header').env('SERVE_CANDIDATE'))
   .addOption(new Option('--canary-share <x>', 'share of keyed requests the candidate answers, sticky by key (0..1)').env('SERVE_CANARY_SHARE').argParser(shareOf).default(0.1))
+  .option('--canary-state <file>', 'where a rollback or promotion is recorded for every process serving this canary (default <logs>/canary-state.json)')
   .option('--reload-interval <ms>', 'how often to look for a newly packaged bundle', wholeNumber(10), 1000)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
@@ -76,7 +78,7 @@ const program = new Command('serve')
     try {
       service = await createService({
         bundleDir: opts.bundle, logsDir: opts.logs, logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024), referenceCsv: opts.reference, window: opts.window,
-        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, candidateDir: opts.candidate, canaryShare: opts.canaryShare, ranges: await readRanges(opts.params, log),
+        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, candidateDir: opts.candidate, canaryShare: opts.canaryShare, canaryStateFile: opts.canaryState, ranges: await readRanges(opts.params, log),
       });
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;

@@ -7,12 +7,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
 import { scoreDataset } from '../stages/lib/model.js';
 import { isFlagged, readingFlags, type Ranges, type ReadingFlags } from '../stages/lib/quality.js';
 import { BundleHolder } from './bundle.js';
-import { CanaryRouter, type CanaryArm } from './canary.js';
+import { CANARY_STATE_FILE, CanaryRouter, type CanaryArm } from './canary.js';
 import { requestKey } from './canary-route.js';
 import { registerCanaryRoutes } from './canary-routes.js';
 import { JsonLinesLog } from './log-writer.js';
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   candidateDir?: string;
   /** Share of keyed requests (header x-request-key) routed to the candidate, in [0, 1]. */
   canaryShare?: number;
+  /** Where rollbacks and promotions are recorded for every process serving the canary (default <logsDir>/canary-state.json). */
+  canaryStateFile?: string;
   /** Messages for the operator (bundle switches, reference problems). */
   log: (line: string) => void;
 }
@@ -119,7 +122,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     onError: options.log,
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
-  const candidate = options.candidateDir === undefined ? undefined : { dir: options.candidateDir, share: options.canaryShare ?? 0, reloadIntervalMs: options.reloadIntervalMs };
+  const candidate = options.candidateDir === undefined ? undefined : {
+    dir: options.candidateDir, share: options.canaryShare ?? 0, reloadIntervalMs: options.reloadIntervalMs,
+    stateFile: options.canaryStateFile ?? join(options.logsDir, CANARY_STATE_FILE),
+  };
   canary = await CanaryRouter.open(bundles, candidate, { log: options.log, onChange: (status) => showCanaryStatus(metrics, status) });
   const router = canary;
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { modelId, parseModel, type OccupancyModel } from '../../stages/lib/model.js';
-import type { TempRepo } from '../helpers/repo.js';
+import { waitFor, type TempRepo } from '../helpers/repo.js';
 import { parsePrometheusText, type Sample } from '../helpers/prometheus.js';
 import { BUNDLE_DIR, SERVE, flagshipRepo, labelledMonthRows, postJson, runPool, startService, type Row, type RunningService } from './helpers.js';
 
@@ -76,10 +76,14 @@ async function canaryState(service: RunningService): Promise<Record<string, unkn
   return (await (await fetch(`${service.url}/canary`)).json()) as Record<string, unknown>;
 }
 
-test('a 20 % canary over 2,000 keyed requests: ~20 % to the candidate, sticky keys, versions logged; a worse candidate is rolled back by the decision', async () => {
+test('a 20 % canary over 2,000 keyed requests: ~20 % to the candidate, sticky keys, versions logged; a worse candidate is rolled back by the decision, in every process serving it', async () => {
   const repo = await flagshipRepo();
   const candidate = await writeInvertedBundle(repo, BUNDLE_DIR, 'candidate-bundle');
-  const service = await startService(repo, ['--logs', 'served-logs', '--candidate', 'candidate-bundle', '--canary-share', '0.2']);
+  const canaryArgs = ['--logs', 'served-logs', '--candidate', 'candidate-bundle', '--canary-share', '0.2', '--reload-interval', '50'];
+  const service = await startService(repo, canaryArgs);
+  // A second process serving the same canary from the same folder, as a worker does.
+  const worker = await startService(repo, [...canaryArgs, '--logs', 'worker-logs', '--canary-state', 'served-logs/canary-state.json']);
+  const restarted: RunningService[] = [];
   try {
     const champion = service.version;
     const { rows, labels } = labelledMonthRows(3);
@@ -133,15 +137,24 @@ test('a 20 % canary over 2,000 keyed requests: ~20 % to the candidate, sticky ke
     for (const l of afterLines) assert.deepEqual([l.model_version, l.canary_arm], [champion, undefined], 'logged as the champion, outside any canary');
     assert.equal(sample(await scrape(service), 'occupancy_canary_share'), 0);
 
+    // The other process follows the recorded rollback at its next poll; a restart with the same
+    // --candidate does not route to it again.
+    const candidateKey = `user-${candidateKeys[0]}`;
+    await waitFor(async () => (await canaryState(worker))['state'] === 'rolled_back', 'the worker follows the rollback');
+    assert.equal((await predictKeyed(worker.url, rows[0]!, candidateKey)).version, champion);
+    restarted.push(await startService(repo, [...canaryArgs, '--logs', 'restart-logs', '--canary-state', 'served-logs/canary-state.json']));
+    assert.deepEqual([(await canaryState(restarted[0]!))['state'], (await predictKeyed(restarted[0]!.url, rows[0]!, candidateKey)).version], ['rolled_back', champion]);
+
     // A second rollback has nothing to stop: exit 1, said plainly.
     const twice = await canaryCli(repo, ['rollback', '--url', service.url]);
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /canary: POST \/canary\/rollback: 409 no canary is running \(state: rolled_back\)/);
   } finally {
-    await service.stop();
+    await Promise.all([service, worker, ...restarted].map((s) => s.stop()));
     await repo.remove();
   }
   assert.match(String((await service.child).stderr), new RegExp(`Canary rolled back: model ${candidate} stopped`));
+  assert.match(String((await worker.child).stderr), new RegExp(`Canary rolled back \\(served-logs/canary-state.json, [^)]+\\): model ${candidate} stopped`));
 });
 
 test('a better candidate is promoted by the decision: its bundle becomes the champion, hot-switched with no failed request', async () => {
