@@ -17,7 +17,7 @@ import { CANARY_STATE_FILE, CanaryRouter, type CanaryArm } from './canary.js';
 import { requestKey } from './canary-route.js';
 import { registerCanaryRoutes } from './canary-routes.js';
 import { JsonLinesLog } from './log-writer.js';
-import { createMetrics, showCanaryStatus } from './metrics.js';
+import { createMetrics, showCanaryStatus, type ServiceMetrics } from './metrics.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
 import { describeSchemaError, feedbackBodySchema, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
 
@@ -104,6 +104,15 @@ async function readReference(file: string, log: (line: string) => void): Promise
   }
 }
 
+/** The champion alone, or with the candidate of --candidate; the canary's gauges follow its routing. */
+function openCanary(options: ServiceOptions, champion: BundleHolder, metrics: ServiceMetrics): Promise<CanaryRouter> {
+  const candidate = options.candidateDir === undefined ? undefined : {
+    dir: options.candidateDir, share: options.canaryShare ?? 0, reloadIntervalMs: options.reloadIntervalMs,
+    stateFile: options.canaryStateFile ?? join(options.logsDir, CANARY_STATE_FILE),
+  };
+  return CanaryRouter.open(champion, candidate, { log: options.log, onChange: (status) => showCanaryStatus(metrics, status) });
+}
+
 export async function createService(options: ServiceOptions): Promise<Service> {
   const window = new PsiWindow(options.window);
   let reference = await readReference(options.referenceCsv, options.log);
@@ -122,12 +131,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     onError: options.log,
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
-  const candidate = options.candidateDir === undefined ? undefined : {
-    dir: options.candidateDir, share: options.canaryShare ?? 0, reloadIntervalMs: options.reloadIntervalMs,
-    stateFile: options.canaryStateFile ?? join(options.logsDir, CANARY_STATE_FILE),
-  };
-  canary = await CanaryRouter.open(bundles, candidate, { log: options.log, onChange: (status) => showCanaryStatus(metrics, status) });
-  const router = canary;
+  const router = (canary = await openCanary(options, bundles, metrics));
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
   // Late labels go to labels-*.jsonl beside the request logs, opened at the first feedback (a
   // service that never gets any leaves no empty file).
