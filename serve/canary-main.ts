@@ -69,7 +69,8 @@ async function decide(opts: DecideOptions): Promise<void> {
   if (status.state !== 'running' || status.candidate === null) throw new ServiceError(`nothing to decide: ${describeStatus(status).trim()}`);
   const policy = await canaryPolicy(opts.params, opts);
   const evidence = await readCanaryEvidence(opts.logs);
-  const decision = decideCanary(evidence.get(status.champion) ?? emptyTally(status.champion), evidence.get(status.candidate) ?? emptyTally(status.candidate), policy);
+  const champion = evidence.champion.get(status.champion) ?? emptyTally(status.champion);
+  const decision = decideCanary(champion, evidence.candidate.get(status.candidate) ?? emptyTally(status.candidate), policy);
   const action = opts.dryRun ? undefined : decision.verdict === 'rollback' ? '/canary/rollback' : decision.verdict === 'promote' ? '/canary/promote' : undefined;
   const applied = action === undefined ? null : await call(opts.url, 'POST', action);
   if (opts.json) {

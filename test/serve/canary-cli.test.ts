@@ -70,7 +70,7 @@ describe('the canary commands', () => {
     await repo.write({ 'params.yaml': 'canary:\n  min_labelled: 5\n  margin: 0.02\n', 'bad-logs/requests-x.jsonl': '{"canary_arm": "candidate", "prediction": 1}\n' });
     const badLine = await canaryCli(repo, ['decide', '--url', service.url, '--logs', 'bad-logs']);
     assert.equal(badLine.code, 1);
-    assert.match(badLine.stderr, /^canary: bad-logs\/requests-x.jsonl:1: a canary line needs request_id, model_version and prediction 0 or 1$/m);
+    assert.match(badLine.stderr, /^canary: bad-logs\/requests-x.jsonl:1: a canary line needs canary_arm champion or candidate, request_id, model_version and prediction 0 or 1$/m);
     assert.equal(await state(), 'running');
   });
 

@@ -83,12 +83,15 @@ describe('the evidence: canary log lines joined to labels', () => {
       await writeFile(join(dir, 'requests-a.jsonl'), [
         line('1', 'K', 1, 'champion'), line('2', 'K', 0, 'champion'), line('3', 'C', 1, 'candidate'),
         line('4', 'K', 1), // before the canary, or without a key: not evidence
+        line('6', 'K', 1, 'candidate'), // K as the candidate of an earlier canary
         '',
       ].join('\n') + `${line('5', 'C', 1, 'candidate').slice(0, 30)}`);
       await writeFile(join(dir, 'labels-a.jsonl'), ['{"request_id":"1","occupied":1}', '{"request_id":"2","occupied":1}', '{"request_id":"3","occupied":0}', '{"request_id":"4","occupied":1}', '{"request_id":"5","occupied":1}', ''].join('\n'));
-      const tallies = await readCanaryEvidence(dir);
-      assert.deepEqual(tallies.get('K'), { version: 'K', requests: 2, labelled: 2, correct: 1 });
-      assert.deepEqual(tallies.get('C'), { version: 'C', requests: 1, labelled: 1, correct: 0 });
+      const evidence = await readCanaryEvidence(dir);
+      assert.deepEqual(evidence.champion.get('K'), { version: 'K', requests: 2, labelled: 2, correct: 1 });
+      assert.deepEqual(evidence.candidate.get('C'), { version: 'C', requests: 1, labelled: 1, correct: 0 });
+      assert.deepEqual(evidence.candidate.get('K'), { version: 'K', requests: 1, labelled: 0, correct: 0 });
+      assert.equal(evidence.champion.get('C'), undefined);
     });
   });
 
