@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run serve -- --port N`: the prediction service for the example's packaged bundle.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUNDLE_DIR } from '../stages/lib/layout.js';
 import { PARAMS_FILE, qualityParams, readParams } from '../stages/lib/params.js';
 import type { Ranges } from '../stages/lib/quality.js';
 import { BundleError } from './bundle.js';
+import { CANDIDATE_ERROR } from './canary.js';
 import { createService } from './server.js';
 
 function wholeNumber(min: number) {
@@ -22,6 +23,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function shareOf(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a share between 0 and 1 (0.2 = 20 %)');
+  return n;
+}
+
 interface ServeCliOptions {
   port: number;
   host: string;
@@ -34,6 +41,9 @@ interface ServeCliOptions {
   psiEpsilon: number;
   reloadInterval: number;
   params: string;
+  candidate?: string;
+  canaryShare: number;
+  canaryState?: string;
 }
 
 /** quality.ranges from params.yaml; without the file only non-finite readings are flagged. */
@@ -58,6 +68,9 @@ const program = new Command('serve')
   .option('--psi-bins <n>', 'PSI bins for numerical features (params.yaml drift.psi_bins)', wholeNumber(2), 10)
   .option('--psi-epsilon <x>', 'share given to empty PSI bins (params.yaml drift.psi_epsilon)', positiveNumber, 0.0001)
   .option('--params <file>', 'params.yaml holding quality.ranges (readings outside are flagged and scored as missing)', PARAMS_FILE)
+  .addOption(new Option('--candidate <dir>', 'a candidate bundle for a canary: it answers --canary-share of the requests with an x-request-key header').env('SERVE_CANDIDATE'))
+  .addOption(new Option('--canary-share <x>', 'share of keyed requests the candidate answers, sticky by key (0..1)').env('SERVE_CANARY_SHARE').argParser(shareOf).default(0.1))
+  .option('--canary-state <file>', 'where a rollback or promotion is recorded for every process serving this canary (default <logs>/canary-state.json)')
   .option('--reload-interval <ms>', 'how often to look for a newly packaged bundle', wholeNumber(10), 1000)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
@@ -65,10 +78,15 @@ const program = new Command('serve')
     try {
       service = await createService({
         bundleDir: opts.bundle, logsDir: opts.logs, logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024), referenceCsv: opts.reference, window: opts.window,
-        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, ranges: await readRanges(opts.params, log),
+        psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, candidateDir: opts.candidate, canaryShare: opts.canaryShare, canaryStateFile: opts.canaryState, ranges: await readRanges(opts.params, log),
       });
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;
+      if (e.message.startsWith(CANDIDATE_ERROR)) {
+        log(e.message);
+        process.exitCode = 1;
+        return;
+      }
       log(`${e.message}\nserve: run \`dvc-ts repro\` so that \`package\` builds the bundle, or pass --bundle <dir>`);
       process.exitCode = 1;
       return;

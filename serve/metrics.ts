@@ -11,8 +11,11 @@ export interface ServiceMetrics {
   requests: Counter<'route' | 'method' | 'status'>;
   latency: Histogram<'route'>;
   predictions: Counter<'model_version'>;
-  scores: Histogram;
+  scores: Histogram<'model_version'>;
   modelInfo: Gauge<'model_version'>;
+  /** The canary: each served model's role (champion, candidate) and the candidate's share. */
+  canaryRole: Gauge<'model_version' | 'role'>;
+  canaryShare: Gauge;
   bundleSwitches: Counter;
   logLines: Counter;
 }
@@ -22,6 +25,14 @@ export interface PsiSource {
   /** The training reference, or undefined when none could be read (no PSI gauges then). */
   reference: () => Record<FeatureName, readonly number[]> | undefined;
   options: PsiOptions;
+}
+
+/** The canary's gauges follow its routing: the models answering, their roles, the share. */
+export function showCanaryStatus(metrics: ServiceMetrics, status: { state: string; champion: string; candidate: string | null; share: number }): void {
+  metrics.canaryRole.reset();
+  metrics.canaryRole.set({ model_version: status.champion, role: 'champion' }, 1);
+  if (status.state === 'running' && status.candidate !== null) metrics.canaryRole.set({ model_version: status.candidate, role: 'candidate' }, 1);
+  metrics.canaryShare.set(status.share);
 }
 
 export function createMetrics(psi: PsiSource): ServiceMetrics {
@@ -61,11 +72,14 @@ export function createMetrics(psi: PsiSource): ServiceMetrics {
     predictions: new Counter({ name: 'occupancy_predictions_total', help: 'Rows scored', labelNames: ['model_version'], registers }),
     scores: new Histogram({
       name: 'occupancy_prediction_score',
-      help: 'Predicted probability of occupied',
+      help: 'Predicted probability of occupied, by the model version that answered',
+      labelNames: ['model_version'],
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
       registers,
     }),
     modelInfo: new Gauge({ name: 'occupancy_model_info', help: 'The model served (value 1)', labelNames: ['model_version'], registers }),
+    canaryRole: new Gauge({ name: 'occupancy_canary_model_role', help: 'Models answering requests and their role: champion or candidate (value 1)', labelNames: ['model_version', 'role'], registers }),
+    canaryShare: new Gauge({ name: 'occupancy_canary_share', help: 'Share of keyed requests routed to the canary candidate (0 when none runs)', registers }),
     bundleSwitches: new Counter({ name: 'occupancy_bundle_switches_total', help: 'Switches to a newly packaged bundle', registers }),
     logLines: new Counter({ name: 'occupancy_log_lines_total', help: 'Prediction lines written to the request log', registers }),
   };

@@ -7,13 +7,17 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
 import { scoreDataset } from '../stages/lib/model.js';
 import { isFlagged, readingFlags, type Ranges, type ReadingFlags } from '../stages/lib/quality.js';
 import { BundleHolder } from './bundle.js';
+import { CANARY_STATE_FILE, CanaryRouter, type CanaryArm } from './canary.js';
+import { requestKey } from './canary-route.js';
+import { registerCanaryRoutes } from './canary-routes.js';
 import { JsonLinesLog } from './log-writer.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, showCanaryStatus, type ServiceMetrics } from './metrics.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
 import { describeSchemaError, feedbackBodySchema, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
 
@@ -34,6 +38,12 @@ export interface ServiceOptions {
   reloadIntervalMs: number;
   /** Plausible sensor ranges (params.yaml quality.ranges); without them only non-finite readings are flagged. */
   ranges?: Ranges;
+  /** A candidate bundle's folder: it answers `canaryShare` of the keyed requests (a canary). */
+  candidateDir?: string;
+  /** Share of keyed requests (header x-request-key) routed to the candidate, in [0, 1]. */
+  canaryShare?: number;
+  /** Where rollbacks and promotions are recorded for every process serving the canary (default <logsDir>/canary-state.json). */
+  canaryStateFile?: string;
   /** Messages for the operator (bundle switches, reference problems). */
   log: (line: string) => void;
 }
@@ -46,6 +56,8 @@ export interface PredictionRecord {
   /** What POST /feedback names to give this row its true label. */
   request_id: string;
   model_version: string;
+  /** While a canary runs: which side answered this keyed request. */
+  canary_arm?: CanaryArm;
   score: number;
   prediction: 0 | 1;
   features: RequestRow;
@@ -62,6 +74,7 @@ export interface FeedbackRecord {
 export interface Service {
   app: FastifyInstance;
   bundles: BundleHolder;
+  canary: CanaryRouter;
   requestLog: JsonLinesLog;
   /** Stop taking requests, finish those in flight, write every pending log line. */
   close(): Promise<void>;
@@ -91,22 +104,34 @@ async function readReference(file: string, log: (line: string) => void): Promise
   }
 }
 
+/** The champion alone, or with the candidate of --candidate; the canary's gauges follow its routing. */
+function openCanary(options: ServiceOptions, champion: BundleHolder, metrics: ServiceMetrics): Promise<CanaryRouter> {
+  const candidate = options.candidateDir === undefined ? undefined : {
+    dir: options.candidateDir, share: options.canaryShare ?? 0, reloadIntervalMs: options.reloadIntervalMs,
+    stateFile: options.canaryStateFile ?? join(options.logsDir, CANARY_STATE_FILE),
+  };
+  return CanaryRouter.open(champion, candidate, { log: options.log, onChange: (status) => showCanaryStatus(metrics, status) });
+}
+
 export async function createService(options: ServiceOptions): Promise<Service> {
   const window = new PsiWindow(options.window);
   let reference = await readReference(options.referenceCsv, options.log);
   const metrics = createMetrics({ window, reference: () => reference, options: { bins: options.psiBins, epsilon: options.psiEpsilon } });
+  let canary: CanaryRouter | undefined;
   const bundles = await BundleHolder.open(options.bundleDir, {
     onSwitch: ({ from, to }) => {
       options.log(`Switched to model ${to} (was ${from})`);
       metrics.modelInfo.reset();
       metrics.modelInfo.set({ model_version: to }, 1);
       metrics.bundleSwitches.inc();
+      if (canary) showCanaryStatus(metrics, canary.status());
       // A retrained model may come with a new training window.
       void readReference(options.referenceCsv, options.log).then((r) => (reference = r));
     },
     onError: options.log,
   });
   metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
+  const router = (canary = await openCanary(options, bundles, metrics));
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
   // Late labels go to labels-*.jsonl beside the request logs, opened at the first feedback (a
   // service that never gets any leaves no empty file).
@@ -129,13 +154,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   app.post('/predict', { schema: { body: predictBodySchema, response: predictResponseSchema } }, async (request) => {
     const body = request.body as RequestRow | RequestRow[];
     const rows = Array.isArray(body) ? body : [body];
-    const bundle = bundles.current;
+    const { bundle, arm } = router.pick(requestKey(request.headers));
     const flags = rows.map((row) => readingFlags(row, ranges));
     const scores = scoreDataset(bundle.model, toDataset(rows, flags));
     const timestamp = new Date().toISOString();
     const threshold = bundle.model.decision_threshold;
     const records: PredictionRecord[] = rows.map((features, i) => ({
-      timestamp, request_id: randomUUID(), model_version: bundle.version, score: scores[i]!, prediction: scores[i]! >= threshold ? 1 : 0, features,
+      timestamp, request_id: randomUUID(), model_version: bundle.version, ...(arm ? { canary_arm: arm } : {}), score: scores[i]!, prediction: scores[i]! >= threshold ? 1 : 0, features,
       ...(isFlagged(flags[i]!) ? { quality: flags[i]! } : {}),
     }));
     // Answer only once logged: an answered prediction is never missing from the log.
@@ -143,7 +168,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     metrics.logLines.inc(records.length);
     metrics.predictions.inc({ model_version: bundle.version }, records.length);
     for (const r of records) {
-      metrics.scores.observe(r.score);
+      metrics.scores.observe({ model_version: r.model_version }, r.score);
       // Flagged rows stay out of the PSI window, as they stay out of the drift check.
       if (!r.quality) window.push(Object.fromEntries(FEATURES.map((f) => [f.name, r.features[f.name] ?? Number.NaN])) as FeatureRow);
     }
@@ -170,6 +195,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     psi_window_rows: window.rows,
   }));
 
+  registerCanaryRoutes(app, router);
+
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -179,9 +206,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   return {
     app,
     bundles,
+    canary: router,
     requestLog,
     async close() {
       bundles.stop();
+      router.stop();
       await app.close();
       await requestLog.close();
       await (await labelLog)?.close();
