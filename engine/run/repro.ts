@@ -180,11 +180,20 @@ function upstreamView(r: StageResult, stage: StageDef, lockEntry: LockEntry | un
 
 /** A dry run: say what the decision is, change nothing. */
 async function dryStage(run: Run, stage: StageDef, upResults: StageResult[]): Promise<StageResult> {
-  const { outcome } = await decideStage(run, stage, upResults);
+  const decided = (await decideStage(run, stage, upResults)).outcome;
+  // What a real run would refuse (hand edits it would overwrite), `status` and `--dry` say too.
+  const edited = await editsInTheWay(run, stage, decided);
+  const outcome: Outcome = edited.length === 0 ? decided : { kind: 'fail', reasons: decided.reasons, why: handEditError(stage.name, edited).message };
   const [status, line] = outcomeLine(stage.name, outcome, true);
   if (outcome.kind === 'fail') run.stopLaunching ||= !run.options.keepGoing;
   run.options.reporter.stageDone(stage.name, status, line);
   return resultOf(stage.name, status, outcome, { error: outcomeError(outcome, true) });
+}
+
+/** Hand-edited files acting on `outcome` would overwrite (none with --force): the run refuses them. */
+async function editsInTheWay(run: Run, stage: StageDef, outcome: Outcome): Promise<string[]> {
+  if (run.options.force || !(outcome.kind === 'restore' || outcome.kind === 'run-cache' || outcome.kind === 'run')) return [];
+  return handEditedFiles(run.repo, stage, outcome.reasons);
 }
 
 function resultOf(name: string, status: StageStatus, outcome: Outcome, extra: { durationMs?: number; error?: string } = {}): StageResult {
@@ -204,10 +213,8 @@ async function realStage(run: Run, stage: StageDef, upResults: StageResult[]): P
   const name = stage.name;
   for (let attempt = 0; ; attempt++) {
     const { outcome, observed } = await decideStage(run, stage, upResults);
-    if (!run.options.force && (outcome.kind === 'restore' || outcome.kind === 'run-cache' || outcome.kind === 'run')) {
-      const edited = await handEditedFiles(run.repo, stage, outcome.reasons);
-      if (edited.length > 0) return failStage(run, name, outcome.reasons, handEditError(name, edited));
-    }
+    const edited = await editsInTheWay(run, stage, outcome);
+    if (edited.length > 0) return failStage(run, name, outcome.reasons, handEditError(name, edited));
     switch (outcome.kind) {
       case 'restore':
       case 'run-cache': {

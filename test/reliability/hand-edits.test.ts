@@ -28,6 +28,12 @@ describe('repro never silently destroys hand edits to outputs', () => {
     const repo = await builtRepo();
     try {
       await repo.write({ 'data/b.txt': 'b\nmy edit\n' });
+      // `status` and `--dry` predict the refusal; neither touches the edit.
+      const status = await repo.run(['status']);
+      assert.match(status.stdout, /gen: stale, cannot run: data\/b\.txt was changed by hand/, status.all);
+      const dry = await repo.run(['repro', '--dry']);
+      assert.match(dry.stdout, /Stage 'gen' would fail: data\/b\.txt was changed by hand/, dry.all);
+      assert.equal(await repo.read('data/b.txt'), 'b\nmy edit\n');
       const r = await repo.run(['repro']);
       assert.equal(r.code, 1, r.all);
       assert.match(r.stdout, /data\/b\.txt was changed by hand and the cache does not hold its bytes: stage 'gen' not run/);
