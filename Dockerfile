@@ -3,7 +3,7 @@
 # with its dev dependencies; `deps` installs the production dependencies alone; `runtime` holds
 # those, the compiled service and nothing else, and runs as an unprivileged user.
 #
-#   docker build -t dvc-ts-serve .                              # bundle mounted at /app/bundle
+#   docker build -t dvc-ts-serve .                              # bundle/ mounted in /app/serving
 #   docker build -t dvc-ts-serve --build-arg BUNDLE=baked .     # bundle/ (made by `dvc-ts repro`) baked in
 #
 # BUNDLE picks the stage the bundle comes from (BuildKit builds only the stages the target
@@ -29,7 +29,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# The bundle's two sources: none (a volume is mounted over /app/bundle) or the packaged bundle/.
+# The bundle's two sources: none (a folder holding bundle/ is mounted at /app/serving) or the
+# packaged bundle/.
 FROM ${NODE_IMAGE} AS bundle-mounted
 RUN mkdir -p /bundle
 
@@ -48,7 +49,9 @@ COPY --from=build /src/dist/serve ./dist/serve
 COPY --from=build /src/dist/stages/lib ./dist/stages/lib
 # quality.ranges: readings outside them are flagged and scored as missing.
 COPY params.yaml ./params.yaml
-COPY --from=bundle /bundle/ ./bundle/
+# A bundle is swapped by renaming folders beside it (as `package` publishes and a canary is
+# promoted), so a mount goes on the folder above it, /app/serving, not on the bundle itself.
+COPY --from=bundle /bundle/ ./serving/bundle/
 # Request logs are the service's only writes; uid 1000 is the base image's `node` user, given
 # by number so that Kubernetes' runAsNonRoot can check it.
 RUN mkdir -p /app/logs && chown 1000:1000 /app/logs
@@ -61,4 +64,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # The service drains on SIGTERM: requests in flight are answered and logged, then it exits.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/serve/main.js"]
-CMD ["--host", "0.0.0.0", "--port", "8080", "--bundle", "/app/bundle", "--reference", "/app/bundle/reference.csv", "--logs", "/app/logs", "--params", "/app/params.yaml"]
+CMD ["--host", "0.0.0.0", "--port", "8080", "--bundle", "/app/serving/bundle", "--reference", "/app/serving/bundle/reference.csv", "--logs", "/app/logs", "--params", "/app/params.yaml"]
