@@ -6,7 +6,7 @@
 // service accepts, and a runtime that carries every module the service loads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DockerfileParser, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
@@ -109,11 +109,11 @@ test('Dockerfile: the port, the liveness probe, SIGTERM and flags the service kn
   assert.deepEqual(unknown, [], 'flags `node dist/serve/main.js --help` does not list');
 });
 
-/** Every file and package the service loads, following relative imports from its entry. */
-function loadedBy(entry: string): { files: Set<string>; packages: Set<string> } {
+/** Every file and package the service loads, following relative imports from its entries. */
+function loadedBy(entries: readonly string[]): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();
   const packages = new Set<string>();
-  const queue = [entry];
+  const queue = [...entries];
   while (queue.length) {
     const file = queue.pop()!;
     if (files.has(file)) continue;
@@ -129,9 +129,10 @@ function loadedBy(entry: string): { files: Set<string>; packages: Set<string> } 
 test('Dockerfile: the runtime stage holds every module the service loads, and its packages are production dependencies', () => {
   const dist = join(PROJECT_ROOT, 'dist');
   const copied = keyword(runtime, 'COPY').filter((c) => fromStage(c) === 'build').flatMap((c) => copyPaths(c).slice(0, -1)).map((p) => p.replace(/^\/src\//, '').replace(/\/$/, ''));
-  const entry = join(dist, 'serve/main.js');
-  assert.ok(existsSync(entry), 'built');
-  const { files, packages } = loadedBy(entry);
+  assert.ok(existsSync(join(dist, 'serve/main.js')), 'built');
+  // Every program of the service's folder (the service, and the commands beside it) is an entry.
+  const entries = readdirSync(join(dist, 'serve')).filter((f) => f.endsWith('.js')).map((f) => join(dist, 'serve', f));
+  const { files, packages } = loadedBy(entries);
   const outside = [...files].map((f) => relative(PROJECT_ROOT, f)).filter((f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)));
   assert.deepEqual(outside, [], 'modules the service loads that the runtime stage does not copy');
   const { dependencies } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
