@@ -25,11 +25,11 @@ const SERVE = join(PROJECT, 'dist/serve/main.js');
 const FASTAPI_DIR = join(PROJECT, 'bench/serve');
 const log = (line: string) => process.stderr.write(`bench:serve: ${line}\n`);
 
-interface Options { duration: number; connections: number; warmup: number; rounds: number; out?: string; fastapi: boolean; floor: boolean; sweep: number[] }
+interface Options { duration: number; connections: number; warmup: number; rounds: number; out?: string; fastapi: boolean; floor: boolean; sweep: number[]; workers: number }
 
 /** The latency goal the sweep reads its verdict against. */
 const P99_GOAL_MS = 20;
-const USAGE = '--duration S, --connections N, --warmup S, --rounds N (0: sweep only), --sweep C1,C2,… (connection counts), --no-sweep, --out FILE, --no-fastapi, --no-floor';
+const USAGE = '--duration S, --connections N, --warmup S, --rounds N (0: sweep only), --sweep C1,C2,… (connection counts), --no-sweep, --workers N (serve --workers), --out FILE, --no-fastapi, --no-floor';
 
 function connectionList(value: string | undefined): number[] {
   const list = (value ?? '').split(',').map(Number);
@@ -38,7 +38,7 @@ function connectionList(value: string | undefined): number[] {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 10, connections: 50, warmup: 3, rounds: 3, fastapi: true, floor: true, sweep: [1, 4, 16, 64] };
+  const o: Options = { duration: 10, connections: 50, warmup: 3, rounds: 3, fastapi: true, floor: true, sweep: [1, 4, 16, 64], workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (max: number, min = 1) => {
@@ -52,6 +52,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = num(10, 0);
     else if (a === '--sweep') o.sweep = connectionList(argv[++i]);
     else if (a === '--no-sweep') o.sweep = [];
+    else if (a === '--workers') o.workers = num(16);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--no-fastapi') o.fastapi = false;
     else if (a === '--no-floor') o.floor = false;
@@ -167,10 +168,17 @@ async function startNode(args: string[]): Promise<{ child: ResultPromise; url: s
   return { child, url };
 }
 
+/** The dvc-ts service on a free port, logging to `logs`; more than one worker only when asked. */
+function startServe(s: Setup, logs: string, o: Options): Promise<{ child: ResultPromise; url: string }> {
+  return startNode([SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv'), ...(o.workers > 1 ? ['--workers', String(o.workers)] : [])]);
+}
+
+const serveDetail = (o: Options) => `Node ${process.version}, Fastify 5${o.workers > 1 ? `, ${o.workers} workers` : ''}`;
+
 async function benchOurs(s: Setup, round: number, o: Options): Promise<LoadResult> {
   const logs = join(s.base, `node-logs-${round}`);
-  const { child, url } = await startNode([SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv')]);
-  return measure('dvc-ts serve', `Node ${process.version}, Fastify 5`, url, child, logs, s.body, o);
+  const { child, url } = await startServe(s, logs, o);
+  return measure('dvc-ts serve', serveDetail(o), url, child, logs, s.body, o);
 }
 
 async function benchFloor(s: Setup, o: Options): Promise<LoadResult> {
@@ -192,7 +200,7 @@ async function benchFastapi(s: Setup, round: number, o: Options): Promise<Row> {
  *  sweep must be in its log. */
 async function sweep(s: Setup, o: Options): Promise<string> {
   const logs = join(s.base, 'sweep-logs');
-  const { child, url } = await startNode([SERVE, '--port', '0', '--bundle', s.bundle, '--logs', logs, '--reference', join(s.repo, 'data/reference.csv')]);
+  const { child, url } = await startServe(s, logs, o);
   await waitHealthy(url, child);
   log(`sweep: warm-up ${o.warmup} s`);
   const warm = await load(url, s.body, Math.max(...o.sweep), o.warmup);
@@ -208,7 +216,7 @@ async function sweep(s: Setup, o: Options): Promise<string> {
   const logged = (await linesAfterWarmup(logs, warm)) ?? 0;
   const lost = Math.max(0, rows.reduce((n, r) => n + r.answered2xx, 0) - logged);
   return [
-    `Concurrency sweep: the dvc-ts service alone, single-row POST /predict with request logging on, ${o.sweep.join(', ')} connection(s) in turn`,
+    `Concurrency sweep: the dvc-ts service alone (${serveDetail(o)}), single-row POST /predict with request logging on, ${o.sweep.join(', ')} connection(s) in turn`,
     `(each sends its next request once the last is answered), ${o.duration} s each after a ${o.warmup} s warm-up at ${Math.max(...o.sweep)} connections; loopback, autocannon on the same machine.`, '',
     renderSweepTable(rows, cpus().length), '', renderSweepVerdict(rows, P99_GOAL_MS, lost), '',
   ].join('\n');
