@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { execa } from 'execa';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -41,7 +42,8 @@ const MODELS: Record<string, (object: Values) => { validate(): void }> = {
   Service: (o) => new Service(o as ConstructorParameters<typeof Service>[0]),
 };
 
-const manifests = readdirSync(MANIFESTS).filter((f) => f.endsWith('.yaml')).flatMap((file) =>
+const KUSTOMIZATION = 'kustomization.yaml';
+const manifests = readdirSync(MANIFESTS).filter((f) => f.endsWith('.yaml') && f !== KUSTOMIZATION).flatMap((file) =>
   parseAllDocuments(readFileSync(join(MANIFESTS, file), 'utf8')).map((doc) => ({ file, object: doc.toJS() as Values })));
 const byKind = (kind: string) => manifests.find((m) => m.object.kind === kind)!.object;
 
@@ -90,6 +92,16 @@ describe('plain manifests deploy/k8s (the chart with values-canary.yaml)', () =>
   test('each is valid against the Kubernetes API schema of its kind', () => {
     assert.deepEqual(manifests.map((m) => m.object.kind).sort(), Object.keys(MODELS).sort());
     for (const { file, object } of manifests) assert.doesNotThrow(() => MODELS[String(object.kind)]!(object).validate(), `${file}`);
+  });
+
+  test('kubectl kustomize reads them all (kubectl\'s own YAML and object parsing; no cluster needed)', async (t) => {
+    const kubectl = await execa('kubectl', ['kustomize', MANIFESTS], { reject: false });
+    if ((kubectl as { code?: string }).code === 'ENOENT') return t.skip('kubectl is not installed');
+    assert.equal(kubectl.exitCode, 0, String(kubectl.stderr));
+    const kustomization = parseYaml(readFileSync(join(MANIFESTS, KUSTOMIZATION), 'utf8')) as { resources: string[] };
+    assert.deepEqual([...kustomization.resources].sort(), [...new Set(manifests.map((m) => m.file))].sort(), 'the kustomization lists every manifest');
+    const objects = parseAllDocuments(String(kubectl.stdout)).map((d) => d.toJS() as Values);
+    assert.deepEqual(objects.map((o) => `${String(o.kind)}/${String(at(o, 'metadata.name'))}`).sort(), manifests.map((m) => `${String(m.object.kind)}/${String(at(m.object, 'metadata.name'))}`).sort());
   });
 
   test('the Deployment says what the values say', () => {
