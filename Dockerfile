@@ -52,7 +52,7 @@ COPY params.yaml ./params.yaml
 # A bundle is swapped by renaming folders beside it (as `package` publishes and a canary is
 # promoted), so a mount goes on the folder above it, /app/serving, not on the bundle itself.
 COPY --from=bundle /bundle/ ./serving/bundle/
-# Request logs are the service's only writes; uid 1000 is the base image's `node` user, given
+# Logs are the service's writes (besides a promoted candidate, in /app/serving); uid 1000 is the base image's `node` user, given
 # by number so that Kubernetes' runAsNonRoot can check it.
 RUN mkdir -p /app/logs && chown 1000:1000 /app/logs
 USER 1000:1000
