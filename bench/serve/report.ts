@@ -72,3 +72,48 @@ export function renderGoals(rounds: readonly Round[]): string {
     ...(ofFloor.length ? [`- distance to the floor: the service answers ${(median(ofFloor) * 100).toFixed(0)}% (median; rounds ${range(ofFloor.map((x) => x * 100), 0)}%) of the requests/s of a bare node:http server answering a constant to the same client`] : []),
   ].join('\n');
 }
+
+/** One row of the concurrency sweep: one dvc-ts service, `connections` clients each sending its
+ *  next request when the last is answered, and the machine's load average before the row. */
+export interface SweepRow {
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  answered2xx: number;
+  failed: number;
+  /** os.loadavg() (1, 5, 15 min) just before the row started. */
+  loadBefore: readonly number[];
+}
+
+export function renderSweepTable(rows: readonly SweepRow[], cores: number): string {
+  return [
+    `| connections | requests/s | p50 ms | p99 ms | p99.9 ms | answered 2xx | failed | load average before (1 / 5 / 15 min, ${cores} cores) |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.connections} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.answered2xx)} | ${fmt(r.failed)} | ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')} |`),
+  ].join('\n');
+}
+
+/** The rows, by rising concurrency, up to (not past) the first whose p99 is over the limit or
+ *  that failed a request: the loads at which the latency goal holds. */
+export function rowsWithinP99(rows: readonly SweepRow[], limitMs: number): SweepRow[] {
+  const sorted = [...rows].sort((a, b) => a.connections - b.connections);
+  const firstOver = sorted.findIndex((r) => r.p99Ms > limitMs || r.failed > 0);
+  return firstOver === -1 ? sorted : sorted.slice(0, firstOver);
+}
+
+/** "p99 ≤ limit holds up to X req/s": the highest throughput of the rows within the limit. */
+export function renderSweepVerdict(rows: readonly SweepRow[], limitMs: number, lost: number): string {
+  const within = rowsWithinP99(rows, limitMs);
+  const over = [...rows].sort((a, b) => a.connections - b.connections)[within.length];
+  const best = within.reduce<SweepRow | undefined>((b, r) => (b && b.requestsPerSecond >= r.requestsPerSecond ? b : r), undefined);
+  const loads = rows.map((r) => r.loadBefore[0] ?? 0);
+  return [
+    best
+      ? `- p99 ≤ ${limitMs} ms holds up to ${fmt(best.requestsPerSecond)} req/s (${best.connections} connection(s), p99 ${fmt(best.p99Ms, 1)} ms)${over ? `; at ${over.connections} connections p99 is ${fmt(over.p99Ms, 1)} ms at ${fmt(over.requestsPerSecond)} req/s${over.failed ? ` with ${fmt(over.failed)} failed` : ''}` : ', the highest concurrency measured'}`
+      : `- p99 ≤ ${limitMs} ms holds at no concurrency measured (${rows[0] ? `p99 ${fmt(rows[0].p99Ms, 1)} ms at ${rows[0].connections} connection(s)` : 'no rows'})`,
+    `- 1-min load average before the rows: ${loads.length ? `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}` : '—'} (the rows after the first include the benchmark's own load)`,
+    `- zero lost log lines over the sweep: ${lost} answered request(s) missing from the log — ${lost === 0 ? 'met' : 'NOT met'}`,
+  ].join('\n');
+}
