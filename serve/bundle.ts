@@ -111,7 +111,8 @@ export class BundleHolder {
   refusal: BundleRefusal | undefined;
 
   private constructor(
-    private readonly dir: string,
+    /** The folder the bundle is read from. */
+    readonly dir: string,
     private model: LoadedBundle | undefined,
     private readonly onSwitch: (change: BundleSwitch) => void,
     private readonly onError: (message: string) => void,
@@ -127,7 +128,8 @@ export class BundleHolder {
       first = await loadBundle(dir);
     } catch (e) {
       if (!options.waitForBundle || !(e instanceof BundleError)) throw e;
-      refusal = { message: e.message, at: new Date() };
+      // No manifest yet is waiting, not a refusal.
+      if (seen !== undefined) refusal = { message: e.message, at: new Date() };
     }
     const holder = new BundleHolder(dir, first, handlers.onSwitch, handlers.onError);
     if (first) holder.seen = seen;

@@ -61,7 +61,7 @@ async function stopAll(workers: readonly Worker[]): Promise<boolean> {
 export async function runPrimary(count: number, log: (line: string) => void): Promise<void> {
   const started = await startAll(count, log);
   if (!started) return;
-  const versions = [...new Set(started.map((s) => s.version ?? 'none'))].join(', ');
+  const versions = [...new Set(started.map((s) => s.version ?? 'none'))].join(',');
   process.stdout.write(`Serving model ${versions} on ${started[0]!.address} (${count} workers; logs: ${started.map((s) => s.logFile).join(', ')})\n`);
   let stopping = false;
   cluster.on('exit', (worker, code, signal) => {

@@ -23,7 +23,7 @@ function describeRefusal(refusal: BundleRefusal | undefined): Pick<Readiness, 'r
 export function readiness(bundles: BundleHolder): Readiness {
   const model = bundles.loaded;
   if (model) return { ready: true, model_version: model.version, ...describeRefusal(bundles.refusal) };
-  return { ready: false, reason: `no model loaded: ${bundles.refusal?.message ?? 'waiting for a bundle'}`, ...describeRefusal(bundles.refusal) };
+  return { ready: false, reason: `no model loaded: ${bundles.refusal?.message ?? `waiting for a bundle in ${bundles.dir}`}`, ...describeRefusal(bundles.refusal) };
 }
 
 const readinessSchema = {
