@@ -7,6 +7,7 @@
 // in flight, write every pending line) before it exits.
 
 import cluster, { type Worker } from 'node:cluster';
+import { serveClusterMetrics } from './cluster-metrics.js';
 
 /** What a worker tells the primary once it listens. */
 export interface WorkerListening {
@@ -59,6 +60,7 @@ async function stopAll(workers: readonly Worker[]): Promise<boolean> {
 
 /** The primary of `serve --workers N` (N ≥ 2): the workers run this same program. */
 export async function runPrimary(count: number, log: (line: string) => void): Promise<void> {
+  serveClusterMetrics();
   const started = await startAll(count, log);
   if (!started) return;
   const versions = [...new Set(started.map((s) => s.version ?? 'none'))].join(',');

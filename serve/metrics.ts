@@ -32,6 +32,8 @@ export function createMetrics(psi: PsiSource): ServiceMetrics {
     name: 'occupancy_feature_psi',
     help: 'PSI of each feature: training reference vs the recent-request window',
     labelNames: ['feature'],
+    // With several workers, each has its own window: the mean of theirs.
+    aggregator: 'average',
     registers,
     collect() {
       this.reset();
@@ -65,7 +67,7 @@ export function createMetrics(psi: PsiSource): ServiceMetrics {
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
       registers,
     }),
-    modelInfo: new Gauge({ name: 'occupancy_model_info', help: 'The model served (value 1)', labelNames: ['model_version'], registers }),
+    modelInfo: new Gauge({ name: 'occupancy_model_info', help: 'The model served (value 1)', labelNames: ['model_version'], registers, aggregator: 'max' }),
     bundleSwitches: new Counter({ name: 'occupancy_bundle_switches_total', help: 'Switches to a newly packaged bundle', registers }),
     logLines: new Counter({ name: 'occupancy_log_lines_total', help: 'Prediction lines written to the request log', registers }),
   };

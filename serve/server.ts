@@ -16,6 +16,7 @@ import { DEFAULT_BODY_LIMIT_BYTES, explainBodyLimit } from './body-limit.js';
 import { BundleHolder } from './bundle.js';
 import { registerHealthRoutes } from './health.js';
 import { JsonLinesLog } from './log-writer.js';
+import { metricsText } from './cluster-metrics.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
@@ -186,9 +187,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     psi_window_rows: window.rows,
   }));
 
+  const scrape = metricsText(metrics.registry);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return scrape();
   });
 
   bundles.start(options.reloadIntervalMs);

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parsePrometheusText } from '../helpers/prometheus.js';
 import type { TempRepo } from '../helpers/repo.js';
 import { flagshipRepo, monthRows, postJson, runPool, startService } from './helpers.js';
 
@@ -49,6 +50,13 @@ describe('serve --workers 2', () => {
     let answers: { status: number; json: Record<string, unknown> }[];
     try {
       answers = await runPool(3000, 64, (i) => postJson(`${service.url}/predict`, rows[i % rows.length]).catch(() => ({ status: 0, json: {} })));
+      // Whichever worker a scrape reaches, /metrics counts the whole service.
+      for (let i = 0; i < 4; i++) {
+        const samples = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
+        assert.equal(samples.find((x) => x.name === 'occupancy_log_lines_total')?.value, 3000, `scrape ${i}`);
+        const predicted = samples.filter((x) => x.name === 'http_requests_total' && x.labels['route'] === '/predict' && x.labels['status'] === '200');
+        assert.equal(predicted.reduce((sum, x) => sum + x.value, 0), 3000, `scrape ${i}`);
+      }
     } finally {
       assert.equal(await service.stop(), 0, 'the primary and its workers stop cleanly');
     }
