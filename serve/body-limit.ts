@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 
-/** Default limit: a full batch (1,000 rows) is about 200 KB. */
+/** Default limit: a full batch (1,000 rows) is about 110 KB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export function explainBodyLimit(app: FastifyInstance, limitBytes: number): void {
