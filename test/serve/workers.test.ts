@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePrometheusText } from '../helpers/prometheus.js';
-import type { TempRepo } from '../helpers/repo.js';
-import { flagshipRepo, monthRows, postJson, runPool, startService } from './helpers.js';
+import { execa } from 'execa';
+import { TempRepo } from '../helpers/repo.js';
+import { SERVE, flagshipRepo, monthRows, postJson, runPool, startService } from './helpers.js';
 
 interface LoggedRequests {
   /** Request log files with at least one line. */
@@ -89,4 +90,39 @@ describe('serve --workers 2', () => {
     assert.equal(logged.ids.length, answered.length, 'every answered request is in a log, and only those');
     assert.deepEqual([...logged.ids].sort(), [...answered].sort());
   });
+
+  test('a worker killed outright is replaced; the service keeps answering and logging', async () => {
+    const service = await startService(repo, ['--workers', '2', '--logs', 'crash-logs']);
+    try {
+      const row = monthRows(3)[0]!;
+      await runPool(100, 8, () => postJson(`${service.url}/predict`, row));
+      const pidOf = (name: string) => Number(/-(\d+)\.jsonl$/.exec(name)![1]);
+      const first = (await readdir(repo.path('crash-logs'))).filter((f) => f.startsWith('requests-'));
+      assert.equal(first.length, 2);
+      process.kill(pidOf(first[0]!), 'SIGKILL');
+      // The replacement opens its own file.
+      for (let i = 0; (await readdir(repo.path('crash-logs'))).filter((f) => f.startsWith('requests-')).length < 3; i++) {
+        if (i >= 400) assert.fail('no worker replaced the killed one');
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const answers = await runPool(200, 8, () => postJson(`${service.url}/predict`, row).catch(() => ({ status: 0, json: {} })));
+      assert.deepEqual(answers.filter((a) => a.status !== 200), [], 'every request after the replacement is answered');
+    } finally {
+      assert.equal(await service.stop(), 0);
+    }
+    const logged = await readRequestLogs(repo.path('crash-logs'));
+    assert.equal(logged.ids.length, 300);
+    assert.equal(new Set(logged.ids).size, 300);
+  });
+});
+
+test('--workers 2 with no bundle: the workers say how to make one and the primary exits 1', async () => {
+  const repo = await TempRepo.create({}, { git: false });
+  try {
+    const r = await execa(process.execPath, [SERVE, '--port', '0', '--workers', '2'], { cwd: repo.root, reject: false });
+    assert.equal(r.exitCode, 1);
+    assert.match(String(r.stderr), /bundle\/manifest\.json does not exist\nserve: run `dvc-ts repro`/);
+  } finally {
+    await repo.remove();
+  }
 });
