@@ -81,32 +81,71 @@ async function fingerprint(dir: string): Promise<string | undefined> {
 }
 
 export interface BundleSwitch {
-  from: string;
+  /** Undefined for the first model of a service started with no valid bundle. */
+  from: string | undefined;
   to: string;
+}
+
+/** Why the bundle on disk is not the one served (reported by /health/ready). */
+export interface BundleRefusal {
+  message: string;
+  at: Date;
+}
+
+export interface BundleHandlers {
+  onSwitch: (c: BundleSwitch) => void;
+  onError: (m: string) => void;
 }
 
 /**
  * Holds the bundle being served and polls the folder for a new one. `poll()` may also be
  * called directly (SIGHUP). A bundle that fails to load (half-swapped, corrupt) is retried at the
- * next poll; the old one keeps serving meanwhile.
+ * next poll; the old one keeps serving meanwhile, and `refusal` says why the new one is not.
  */
 export class BundleHolder {
   private timer: NodeJS.Timeout | undefined;
   private seen: string | undefined;
   private failed: string | undefined;
   private polling: Promise<void> | undefined;
+  /** Set while the bundle on disk is refused; cleared once one loads. */
+  refusal: BundleRefusal | undefined;
 
   private constructor(
-    public current: LoadedBundle,
+    /** The folder the bundle is read from. */
+    readonly dir: string,
+    private model: LoadedBundle | undefined,
     private readonly onSwitch: (change: BundleSwitch) => void,
     private readonly onError: (message: string) => void,
   ) {}
 
-  static async open(dir: string, handlers: { onSwitch: (c: BundleSwitch) => void; onError: (m: string) => void }): Promise<BundleHolder> {
+  /** Open with the bundle in `dir`; a missing or invalid one throws a BundleError unless
+   *  `waitForBundle`, which starts with no model and loads the first valid bundle polled. */
+  static async open(dir: string, handlers: BundleHandlers, options: { waitForBundle?: boolean } = {}): Promise<BundleHolder> {
     const seen = await fingerprint(dir);
-    const holder = new BundleHolder(await loadBundle(dir), handlers.onSwitch, handlers.onError);
-    holder.seen = seen;
+    let first: LoadedBundle | undefined;
+    let refusal: BundleRefusal | undefined;
+    try {
+      first = await loadBundle(dir);
+    } catch (e) {
+      if (!options.waitForBundle || !(e instanceof BundleError)) throw e;
+      // No manifest yet is waiting, not a refusal.
+      if (seen !== undefined) refusal = { message: e.message, at: new Date() };
+    }
+    const holder = new BundleHolder(dir, first, handlers.onSwitch, handlers.onError);
+    if (first) holder.seen = seen;
+    else [holder.failed, holder.refusal] = [seen, refusal];
     return holder;
+  }
+
+  /** The model being served, if one has loaded. */
+  get loaded(): LoadedBundle | undefined {
+    return this.model;
+  }
+
+  /** The model being served; only for a holder known to have one (see `loaded`). */
+  get current(): LoadedBundle {
+    if (!this.model) throw new BundleError(`no model loaded from ${this.dir}: ${this.refusal?.message ?? 'no bundle yet'}`);
+    return this.model;
   }
 
   start(intervalMs: number): void {
@@ -126,19 +165,23 @@ export class BundleHolder {
   }
 
   private async check(): Promise<void> {
-    const dir = this.current.dir;
-    const now = await fingerprint(dir);
+    const now = await fingerprint(this.dir);
     if (now === undefined || now === this.seen) return;
     try {
-      const next = await loadBundle(dir);
+      const next = await loadBundle(this.dir);
       this.seen = now;
-      if (next.version === this.current.version) return;
-      const from = this.current.version;
-      this.current = next;
+      this.refusal = undefined;
+      if (next.version === this.model?.version) return;
+      const from = this.model?.version;
+      this.model = next;
       this.onSwitch({ from, to: next.version });
     } catch (e) {
       // Retried at every poll (files copied in one by one complete later), said once.
-      if (this.failed !== now) this.onError(`keeping model ${this.current.version}: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      if (this.failed !== now) {
+        this.refusal = { message, at: new Date() };
+        this.onError(this.model ? `keeping model ${this.model.version}: ${message}` : `no model yet: ${message}`);
+      }
       this.failed = now;
     }
   }

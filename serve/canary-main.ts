@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { StageInputError } from '../stages/lib/errors.js';
 import { formatNumber } from '../stages/lib/format.js';
 import { param, PARAMS_FILE, readParams, type RawParams } from '../stages/lib/params.js';
+import { TOKEN_ENV } from './auth.js';
 import type { CanaryStatus } from './canary.js';
 import { decideCanary, type CanaryDecision, type CanaryPolicy } from './canary-decision.js';
 import { emptyTally, readCanaryEvidence } from './canary-evidence.js';
@@ -20,7 +21,9 @@ class ServiceError extends Error {}
 async function call(url: string, method: 'GET' | 'POST', path: string): Promise<CanaryStatus> {
   let response: Response;
   try {
-    response = await fetch(`${url.replace(/\/+$/, '')}${path}`, { method });
+    // A service with a token (serve/auth.ts) wants it on rollback and promote: the same variable.
+    const token = process.env[TOKEN_ENV];
+    response = await fetch(`${url.replace(/\/+$/, '')}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
   } catch (e) {
     throw new ServiceError(`cannot reach the service at ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
   }
@@ -66,7 +69,7 @@ interface DecideOptions {
 
 async function decide(opts: DecideOptions): Promise<void> {
   const status = await call(opts.url, 'GET', '/canary');
-  if (status.state !== 'running' || status.candidate === null) throw new ServiceError(`nothing to decide: ${describeStatus(status).trim()}`);
+  if (status.state !== 'running' || status.candidate === null || status.champion === null) throw new ServiceError(`nothing to decide: ${describeStatus(status).trim()}`);
   const policy = await canaryPolicy(opts.params, opts);
   const evidence = await readCanaryEvidence(opts.logs);
   const champion = evidence.champion.get(status.champion) ?? emptyTally(status.champion);

@@ -23,7 +23,8 @@ export type CanaryState = 'none' | 'running' | 'rolled_back' | 'promoted';
 
 export interface CanaryStatus {
   state: CanaryState;
-  champion: string;
+  /** The champion's version; null while the service waits for its first bundle (--wait-for-bundle). */
+  champion: string | null;
   /** The candidate's version while the canary runs, else the last one (rolled back or promoted). */
   candidate: string | null;
   /** Share of keyed requests routed to the candidate now (0 unless running). */
@@ -85,7 +86,7 @@ export class CanaryRouter {
   status(): CanaryStatus {
     return {
       state: this.state,
-      champion: this.champion.current.version,
+      champion: this.champion.loaded?.version ?? null,
       candidate: this.candidate?.current.version ?? this.lastCandidate,
       share: this.candidate ? this.options!.share : 0,
       since: this.since?.toISOString() ?? null,

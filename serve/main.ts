@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run serve -- --port N`: the prediction service for the example's packaged bundle.
 
+import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUNDLE_DIR } from '../stages/lib/layout.js';
 import { PARAMS_FILE, qualityParams, readParams } from '../stages/lib/params.js';
 import type { Ranges } from '../stages/lib/quality.js';
+import { TOKEN_ENV } from './auth.js';
 import { BundleError } from './bundle.js';
 import { CANDIDATE_ERROR } from './canary.js';
+import { announceListening, leavePrimary, runPrimary } from './cluster.js';
 import { createService } from './server.js';
 
 function wholeNumber(min: number) {
@@ -44,6 +47,9 @@ interface ServeCliOptions {
   candidate?: string;
   canaryShare: number;
   canaryState?: string;
+  workers: number;
+  bodyLimitMb: number;
+  waitForBundle: boolean;
 }
 
 /** quality.ranges from params.yaml; without the file only non-finite readings are flagged. */
@@ -72,13 +78,19 @@ const program = new Command('serve')
   .addOption(new Option('--canary-share <x>', 'share of keyed requests the candidate answers, sticky by key (0..1)').env('SERVE_CANARY_SHARE').argParser(shareOf).default(0.1))
   .option('--canary-state <file>', 'where a rollback or promotion is recorded for every process serving this canary (default <logs>/canary-state.json)')
   .option('--reload-interval <ms>', 'how often to look for a newly packaged bundle', wholeNumber(10), 1000)
+  .option('--workers <n>', 'worker processes sharing the port (each logs to its own files)', wholeNumber(1), 1)
+  .option('--body-limit-mb <n>', 'largest request body accepted (larger: 413)', positiveNumber, 1)
+  .option('--wait-for-bundle', 'start without a valid bundle (not ready, /predict 503) and load the first one packaged')
+  .addHelpText('after', `\nWith ${TOKEN_ENV} set, POST /feedback and every other write route but /predict need "Authorization: Bearer <token>".`)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
+    if (opts.workers > 1 && cluster.isPrimary) return runPrimary(opts.workers, log);
     let service;
     try {
       service = await createService({
         bundleDir: opts.bundle, logsDir: opts.logs, logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024), referenceCsv: opts.reference, window: opts.window,
         psiBins: opts.psiBins, psiEpsilon: opts.psiEpsilon, reloadIntervalMs: opts.reloadInterval, log, candidateDir: opts.candidate, canaryShare: opts.canaryShare, canaryStateFile: opts.canaryState, ranges: await readRanges(opts.params, log),
+        waitForBundle: opts.waitForBundle, bodyLimitBytes: Math.round(opts.bodyLimitMb * 1024 * 1024), token: process.env[TOKEN_ENV] || undefined,
       });
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;
@@ -89,20 +101,29 @@ const program = new Command('serve')
       }
       log(`${e.message}\nserve: run \`dvc-ts repro\` so that \`package\` builds the bundle, or pass --bundle <dir>`);
       process.exitCode = 1;
+      leavePrimary();
       return;
     }
     const address = await service.app.listen({ port: opts.port, host: opts.host });
-    process.stdout.write(`Serving model ${service.bundles.current.version} on ${address} (log: ${service.requestLog.file})\n`);
+    const version = service.bundles.loaded?.version;
+    if (!announceListening({ address, version, logFile: service.requestLog.file })) {
+      process.stdout.write(`Serving model ${version ?? 'none'} on ${address} (log: ${service.requestLog.file}${version ? '' : `; not ready until a valid bundle is in ${opts.bundle}`})\n`);
+    }
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log(`${signal}: finishing requests in flight and closing the log`);
-      void service.close().then(() => log(`stopped; ${service.requestLog.lines} lines in ${service.requestLog.files.join(', ')}`));
+      void service.close().then(() => {
+        log(`stopped; ${service.requestLog.lines} lines in ${service.requestLog.files.join(', ')}`);
+        leavePrimary();
+      });
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGHUP', () => void service.bundles.poll());
+    // A worker whose primary is gone drains and ends rather than serve unsupervised.
+    if (cluster.isWorker) process.on('disconnect', () => stop('primary gone'));
   });
 
 await program.parseAsync(process.argv);

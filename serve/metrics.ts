@@ -28,9 +28,9 @@ export interface PsiSource {
 }
 
 /** The canary's gauges follow its routing: the models answering, their roles, the share. */
-export function showCanaryStatus(metrics: ServiceMetrics, status: { state: string; champion: string; candidate: string | null; share: number }): void {
+export function showCanaryStatus(metrics: ServiceMetrics, status: { state: string; champion: string | null; candidate: string | null; share: number }): void {
   metrics.canaryRole.reset();
-  metrics.canaryRole.set({ model_version: status.champion, role: 'champion' }, 1);
+  if (status.champion !== null) metrics.canaryRole.set({ model_version: status.champion, role: 'champion' }, 1);
   if (status.state === 'running' && status.candidate !== null) metrics.canaryRole.set({ model_version: status.candidate, role: 'candidate' }, 1);
   metrics.canaryShare.set(status.share);
 }
@@ -43,6 +43,8 @@ export function createMetrics(psi: PsiSource): ServiceMetrics {
     name: 'occupancy_feature_psi',
     help: 'PSI of each feature: training reference vs the recent-request window',
     labelNames: ['feature'],
+    // With several workers, each has its own window: the mean of theirs.
+    aggregator: 'average',
     registers,
     collect() {
       this.reset();
@@ -77,9 +79,9 @@ export function createMetrics(psi: PsiSource): ServiceMetrics {
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
       registers,
     }),
-    modelInfo: new Gauge({ name: 'occupancy_model_info', help: 'The model served (value 1)', labelNames: ['model_version'], registers }),
-    canaryRole: new Gauge({ name: 'occupancy_canary_model_role', help: 'Models answering requests and their role: champion or candidate (value 1)', labelNames: ['model_version', 'role'], registers }),
-    canaryShare: new Gauge({ name: 'occupancy_canary_share', help: 'Share of keyed requests routed to the canary candidate (0 when none runs)', registers }),
+    modelInfo: new Gauge({ name: 'occupancy_model_info', help: 'The model served (value 1)', labelNames: ['model_version'], registers, aggregator: 'max' }),
+    canaryRole: new Gauge({ name: 'occupancy_canary_model_role', help: 'Models answering requests and their role: champion or candidate (value 1)', labelNames: ['model_version', 'role'], registers, aggregator: 'max' }),
+    canaryShare: new Gauge({ name: 'occupancy_canary_share', help: 'Share of keyed requests routed to the canary candidate (0 when none runs)', registers, aggregator: 'max' }),
     bundleSwitches: new Counter({ name: 'occupancy_bundle_switches_total', help: 'Switches to a newly packaged bundle', registers }),
     logLines: new Counter({ name: 'occupancy_log_lines_total', help: 'Prediction lines written to the request log', registers }),
   };

@@ -12,12 +12,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { emptyDataset, FEATURES, parseDataset, presentValues, type Dataset, type FeatureName } from '../stages/lib/dataset.js';
 import { scoreDataset } from '../stages/lib/model.js';
 import { isFlagged, readingFlags, type Ranges, type ReadingFlags } from '../stages/lib/quality.js';
+import { registerBearerAuth } from './auth.js';
+import { DEFAULT_BODY_LIMIT_BYTES, explainBodyLimit } from './body-limit.js';
 import { BundleHolder } from './bundle.js';
 import { CANARY_STATE_FILE, CanaryRouter, type CanaryArm } from './canary.js';
 import { requestKey } from './canary-route.js';
 import { registerCanaryRoutes } from './canary-routes.js';
+import { registerHealthRoutes } from './health.js';
 import { JsonLinesLog } from './log-writer.js';
+import { metricsText } from './cluster-metrics.js';
 import { createMetrics, showCanaryStatus, type ServiceMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { PsiWindow, type FeatureRow } from './psi-window.js';
 import { describeSchemaError, feedbackBodySchema, predictBodySchema, predictResponseSchema, type AjvErrorLike } from './schema.js';
 
@@ -46,6 +51,12 @@ export interface ServiceOptions {
   canaryStateFile?: string;
   /** Messages for the operator (bundle switches, reference problems). */
   log: (line: string) => void;
+  /** Start with no valid bundle (not ready, /predict 503) and load the first one that appears. */
+  waitForBundle?: boolean;
+  /** Largest request body accepted (default 1 MiB); larger ones get 413. */
+  bodyLimitBytes?: number;
+  /** Bearer token required by write routes other than /predict (none: all open). */
+  token?: string;
 }
 
 /** A row as the schema lets it through: null is a missing reading. */
@@ -120,7 +131,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   let canary: CanaryRouter | undefined;
   const bundles = await BundleHolder.open(options.bundleDir, {
     onSwitch: ({ from, to }) => {
-      options.log(`Switched to model ${to} (was ${from})`);
+      options.log(from === undefined ? `Loaded model ${to}` : `Switched to model ${to} (was ${from})`);
       metrics.modelInfo.reset();
       metrics.modelInfo.set({ model_version: to }, 1);
       metrics.bundleSwitches.inc();
@@ -129,8 +140,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       void readReference(options.referenceCsv, options.log).then((r) => (reference = r));
     },
     onError: options.log,
-  });
-  metrics.modelInfo.set({ model_version: bundles.current.version }, 1);
+  }, { waitForBundle: options.waitForBundle });
+  if (bundles.loaded) metrics.modelInfo.set({ model_version: bundles.loaded.version }, 1);
   const router = (canary = await openCanary(options, bundles, metrics));
   const requestLog = await JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes });
   // Late labels go to labels-*.jsonl beside the request logs, opened at the first feedback (a
@@ -139,11 +150,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const labels = () => (labelLog ??= JsonLinesLog.create(options.logsDir, { maxBytes: options.logMaxBytes, prefix: 'labels' }));
   const ranges = options.ranges ?? NO_RANGES;
 
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = Fastify({
     logger: false,
+    bodyLimit,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaError(errors as AjvErrorLike[], dataVar)),
   });
+  await registerOpenApi(app, { auth: Boolean(options.token) });
+  registerBearerAuth(app, options.token);
+  explainBodyLimit(app, bodyLimit);
+  registerHealthRoutes(app, bundles, ['/predict', '/health', '/canary', '/canary/rollback', '/canary/promote']);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -197,9 +214,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   registerCanaryRoutes(app, router);
 
+  const scrape = metricsText(metrics.registry);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return scrape();
   });
 
   bundles.start(options.reloadIntervalMs);

@@ -14,7 +14,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { PROJECT_ROOT } from '../helpers/repo.js';
-import { PENDING_SERVE_FLAGS, serveFlags } from './serve-flags.js';
+import { serveFlags } from './serve-flags.js';
 
 const CHART = join(PROJECT_ROOT, 'deploy/helm/dvc-ts-serve');
 const MANIFESTS = join(PROJECT_ROOT, 'deploy/k8s');
@@ -147,6 +147,6 @@ describe('plain manifests deploy/k8s (the chart with values-canary.yaml)', () =>
       assert.equal(c.args[c.args.indexOf(flag) + 1], cmd[cmd.indexOf(flag) + 1], `${flag}: the chart and the image agree`);
     }
     assert.ok(c.volumeMounts.some((m) => c.args[c.args.indexOf('--logs') + 1] === m.mountPath), 'the logs folder is a volume (the root file system is read-only)');
-    assert.deepEqual(c.args.filter((a) => a.startsWith('--') && !(serveFlags().has(a) || PENDING_SERVE_FLAGS.has(a))), [], 'options `serve --help` does not list');
+    assert.deepEqual(c.args.filter((a) => a.startsWith('--') && !serveFlags().has(a)), [], 'options `serve --help` does not list');
   });
 });

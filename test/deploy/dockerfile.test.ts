@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import ts from 'typescript';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../helpers/repo.js';
-import { PENDING_SERVE_FLAGS, serveFlags } from './serve-flags.js';
+import { serveFlags } from './serve-flags.js';
 
 const DOCKERFILE = join(PROJECT_ROOT, 'Dockerfile');
 const text = readFileSync(DOCKERFILE, 'utf8');
@@ -105,7 +105,7 @@ test('Dockerfile: the port, the liveness probe, SIGTERM and flags the service kn
   assert.equal(cmd[cmd.indexOf('--host') + 1], '0.0.0.0', 'reachable from outside the container');
   const health = keyword(runtime, 'HEALTHCHECK').at(-1)!.getRawArgumentsContent() ?? '';
   assert.ok(health.includes(`http://127.0.0.1:${port}/health/live`), health);
-  const unknown = cmd.filter((a) => a.startsWith('--') && !(serveFlags().has(a) || PENDING_SERVE_FLAGS.has(a)));
+  const unknown = cmd.filter((a) => a.startsWith('--') && !serveFlags().has(a));
   assert.deepEqual(unknown, [], 'flags `node dist/serve/main.js --help` does not list');
 });
 

@@ -48,8 +48,8 @@ export interface RunningService {
   stop(): Promise<number | undefined>;
 }
 
-export async function startService(repo: TempRepo, args: string[] = []): Promise<RunningService> {
-  const child = execa(process.execPath, [SERVE, '--port', '0', '--bundle', BUNDLE_DIR, ...args], { cwd: repo.root, reject: false, stdin: 'ignore' });
+export async function startService(repo: TempRepo, args: string[] = [], env: Record<string, string> = {}): Promise<RunningService> {
+  const child = execa(process.execPath, [SERVE, '--port', '0', '--bundle', BUNDLE_DIR, ...args], { cwd: repo.root, reject: false, stdin: 'ignore', env });
   let out = '';
   const started = await new Promise<RegExpExecArray>((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 20_000);
