@@ -61,11 +61,13 @@ describe('one repro at a time', () => {
     const repo = await TempRepo.create({
       'pipeline.yaml': `stages:
   slow:
-    cmd: echo started > started.txt; sleep 2; echo done > slow.txt; echo run >> runs.count
+    cmd: echo started > started.txt; for i in $(seq 1200); do [ -f go.txt ] && break; sleep 0.05; done; echo done > slow.txt; echo run >> runs.count
     outs: [slow.txt]
 `,
     });
     try {
+      // The stage holds until the test writes go.txt (or a minute passes, should the test fail
+      // first): on a busy machine a fixed sleep could end before the second repro even starts.
       const first = execa(process.execPath, [CLI, 'repro'], { cwd: repo.root, reject: false, env: { CI: 'true' } });
       await waitFor(() => repo.exists('started.txt'), 'the first repro to start its stage');
       const second = await repo.run(['repro']);
@@ -74,7 +76,10 @@ describe('one repro at a time', () => {
       // Read-only commands do not block.
       const status = await repo.run(['status']);
       assert.equal(status.code, 0, status.all);
-      const waiting = await repo.run(['repro', '--wait']);
+      const waitingRun = repo.run(['repro', '--wait']);
+      await new Promise((r) => setTimeout(r, 1000));
+      await repo.write({ 'go.txt': 'go\n' });
+      const waiting = await waitingRun;
       assert.equal(waiting.code, 0, waiting.all);
       assert.equal((await first).exitCode, 0);
       assert.equal(await repo.count('runs.count'), 1, 'the stage ran once: the waiting repro found it up to date');
