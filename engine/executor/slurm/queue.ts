@@ -9,7 +9,7 @@ export interface JobEnd {
 
 /** Polls missed in a row before a job the controller no longer lists counts as gone. */
 const MISSES_BEFORE_GONE = 3;
-/** The shortest wait between two polls, near a job's expected end. */
+/** The shortest wait between two polls, near a job's expected end: a fifth of `pollMs`, at least this. */
 const MIN_POLL_MS = 100;
 /** Run times remembered to expect the next job's end (the median of the latest). */
 const RUN_TIMES_KEPT = 16;
@@ -24,11 +24,12 @@ export function nextPollDelay(now: number, pollMs: number, runningSince: readonl
   if (runTimes.length === 0 || runningSince.length === 0) return pollMs;
   const sorted = [...runTimes].sort((x, y) => x - y);
   const typical = sorted[sorted.length >> 1]!;
+  const shortest = Math.min(pollMs, Math.max(MIN_POLL_MS, pollMs / 5));
   let delay = pollMs;
   for (const since of runningSince) {
     const untilEnd = since + typical - now;
     if (untilEnd < -pollMs) continue;
-    delay = Math.min(delay, Math.max(MIN_POLL_MS, untilEnd));
+    delay = Math.min(delay, Math.max(shortest, untilEnd));
   }
   return delay;
 }
