@@ -1,9 +1,9 @@
-// Experiments on the one-node Slurm cluster: several experiments in flight together (the next
-// ones prepared while jobs run, `-j` still bounding the jobs), identical stages run once.
-// Skips, saying why, where no cluster answers.
+// Many jobs at once on the one-node Slurm cluster: one squeue call per poll watches them all;
+// several experiments in flight together (the next ones prepared while jobs run, `-j` still
+// bounding the jobs), identical stages run once. Skips, saying why, where no cluster answers.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -81,6 +81,31 @@ describe('slurm executor: experiment grids', { skip: slurmSkip }, () => {
     const env = { TMPDIR: join(folder, 'tmp'), EXP_TMP: join(folder, 'tmp'), SHARED: join(folder, 'shared') };
     return { repo, env, shared: env.SHARED };
   };
+
+  it('watches every job in flight with one squeue call per poll, never one call per job', async () => {
+    const { repo, env, shared } = await setup({
+      'pipeline.yaml': `stages:\n  work:\n    foreach: [1, 2, 3, 4, 5, 6]\n    do:\n      cmd: sleep 1 && echo \${item} > out-\${item}.txt\n      outs:\n        - out-\${item}.txt\n      resources: {mem: 50M}\n`,
+    });
+    // squeue as the coordinator calls it, each call's job list written down.
+    const bin = join(shared, '..', 'bin');
+    await mkdir(bin);
+    const real = (await execa('sh', ['-c', 'command -v squeue'])).stdout.trim();
+    await writeFile(join(bin, 'squeue'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${join(shared, 'squeue-calls')}"\nexec ${real} "$@"\n`);
+    await chmod(join(bin, 'squeue'), 0o755);
+    const r = await repo.run(['repro', '-j', '6', '--executor', 'slurm'], { env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    assert.equal(r.code, 0, r.all);
+    for (const i of [1, 2, 3, 4, 5, 6]) assert.equal(await repo.read(`out-${i}.txt`), `${i}\n`);
+    const watched = (await readFile(join(shared, 'squeue-calls'), 'utf8')).split('\n').flatMap((l) => {
+      const ids = / -j (\S+)/.exec(l)?.[1];
+      return ids ? [ids.split(',')] : [];
+    });
+    assert.ok(watched.length > 0, 'the jobs were watched with squeue');
+    // Six jobs of at least a second each, submitted together: some poll sees several in flight,
+    // and asks about all of them in its one call.
+    assert.ok(Math.max(...watched.map((ids) => ids.length)) >= 2, `job lists of the squeue calls: ${watched.map((w) => w.join(',')).join(' ')}`);
+    const allIds = new Set(watched.flat());
+    assert.equal(allIds.size, 6, 'every job was watched');
+  });
 
   it('exp run -j 1 prepares the next experiment while a job runs, and never has two jobs in flight', async () => {
     const { repo, env, shared } = await setup(GRID);
