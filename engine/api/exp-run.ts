@@ -35,7 +35,7 @@ export interface ExpRunOptions {
   queue?: boolean;
   /** Run every queued experiment (and those given now). */
   runAll?: boolean;
-  /** Experiments run at once. */
+  /** Experiments run at once; with a cluster executor, jobs in flight (more experiments are prepared). */
   jobs?: number;
   /** Pipeline file, root-relative. */
   file?: string;
@@ -279,15 +279,15 @@ async function runOne(ctx: RunContext, queued: QueueEntry): Promise<ExperimentOu
   return outcome;
 }
 
-/** Run `entries`, `jobs` at a time, never two at once that would run the same stage the same way. */
-async function runPool(ctx: RunContext, stages: StageParams[], entries: QueueEntry[], jobs: number): Promise<ExperimentOutcome[]> {
+/** Run `entries`, `runs` at a time, never two at once that would run the same stage the same way. */
+async function runPool(ctx: RunContext, stages: StageParams[], entries: QueueEntry[], runs: number): Promise<ExperimentOutcome[]> {
   const waiting = entries.map((entry) => ({ entry, signatures: stageSignatures(stages, entry.overrides) }));
   const running: { signatures: Map<string, string> }[] = [];
   const outcomes: ExperimentOutcome[] = [];
   await new Promise<void>((resolveAll, rejectAll) => {
     let active = 0;
     const launch = () => {
-      while (!ctx.interrupted() && active < jobs && waiting.length > 0) {
+      while (!ctx.interrupted() && active < runs && waiting.length > 0) {
         const index = nextRunnable(waiting.map((w) => w.signatures), running.map((r) => r.signatures));
         if (index < 0) break; // wait for a running experiment whose stage runs this one would repeat
         const [next] = waiting.splice(index, 1);
@@ -324,7 +324,10 @@ async function runQueued(root: string, history: GitHistory, entries: QueueEntry[
   try {
     const { ctx, stages } = await runContext(root, history, options, () => interrupted);
     context = ctx;
-    outcomes = await runPool(ctx, stages, entries, Math.max(1, options.jobs ?? 1));
+    // `-j` bounds the stages running at once; a cluster executor may have more experiments
+    // prepared than that, their jobs waiting for a slot (engine/executor/types.ts limitJobs).
+    const runsAtOnce = (await ctx.executor()).limitJobs(Math.max(1, options.jobs ?? 1));
+    outcomes = await runPool(ctx, stages, entries, runsAtOnce);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

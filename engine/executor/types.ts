@@ -23,6 +23,13 @@ export interface StageExecutor {
   readonly interrupted: boolean;
   /** How much of the `-j` budget one run of the stage takes (at least 1, at most `jobs`). */
   slots(stage: StageDef, jobs: number): number;
+  /**
+   * Bound the stages this executor and its forks run at once to `jobs`, and say how many runs
+   * (experiments) a batch should prepare at once. Local: `jobs` (the runs are the bound, as
+   * ever). A cluster executor holds its jobs to `jobs` itself and says more, so the next runs'
+   * copying and deciding overlap the running jobs and their jobs go in the moment a slot frees.
+   */
+  limitJobs(jobs: number): number;
   /** Run the stage's commands; undefined on success, else what went wrong (job id, state, log tail). */
   execute(site: StageSite, stage: StageDef, output: StageOutput): Promise<string | undefined>;
   /** Stop every running stage (Ctrl-C, SIGTERM). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { isEndState, jobScript, parseQueue, parseSubmitted, sbatchArgs } from '../../engine/executor/slurm/job.js';
+import { nextPollDelay } from '../../engine/executor/slurm/queue.js';
 import { executorName, readSlurmSettings } from '../../engine/executor/config.js';
 import { checkExecutorName } from '../../engine/executor/registry.js';
 import { buildGraph } from '../../engine/graph/dag.js';
@@ -61,6 +62,19 @@ describe('a Slurm job, as dvc-ts writes it', () => {
     assert.equal(parseSubmitted('4711\n'), '4711');
     assert.equal(parseSubmitted('4711;cluster2\n'), '4711');
     assert.equal(parseSubmitted('Submitted batch job 4711'), undefined);
+  });
+
+  it('polls sooner only while a running job is expected to end before the next poll', () => {
+    const now = 100_000;
+    assert.equal(nextPollDelay(now, 500, [now - 950], []), 500, 'no job has ended yet: nothing to expect');
+    assert.equal(nextPollDelay(now, 500, [], [1000]), 500, 'nothing running');
+    const typical = [900, 1000, 5000];
+    assert.equal(nextPollDelay(now, 500, [now - 200], typical), 500, 'ends after the next poll');
+    assert.equal(nextPollDelay(now, 500, [now - 700], typical), 300, 'ends before it: poll then');
+    assert.equal(nextPollDelay(now, 500, [now - 200, now - 950], typical), 100, 'at most five times as often');
+    assert.equal(nextPollDelay(now, 500, [now - 1400], typical), 100, 'just overdue');
+    assert.equal(nextPollDelay(now, 500, [now - 1600], typical), 500, 'long overdue: the normal pace');
+    assert.equal(nextPollDelay(now, 5000, [now - 9900], [10_000]), 1000, 'a fifth of a configured interval');
   });
 });
 

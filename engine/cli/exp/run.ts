@@ -25,7 +25,7 @@ export function registerExpRun(exp: Command): void {
     .option('-C, --copy-paths <path>', 'copy this cached out into the experiment workspace instead of restoring it from the cache; repeatable', collect, [])
     .option('--queue', 'only add to the queue; run later with `exp run --run-all` or `queue start`')
     .option('--run-all', 'run every queued experiment, each in its own temporary workspace')
-    .option('-j, --jobs <n>', 'experiments run at once (they share one cache); "auto" = number of cores', parseJobs)
+    .option('-j, --jobs <n>', 'experiments run at once (they share one cache; on a cluster: jobs in flight); "auto" = number of cores', parseJobs)
     .option('--executor <name>', 'what runs the stages: local or slurm (one batch job per stage); default: `executor:` of .dvc-ts/config.yaml, else local')
     .action(async (opts: RunCliOptions) => {
       const { expRun } = await import('../../api/exp.js');

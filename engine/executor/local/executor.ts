@@ -16,6 +16,11 @@ export class LocalExecutor implements StageExecutor {
     return Math.min(Math.max(1, stage.resources?.cpus ?? 1), Math.max(1, jobs));
   }
 
+  /** The batch's runs are the bound, as they always were. */
+  limitJobs(jobs: number): number {
+    return jobs;
+  }
+
   execute(site: StageSite, stage: StageDef, output: StageOutput): Promise<string | undefined> {
     return executeStage(site, stage, output, this.commands);
   }

@@ -1,15 +1,21 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { StageDef } from '../../types.js';
 import { prepareOuts, stageLogPath } from '../stage-files.js';
 import { ensureDir } from '../../util/atomic.js';
 import type { SlurmSettings, StageExecutor, StageOutput, StageSite } from '../types.js';
 import { SlurmCli } from './cli.js';
-import { jobScript, sbatchArgs } from './job.js';
+import { jobScript, sbatchArgs, type SubmitRequest } from './job.js';
 import { SlurmRun } from './orphans.js';
 import { SlurmQueue, type JobEnd } from './queue.js';
 
 const LOG_TAIL_LINES = 20;
+/**
+ * Runs (experiments) prepared per job slot: with 2, while `jobs` jobs run, as many more runs are
+ * copied, decided and waiting with their job scripts written, to be submitted when a job ends.
+ */
+const RUNS_PER_SLOT = 2;
 
 /** What every executor of one command shares: Slurm's commands, the queue watcher, the run record. */
 class SlurmSession {
@@ -17,6 +23,8 @@ class SlurmSession {
   readonly queue: SlurmQueue;
   /** Jobs submitted and not yet seen to end, by any executor of the session. */
   readonly inFlight = new Set<string>();
+  /** Jobs in flight across every executor of the session (`exp run -j`); unbounded for `repro`, whose scheduler bounds them. */
+  readonly slots: LimitFunction = pLimit(Number.POSITIVE_INFINITY);
   pollError: unknown;
   /** Checked once, before the first job: the controller answers, the run is recorded. */
   private started: Promise<SlurmRun> | undefined;
@@ -66,6 +74,11 @@ export class SlurmExecutor implements StageExecutor {
     return 1;
   }
 
+  limitJobs(jobs: number): number {
+    this.session.slots.concurrency = Math.max(1, jobs);
+    return Math.max(1, jobs) * RUNS_PER_SLOT;
+  }
+
   async execute(repo: StageSite, stage: StageDef, reporter: StageOutput): Promise<string | undefined> {
     const run = await this.session.start();
     if (this.interrupted) return 'interrupted';
@@ -78,25 +91,32 @@ export class SlurmExecutor implements StageExecutor {
     const rcFile = join(work, `${safe}.rc`);
     await rm(rcFile, { force: true });
     await writeFile(scriptFile, jobScript(stage, repo.root, rcFile), { mode: 0o700 });
-    const { cli, queue, inFlight, settings } = this.session;
-    const submitted = await cli.submit(sbatchArgs({
-      stage, repoName: basename(repo.root), chdir: repo.abs(stage.wdir), logFile, scriptFile, comment: run.comment, settings,
-    }));
-    if ('refused' in submitted) return `sbatch refused the job: ${submitted.refused}`;
-    const id = submitted.id;
-    inFlight.add(id);
-    this.mine.add(id);
-    reporter.info(`Stage '${stage.name}' submitted as Slurm job ${id}`);
-    if (this.interrupted) await cli.cancel([id]);
-    const end = await queue.wait(id);
-    inFlight.delete(id);
-    this.mine.delete(id);
+    const request = { stage, repoName: basename(repo.root), chdir: repo.abs(stage.wdir), logFile, scriptFile, comment: run.comment, settings: this.session.settings };
+    // Ready to go: the job waits here (its script written) only for a slot of the session's bound.
+    const ended = await this.session.slots(() => (this.interrupted ? 'interrupted' : this.submitAndWait(request, reporter)));
+    if (typeof ended === 'string') return ended;
     const log = await readFile(logFile).catch(() => Buffer.alloc(0));
     if (log.length > 0) reporter.stageOutput(stage.name, 'stdout', log);
     const rc = await readFile(rcFile, 'utf8').then((t) => Number(t.trim()), () => undefined);
     await Promise.all([rm(scriptFile, { force: true }), rm(rcFile, { force: true })]);
     if (this.interrupted) return 'interrupted';
-    return failureOf(id, end, rc, log.toString('utf8'), relative(repo.root, logFile), this.session.pollError);
+    return failureOf(ended.id, ended.end, rc, log.toString('utf8'), relative(repo.root, logFile), this.session.pollError);
+  }
+
+  /** Submit the job and wait for its end; sbatch's refusal as a failure message. */
+  private async submitAndWait(request: SubmitRequest, reporter: StageOutput): Promise<{ id: string; end: JobEnd } | string> {
+    const { cli, queue, inFlight } = this.session;
+    const submitted = await cli.submit(sbatchArgs(request));
+    if ('refused' in submitted) return `sbatch refused the job: ${submitted.refused}`;
+    const id = submitted.id;
+    inFlight.add(id);
+    this.mine.add(id);
+    reporter.info(`Stage '${request.stage.name}' submitted as Slurm job ${id}`);
+    if (this.interrupted) await cli.cancel([id]);
+    const end = await queue.wait(id);
+    inFlight.delete(id);
+    this.mine.delete(id);
+    return { id, end };
   }
 
   interrupt(): void {
