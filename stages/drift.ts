@@ -34,6 +34,7 @@ function championScores(model: OccupancyModel, reference: Dataset, current: Data
     referenceLabelledScores: refIdx.map((i) => refScores[i]!),
     currentLabelledScores: curIdx.map((i) => curScores[i]!),
     decisionThreshold: model.decision_threshold,
+    holdout: model.holdout ?? null,
   };
 }
 

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { StageInputError } from './lib/errors.js';
 import { formatJson, readJson, readTextInput, runStage, sha256, writeOutput } from './lib/io.js';
 import { BUNDLE_DIR, CHALLENGER_MODEL, CURRENT_CSV, DRIFT_DETAILS, EVALUATE_DETAILS } from './lib/layout.js';
+import type { ClassificationMetrics } from './lib/metrics.js';
 import { renderModelCard, type ModelCardInput } from './lib/model-card.js';
 import { parseModel, type LineageEntry, type OccupancyModel } from './lib/model.js';
 
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     drifted_features: driftedFeatures,
     promotion_reason: reason,
   };
-  const model: OccupancyModel = { ...challenger, lineage: [...lineage, entry] };
+  const holdout = challengerResult['metrics'] as ClassificationMetrics;
+  const model: OccupancyModel = { ...challenger, lineage: [...lineage, entry], holdout };
   const evalInput = evaluation as unknown as { metric: string; margin: number; evaluated_on: { rows: number } };
   const cardInput: ModelCardInput = {
     model,

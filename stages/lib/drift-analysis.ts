@@ -1,7 +1,7 @@
 // The drift verdict: per-feature statistics and decisions, data quality, and the dataset-level
 // summary the gates read. Pure: data in, a report object out.
 
-import { FEATURES, labelledIndices, presentValues, rowCount, type Dataset, type FeatureKind, type FeatureName } from './dataset.js';
+import { FEATURES, labelledIndices, presentValues, rowCount, selectRows, type Dataset, type FeatureKind, type FeatureName } from './dataset.js';
 import { categoryShares, populationStabilityIndex } from './drift-stats.js';
 import { driftStatistic, driftStatistics, isDrift, statisticsFor, type DriftStatistic } from './drift-registry.js';
 import { estimatePerformance, type PerformanceEstimate } from './cbpe.js';
@@ -10,6 +10,7 @@ import type { DriftParams } from './drift-params.js';
 import type { QualityParams } from './params.js';
 import { formatNumber } from './format.js';
 import { CHAMPION_MODEL } from './layout.js';
+import { worsePValue } from './significance.js';
 import { mean, std } from './stats.js';
 
 export { categoricalPsi } from './drift-registry.js';
@@ -71,12 +72,16 @@ export interface ModelDrift {
   champion_model_id: string;
   prediction: { psi: number; threshold: number; drifted: boolean };
   performance: {
+    /** What `reference` was measured on: the champion's evaluation hold-out, or its training rows. */
+    reference_source: 'holdout' | 'reference rows' | null;
     reference: ClassificationMetrics | null;
     current: ClassificationMetrics | null;
     accuracy_drop: number | null;
     f1_drop: number | null;
     mse_change: number | null;
     mae_change: number | null;
+    /** One-sided p-values that the champion does worse now than on its baseline (significance.ts). */
+    p_values: PerformancePValues | null;
     drifted: boolean;
     reasons: string[];
   };
@@ -275,12 +280,67 @@ export interface ChampionScores {
   referenceLabelledScores: number[];
   currentLabelledScores: number[];
   decisionThreshold: number;
+  /** The champion's metrics on its evaluation hold-out (rows it never trained on), when known. */
+  holdout?: ClassificationMetrics | null;
+}
+
+export interface PerformancePValues {
+  accuracy: number;
+  f1: number;
+  mse: number;
+  mae: number;
+}
+
+interface PerformanceChanges {
+  accuracyDrop: number;
+  f1Drop: number;
+  mseChange: number;
+  maeChange: number;
+}
+
+/**
+ * Why the champion's performance drifted, if it did. A drop counts when it is large enough to
+ * matter (the thresholds) and too large to be the sampling noise of this many labelled rows
+ * (p ≤ drift.performance_p_threshold): on a few hundred rows an F1 or MSE moves by more than
+ * the thresholds by chance alone. Only growth of the error is drift; a champion doing better is not.
+ */
+function performanceReasons(
+  ref: ClassificationMetrics, cur: ClassificationMetrics, c: PerformanceChanges, p: DriftParams,
+): { reasons: string[]; pValues: PerformancePValues } {
+  const f1Rows = (m: ClassificationMetrics) => m.true_positives + m.false_positives + m.false_negatives;
+  const pValues: PerformancePValues = {
+    accuracy: worsePValue({ value: ref.accuracy, rows: ref.rows }, { value: cur.accuracy, rows: cur.rows }, true),
+    f1: worsePValue({ value: ref.f1, rows: f1Rows(ref) }, { value: cur.f1, rows: f1Rows(cur) }, true),
+    mse: worsePValue({ value: ref.mse, rows: ref.rows }, { value: cur.mse, rows: cur.rows }, false),
+    mae: worsePValue({ value: ref.mae, rows: ref.rows }, { value: cur.mae, rows: cur.rows }, false),
+  };
+  const alpha = p.performancePThreshold;
+  const sig = (x: number) => `p ${formatNumber(x)} ≤ ${alpha}`;
+  const reasons: string[] = [];
+  if (c.accuracyDrop >= p.performanceDropThreshold && pValues.accuracy <= alpha) {
+    reasons.push(`champion accuracy fell by ${formatNumber(c.accuracyDrop)} (≥ ${p.performanceDropThreshold}, ${sig(pValues.accuracy)})`);
+  }
+  if (c.f1Drop >= p.performanceDropThreshold && pValues.f1 <= alpha) {
+    reasons.push(`champion F1 fell by ${formatNumber(c.f1Drop)} (≥ ${p.performanceDropThreshold}, ${sig(pValues.f1)})`);
+  }
+  // Relative growth alone misfires on a tiny error (0.0015 → 0.002 is +35%): the error must also
+  // grow by at least drift.error_change_min in absolute terms.
+  if (c.mseChange >= p.errorChangeThreshold && cur.mse - ref.mse >= p.errorChangeMin && pValues.mse <= alpha) {
+    reasons.push(`champion score MSE grew by ${formatNumber(c.mseChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%, ${sig(pValues.mse)})`);
+  }
+  if (c.maeChange >= p.errorChangeThreshold && cur.mae - ref.mae >= p.errorChangeMin && pValues.mae <= alpha) {
+    reasons.push(`champion score MAE grew by ${formatNumber(c.maeChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%, ${sig(pValues.mae)})`);
+  }
+  return { reasons, pValues };
 }
 
 export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDrift {
   const psi = populationStabilityIndex(champion.referenceScores, champion.currentScores, p.psiBins, p.psiEpsilon).psi;
-  const ref = champion.referenceLabels.length
-    ? classificationMetrics(champion.referenceLabelledScores, champion.referenceLabels, champion.decisionThreshold) : null;
+  // The reference rows are the champion's own training rows, where it scores better than on any
+  // new rows: compared with those, every new month looks like a drop. Its hold-out metrics (rows
+  // it never saw) are the fair baseline; the in-sample ones only when there are none.
+  const ref = champion.holdout ?? (champion.referenceLabels.length
+    ? classificationMetrics(champion.referenceLabelledScores, champion.referenceLabels, champion.decisionThreshold) : null);
   const cur = champion.currentLabels.length
     ? classificationMetrics(champion.currentLabelledScores, champion.currentLabels, champion.decisionThreshold) : null;
   const reasons: string[] = [];
@@ -288,18 +348,15 @@ export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDri
   let f1Drop: number | null = null;
   let mseChange: number | null = null;
   let maeChange: number | null = null;
+  let pValues: PerformancePValues | null = null;
   if (ref && cur) {
     accuracyDrop = ref.accuracy - cur.accuracy;
     f1Drop = ref.f1 - cur.f1;
     mseChange = ref.mse === 0 ? (cur.mse === 0 ? 0 : Infinity) : (cur.mse - ref.mse) / ref.mse;
     maeChange = ref.mae === 0 ? (cur.mae === 0 ? 0 : Infinity) : (cur.mae - ref.mae) / ref.mae;
-    if (accuracyDrop >= p.performanceDropThreshold) reasons.push(`champion accuracy fell by ${formatNumber(accuracyDrop)} (≥ ${p.performanceDropThreshold})`);
-    if (f1Drop >= p.performanceDropThreshold) reasons.push(`champion F1 fell by ${formatNumber(f1Drop)} (≥ ${p.performanceDropThreshold})`);
-    // Only growth of the error is drift worth retraining for; a champion doing better is not.
-    // Relative growth alone misfires on a tiny in-sample error (0.0015 → 0.002 is +35%): the
-    // error must also grow by at least drift.error_change_min in absolute terms.
-    if (mseChange >= p.errorChangeThreshold && cur.mse - ref.mse >= p.errorChangeMin) reasons.push(`champion score MSE grew by ${formatNumber(mseChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
-    if (maeChange >= p.errorChangeThreshold && cur.mae - ref.mae >= p.errorChangeMin) reasons.push(`champion score MAE grew by ${formatNumber(maeChange * 100)}% (≥ ${p.errorChangeThreshold * 100}%)`);
+    const verdict = performanceReasons(ref, cur, { accuracyDrop, f1Drop, mseChange, maeChange }, p);
+    reasons.push(...verdict.reasons);
+    pValues = verdict.pValues;
   }
   const estimate = estimatePerformance({
     referenceLabelledScores: champion.referenceLabelledScores, referenceLabels: champion.referenceLabels, currentScores: champion.currentScores,
@@ -311,8 +368,9 @@ export function analyseModel(champion: ChampionScores, p: DriftParams): ModelDri
     champion_model_id: champion.modelId,
     prediction: { psi, threshold: p.predictionPsiThreshold, drifted: psi >= p.predictionPsiThreshold },
     performance: {
+      reference_source: champion.holdout ? 'holdout' : ref ? 'reference rows' : null,
       reference: ref, current: cur, accuracy_drop: accuracyDrop, f1_drop: f1Drop, mse_change: mseChange, mae_change: maeChange,
-      drifted: reasons.length > 0, reasons,
+      p_values: pValues, drifted: reasons.length > 0, reasons,
     },
   };
 }
@@ -327,10 +385,38 @@ function stuckInCurrent(features: Record<string, FeatureDrift>, q: QualityParams
   return Object.values(features).some((f) => f.quality.current.longest_constant_run > q.maxConstantRun);
 }
 
+/** Features whose chosen test drifts on the current batch's labelled rows alone (the rows a retrain learns from). */
+export function labelledRowsDrift(reference: Dataset, current: Dataset, p: DriftParams): string[] {
+  const labelled = selectRows(current, labelledIndices(current));
+  if (rowCount(labelled) === 0) return [];
+  const out: string[] = [];
+  for (const f of FEATURES) {
+    const method = resolveMethod(f.kind, rowCount(reference), p);
+    const stat = driftStatistic(method);
+    if (!stat) throw new Error(`method ${method} does not apply to ${f.kind} feature '${f.name}'`);
+    const r = stat.compute(presentValues(reference, f.name), presentValues(labelled, f.name), { kind: f.kind, psiBins: p.psiBins, psiEpsilon: p.psiEpsilon });
+    if (isDrift(stat, r.score, p.thresholds[stat.thresholdParam]!)) out.push(f.name);
+  }
+  return out;
+}
+
+/** What a retrain opened by dataset drift alone would learn from: when the batch drifts but its
+ *  labelled rows do not, the change is in rows without labels, and a challenger trained now
+ *  would learn the old relation again (it cannot beat the champion); it waits for their labels. */
+interface LabelledEvidence {
+  /** Dataset drift is the only open trigger (no performance drift, volume trigger or missing champion). */
+  driftAlone: boolean;
+  batchDrifted: number;
+  labelledDrifted: string[];
+}
+
 /** What blocks retraining: too few rows for a decision, or too few labels from the drifted period. */
-function retrainBlocker(enough: boolean, rows: number, labelled: number, p: DriftParams): string | null {
+function retrainBlocker(enough: boolean, rows: number, labelled: number, p: DriftParams, evidence?: LabelledEvidence): string | null {
   if (!enough) return `not enough data: ${rows} of ${p.minRows} rows`;
   if (labelled < p.minLabelledRows) return `labels: ${labelled} of ${p.minLabelledRows} labelled rows from the drifted period`;
+  if (evidence?.driftAlone && evidence.labelledDrifted.length / FEATURES.length < p.driftShare) {
+    return `labels: the drift is in rows without labels (${evidence.batchDrifted} of ${FEATURES.length} features drift in the batch, ${evidence.labelledDrifted.length} in its labelled rows)`;
+  }
   return null;
 }
 
@@ -358,7 +444,11 @@ export function analyseDrift(
   const labelled = Number.isNaN(facts.labelledRowsInPeriod) ? labelledIndices(current).length : facts.labelledRowsInPeriod;
   const performanceDrift = enough && (model?.performance.drifted ?? false);
   const reasons = verdictReasons({ datasetDrift, drifted, share, newRows, newDataFraction, champion, model, enough, rows }, p);
-  const waitsFor = retrainBlocker(enough, rows, labelled, p);
+  const driftAlone = champion !== null && datasetDrift && !performanceDrift && newDataFraction < p.newDataFractionTrigger;
+  const unlabelledRows = rows - labelledIndices(current).length;
+  const evidence = driftAlone && unlabelledRows > 0
+    ? { driftAlone, batchDrifted: drifted.length, labelledDrifted: labelledRowsDrift(reference, current, p) } : undefined;
+  const waitsFor = retrainBlocker(enough, rows, labelled, p, evidence);
   return {
     decision: !enough ? `not enough data: ${rows} of ${p.minRows} rows` : datasetDrift || performanceDrift ? 'drift' : 'no drift',
     enough_data: enough,

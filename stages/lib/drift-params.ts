@@ -21,6 +21,8 @@ export interface DriftParams {
   errorChangeThreshold: number;
   /** …and by at least this much in absolute terms. */
   errorChangeMin: number;
+  /** A performance drop counts only at this significance (one-sided p-value) or below. */
+  performancePThreshold: number;
   histogramBins: number;
   newDataFractionTrigger: number;
   /** Fewer current rows than this: no drift decision ("not enough data"). */
@@ -42,6 +44,7 @@ export const DRIFT_SCHEMAS = {
   performance_drop_threshold: PROBABILITY,
   error_change_threshold: NON_NEGATIVE,
   error_change_min: NON_NEGATIVE,
+  performance_p_threshold: PROBABILITY,
   histogram_bins: integer(2, 200),
   min_rows: integer(1),
   min_labelled_rows: integer(1),
@@ -69,6 +72,7 @@ export function driftParams(raw: RawParams): DriftParams {
     performanceDropThreshold: d('performance_drop_threshold'),
     errorChangeThreshold: d('error_change_threshold'),
     errorChangeMin: d('error_change_min'),
+    performancePThreshold: d('performance_p_threshold'),
     histogramBins: d('histogram_bins'),
     newDataFractionTrigger: param(raw, 'triggers.new_data_fraction', NON_NEGATIVE),
     minRows: d('min_rows'),

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { FEATURE_NAMES, rowCount, type Dataset, type FeatureName } from './dataset.js';
 import { StageInputError } from './errors.js';
+import type { ClassificationMetrics } from './metrics.js';
 import { fitLogistic, predictProbability, type LogisticCoefficients, type LogisticOptions } from './logistic.js';
 import { mean, std } from './stats.js';
 
@@ -43,6 +44,9 @@ export interface OccupancyModel {
   training: { reference_months: number[]; current_month: number; rows: number; positives: number; data_sha256: Record<string, string> };
   /** Earlier champions this model replaced, oldest first (filled in by package). */
   lineage: LineageEntry[];
+  /** Its metrics on the hold-out `evaluate` judged it on, rows it never trained on (filled in by
+   *  package). Drift compares new labelled rows with these, not with its own training rows. */
+  holdout?: ClassificationMetrics;
 }
 
 function engineered(ds: Dataset, i: number, impute: Record<FeatureName, number>): number[] {
