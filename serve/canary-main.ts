@@ -14,7 +14,7 @@ import { emptyTally, readCanaryEvidence } from './canary-evidence.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 /** Used when params.yaml has no `canary` section. */
-const DEFAULT_POLICY: CanaryPolicy = { minLabelled: 200, margin: 0.02 };
+const DEFAULT_POLICY: CanaryPolicy = { minLabelled: 200, margin: 0.02, pThreshold: 0.05 };
 
 class ServiceError extends Error {}
 
@@ -38,7 +38,7 @@ function describeStatus(s: CanaryStatus): string {
   return `no canary running: model ${s.champion} answers every request${last}\n`;
 }
 
-async function canaryPolicy(file: string, overrides: { minLabelled?: number; margin?: number }): Promise<CanaryPolicy> {
+async function canaryPolicy(file: string, overrides: { minLabelled?: number; margin?: number; pThreshold?: number }): Promise<CanaryPolicy> {
   const raw: RawParams = await readParams(file).catch((e: unknown) => {
     if (e instanceof StageInputError && e.message === `cannot read ${file}` && file === PARAMS_FILE) return {};
     throw e;
@@ -46,8 +46,18 @@ async function canaryPolicy(file: string, overrides: { minLabelled?: number; mar
   const fromFile = raw['canary'] === undefined ? DEFAULT_POLICY : {
     minLabelled: param<number>(raw, 'canary.min_labelled', { type: 'integer', minimum: 1 }),
     margin: param<number>(raw, 'canary.margin', { type: 'number', minimum: 0, maximum: 1 }),
+    // Optional: a params file written before the significance test still reads.
+    pThreshold: hasKey(raw['canary'], 'p_threshold') ? param<number>(raw, 'canary.p_threshold', { type: 'number', minimum: 0, maximum: 1 }) : DEFAULT_POLICY.pThreshold,
   };
-  return { minLabelled: overrides.minLabelled ?? fromFile.minLabelled, margin: overrides.margin ?? fromFile.margin };
+  return {
+    minLabelled: overrides.minLabelled ?? fromFile.minLabelled,
+    margin: overrides.margin ?? fromFile.margin,
+    pThreshold: overrides.pThreshold ?? fromFile.pThreshold,
+  };
+}
+
+function hasKey(node: unknown, key: string): boolean {
+  return typeof node === 'object' && node !== null && key in node;
 }
 
 function describeDecision(d: CanaryDecision): string {
@@ -63,6 +73,7 @@ interface DecideOptions {
   params: string;
   minLabelled?: number;
   margin?: number;
+  pThreshold?: number;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -112,9 +123,10 @@ program.command('decide')
   .description('Compare champion and candidate on labelled feedback, then promote, hold or roll back')
   .option(...urlOption)
   .option('--logs <dir>', "the service's request logs and labels files", 'data/logs')
-  .option('--params <file>', 'params.yaml with canary.min_labelled and canary.margin', PARAMS_FILE)
+  .option('--params <file>', 'params.yaml with canary.min_labelled, canary.margin and canary.p_threshold', PARAMS_FILE)
   .option('--min-labelled <n>', 'labelled requests each model needs (overrides canary.min_labelled)', wholeNumber)
   .option('--margin <x>', 'accuracy the candidate may lose before a rollback (overrides canary.margin)', share)
+  .option('--p-threshold <x>', 'largest p-value taken as evidence for a rollback or a promotion (overrides canary.p_threshold)', share)
   .option('--dry-run', 'say the decision, change nothing')
   .option('--json', 'the decision as JSON')
   .action(decide);

@@ -53,7 +53,7 @@ describe('routing by request key', () => {
 
 describe('the canary decision', () => {
   const tally = (version: string, labelled: number, correct: number): VersionTally => ({ version, requests: labelled + 10, labelled, correct });
-  const policy = { minLabelled: 100, margin: 0.02 };
+  const policy = { minLabelled: 100, margin: 0.02, pThreshold: 0.05 };
 
   test('too few labels on either side: hold, whatever the accuracies', () => {
     const d = decideCanary(tally('k', 500, 450), tally('c', 99, 10), policy);
@@ -61,14 +61,26 @@ describe('the canary decision', () => {
     assert.match(d.reason, /not enough labels: champion 500, candidate 99 labelled rows; 100 needed for each/);
   });
 
-  test('worse by more than the margin: roll back; at least as accurate: promote; in between: hold', () => {
-    assert.equal(decideCanary(tally('k', 200, 180), tally('c', 200, 170), policy).verdict, 'rollback'); // -0.05
-    assert.equal(decideCanary(tally('k', 200, 180), tally('c', 200, 180), policy).verdict, 'promote'); // 0
-    assert.equal(decideCanary(tally('k', 200, 180), tally('c', 100, 95), policy).verdict, 'promote'); // +0.05
+  test('worse by more than the margin, significantly: roll back; at least as accurate with a loss beyond the margin ruled out: promote', () => {
+    assert.equal(decideCanary(tally('k', 2000, 1800), tally('c', 2000, 1700), policy).verdict, 'rollback'); // 0.90 vs 0.85
+    assert.equal(decideCanary(tally('k', 2000, 1800), tally('c', 2000, 1800), policy).verdict, 'promote'); // equal
+    assert.equal(decideCanary(tally('k', 200, 180), tally('c', 200, 195), policy).verdict, 'promote'); // 0.90 vs 0.975
+    const rolled = decideCanary(tally('k', 2000, 1800), tally('c', 2000, 1700), policy);
+    assert.match(rolled.reason, /worse by more than the margin 0.02, significantly \(p = [\d.e-]+\) → roll back/);
+  });
+
+  test('the same differences on few labels are noise: hold for more', () => {
+    // 0.90 vs 0.85 on 200 rows a side: the standard error is about 0.03, so a 0.05 loss is not yet evidence.
+    const noisy = decideCanary(tally('k', 200, 180), tally('c', 200, 170), policy);
+    assert.equal(noisy.verdict, 'hold');
+    assert.match(noisy.reason, /worse by more than the margin 0.02, but not significantly yet \(p = [\d.]+ > the level 0.05\)/);
+    const equal = decideCanary(tally('k', 200, 180), tally('c', 200, 180), policy);
+    assert.equal(equal.verdict, 'hold');
+    assert.match(equal.reason, /at least as accurate, but a loss beyond the margin 0.02 is not ruled out yet/);
     const close = decideCanary(tally('k', 200, 180), tally('c', 200, 178), policy); // -0.01
     assert.equal(close.verdict, 'hold');
     assert.match(close.reason, /within the margin 0.02; inconclusive/);
-    assert.equal(decideCanary(tally('k', 100, 90), tally('c', 100, 88), policy).verdict, 'hold', 'exactly the margin is not beyond it');
+    assert.equal(decideCanary(tally('k', 5000, 4500), tally('c', 5000, 4400), policy).verdict, 'hold', 'exactly the margin is not beyond it');
     assert.ok(Math.abs(close.difference! + 0.01) < 1e-12);
     assert.equal(close.candidate.accuracy, 0.89);
   });
