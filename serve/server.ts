@@ -168,6 +168,38 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
+  registerPredict(app, { router, ranges, requestLog, metrics, window });
+  registerFeedback(app, labels);
+  registerStatus(app, { bundles, requestLog, metrics, window });
+  registerCanaryRoutes(app, router);
+
+  bundles.start(options.reloadIntervalMs);
+  return {
+    app,
+    bundles,
+    canary: router,
+    requestLog,
+    async close() {
+      bundles.stop();
+      router.stop();
+      await app.close();
+      await requestLog.close();
+      await (await labelLog)?.close();
+    },
+  };
+}
+
+/** What the scoring route writes to and reads from. */
+interface Scoring {
+  router: CanaryRouter;
+  ranges: Ranges;
+  requestLog: JsonLinesLog;
+  metrics: ServiceMetrics;
+  window: PsiWindow;
+}
+
+/** POST /predict: score, log (before answering), count, feed the PSI window. */
+function registerPredict(app: FastifyInstance, { router, ranges, requestLog, metrics, window }: Scoring): void {
   app.post('/predict', { schema: { body: predictBodySchema, response: predictResponseSchema } }, async (request) => {
     const body = request.body as RequestRow | RequestRow[];
     const rows = Array.isArray(body) ? body : [body];
@@ -192,8 +224,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const predictions = records.map((r) => ({ request_id: r.request_id, score: r.score, occupied: r.prediction, ...(r.quality ? { quality: r.quality } : {}) }));
     return Array.isArray(body) ? { model_version: bundle.version, predictions } : { model_version: bundle.version, ...predictions[0] };
   });
+}
 
-  // Late labels: stored like the request log (written before the answer), joined by ingest.
+/** POST /feedback: late labels, stored like the request log (written before the answer), joined by ingest. */
+function registerFeedback(app: FastifyInstance, labels: () => Promise<JsonLinesLog>): void {
   app.post('/feedback', { schema: { body: feedbackBodySchema } }, async (request) => {
     const body = request.body as Omit<FeedbackRecord, 'timestamp'> | Omit<FeedbackRecord, 'timestamp'>[];
     const items = Array.isArray(body) ? body : [body];
@@ -201,7 +235,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await (await labels()).append(items.map((l): FeedbackRecord => ({ timestamp, request_id: l.request_id, occupied: l.occupied })));
     return { stored: items.length };
   });
+}
 
+/** GET /health (the model and the log) and GET /metrics (Prometheus text, whole service). */
+function registerStatus(app: FastifyInstance, { bundles, requestLog, metrics, window }: { bundles: BundleHolder; requestLog: JsonLinesLog; metrics: ServiceMetrics; window: PsiWindow }): void {
   app.get('/health', async () => ({
     status: 'ok',
     model_version: bundles.current.version,
@@ -212,26 +249,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     psi_window_rows: window.rows,
   }));
 
-  registerCanaryRoutes(app, router);
-
   const scrape = metricsText(metrics.registry);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return scrape();
   });
-
-  bundles.start(options.reloadIntervalMs);
-  return {
-    app,
-    bundles,
-    canary: router,
-    requestLog,
-    async close() {
-      bundles.stop();
-      router.stop();
-      await app.close();
-      await requestLog.close();
-      await (await labelLog)?.close();
-    },
-  };
 }
