@@ -32,8 +32,8 @@ function fixtureBundle(dir: string, bias: number): { files: Record<string, strin
   return { version: model.model_id, files: { [join(dir, 'model.json')]: text, [join(dir, 'manifest.json')]: JSON.stringify(manifest) } };
 }
 
-async function canaryCli(repo: TempRepo, args: string[]) {
-  const r = await execa(process.execPath, [CANARY, ...args], { cwd: repo.root, reject: false });
+async function canaryCli(repo: TempRepo, args: string[], env: Record<string, string> = {}) {
+  const r = await execa(process.execPath, [CANARY, ...args], { cwd: repo.root, reject: false, env });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -117,5 +117,25 @@ describe('the canary commands', () => {
     const unreachable = await canaryCli(repo, ['status', '--url', `http://127.0.0.1:${port}`]);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, new RegExp(`^canary: cannot reach the service at http://127.0.0.1:${port}: `));
+  });
+
+  test('a service with a token: rollback without it is refused (401, the canary keeps running); with DVC_TS_SERVE_TOKEN it rolls back', async () => {
+    const token = 'canary-test-token-4f1c';
+    const guarded = await startService(repo, ['--logs', 'guarded-logs', '--candidate', 'candidate-bundle', '--canary-share', '0.5'], { DVC_TS_SERVE_TOKEN: token });
+    try {
+      const canaryState = async () => ((await (await fetch(`${guarded.url}/canary`)).json()) as { state: string }).state;
+      const refused = await canaryCli(repo, ['rollback', '--url', guarded.url], { DVC_TS_SERVE_TOKEN: '' });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /canary: POST \/canary\/rollback: 401 /);
+      assert.equal(await canaryState(), 'running');
+      const wrong = await canaryCli(repo, ['rollback', '--url', guarded.url], { DVC_TS_SERVE_TOKEN: `${token}x` });
+      assert.equal(wrong.code, 1);
+      assert.equal(await canaryState(), 'running');
+      const allowed = await canaryCli(repo, ['rollback', '--url', guarded.url], { DVC_TS_SERVE_TOKEN: token });
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(await canaryState(), 'rolled_back');
+    } finally {
+      await guarded.stop();
+    }
   });
 });
