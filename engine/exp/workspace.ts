@@ -2,10 +2,10 @@
 // (never inside) it, sharing the repository's cache through a symlink, so what one experiment
 // computes every other one can restore.
 import { constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { ensureDir } from '../util/atomic.js';
 
@@ -23,13 +23,20 @@ export interface WorkspaceOptions {
 }
 
 /**
- * Experiment workspaces are `<system temp>/dvc-ts-exp-<pid>-<random>`: the pid of the `exp run`
- * that owns (and removes) it, so a later one can tell the copy of a killed run from a live one.
+ * Experiment workspaces are `<system temp>/dvc-ts-exp-<pid>-<host tag>-<random>`: the pid of the
+ * `exp run` that owns (and removes) it, so a later one can tell the copy of a killed run from a
+ * live one, and a tag of the host, since a temp folder shared with another machine or container
+ * (whose pids mean nothing here) must be left alone. Both are in the name, so the folder is
+ * judged rightly from its first moment: a run killed before it wrote anything into it leaves
+ * nothing the sweep cannot place. Names without a tag (older workspaces) name their host in a file.
  */
 const WORKSPACE_PREFIX = 'dvc-ts-exp-';
-const WORKSPACE_NAME = /^dvc-ts-exp-(\d+)-[A-Za-z0-9]+$/;
-/** Names the owner's host: a temp folder shared with another machine or container (whose pids mean nothing here) is left alone. */
+const WORKSPACE_NAME = /^dvc-ts-exp-(\d+)-(?:([0-9a-f]{8})-)?[A-Za-z0-9]+$/;
+/** Where a workspace without a host tag in its name records its host. */
 const OWNER_HOST_FILE = `${DVC_TS_DIR}/tmp/exp-owner-host`;
+
+/** This host's tag in workspace names: the start of the sha256 of its hostname. */
+export const WORKSPACE_HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 /** The pid that owns the experiment workspace named `name` (a folder of the system temp folder); undefined when it is not one. */
 export function workspaceOwner(name: string): number | undefined {
@@ -37,9 +44,11 @@ export function workspaceOwner(name: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** The host that made the experiment workspace at `workspace`, as it recorded it (undefined when it did not). */
-export async function workspaceHost(workspace: string): Promise<string | undefined> {
-  return (await readFile(join(workspace, OWNER_HOST_FILE), 'utf8').catch(() => undefined))?.trim();
+/** Whether this host made the experiment workspace at `workspace`: by the tag in its name, else by its host file. */
+export async function madeOnThisHost(workspace: string): Promise<boolean> {
+  const tag = WORKSPACE_NAME.exec(basename(workspace))?.[2];
+  if (tag !== undefined) return tag === WORKSPACE_HOST_TAG;
+  return (await readFile(join(workspace, OWNER_HOST_FILE), 'utf8').catch(() => undefined))?.trim() === hostname();
 }
 
 /**
@@ -48,10 +57,9 @@ export async function workspaceHost(workspace: string): Promise<string | undefin
  * `node_modules` folders are linked, not copied. Returns the workspace's absolute path.
  */
 export async function createWorkspace(root: string, skip: ReadonlySet<string> = new Set(), options: WorkspaceOptions = {}): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-`));
+  const workspace = await mkdtemp(join(tmpdir(), `${WORKSPACE_PREFIX}${process.pid}-${WORKSPACE_HOST_TAG}-`));
   try {
     await mkdir(join(workspace, DVC_TS_DIR, 'tmp'), { recursive: true });
-    await writeFile(join(workspace, OWNER_HOST_FILE), `${hostname()}\n`);
     await copyTree(options.from ?? root, workspace, '', skip);
     if (options.shareCache === false) return workspace;
     const cache = join(root, DVC_TS_DIR, 'cache');

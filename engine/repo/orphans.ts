@@ -1,12 +1,12 @@
 import { readdir, readFile, unlink } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { IGNORED_DIR_NAMES } from '../hash/dir.js';
 import { LOCK_FILE, parseLock } from '../lock/lockfile.js';
 import { PIPELINE_FILES } from '../pipeline/files.js';
 import { pidAlive } from '../util/pid.js';
-import { removeWorkspace, workspaceHost, workspaceOwner } from '../exp/workspace.js';
+import { madeOnThisHost, removeWorkspace, workspaceOwner } from '../exp/workspace.js';
 import { reapOrphanStages } from '../executor/local/groups.js';
 
 /** Names made by engine/util/atomic.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp`. */
@@ -145,7 +145,7 @@ export async function sweepDeadExperiments(root: string): Promise<{ workspaces: 
     const owner = workspaceOwner(name);
     if (owner === undefined || owner === process.pid || pidAlive(owner)) continue;
     const workspace = join(base, name);
-    if ((await workspaceHost(workspace)) !== hostname()) continue;
+    if (!(await madeOnThisHost(workspace))) continue;
     await reapOrphanStages(workspace);
     await removeWorkspace(workspace).then(
       () => workspaces.push(workspace),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ObjectStore } from '../../engine/cache/store.js';
+import { WORKSPACE_HOST_TAG } from '../../engine/exp/workspace.js';
 import { parseManifest } from '../../engine/hash/dir.js';
 import { parseLock } from '../../engine/lock/lockfile.js';
 import { TempRepo } from '../helpers/repo.js';
@@ -125,18 +126,24 @@ describe('a killed command leaves nothing the next one trusts or keeps', () => {
       const foreignCopy = join(tmp.dir, `dvc-ts-exp-${await deadPid()}-fedcba`);
       await mkdir(join(foreignCopy, '.dvc-ts/tmp'), { recursive: true });
       await writeFile(join(foreignCopy, '.dvc-ts/tmp/exp-owner-host'), 'another-host\n');
-      const kept = [liveCopy, foreignCopy];
+      // A copy another machine made, named with its own host tag, and one this host's exp run
+      // was killed in right after creating (nothing inside yet): the tag in the name places both.
+      const foreignTagged = join(tmp.dir, `dvc-ts-exp-${await deadPid()}-${WORKSPACE_HOST_TAG === '00000000' ? '11111111' : '00000000'}-qwerty`);
+      await mkdir(foreignTagged);
+      const kept = [liveCopy, foreignCopy, foreignTagged];
       const copies = () => readdirSafe(tmp.dir).filter((n) => n.startsWith('dvc-ts-exp-') && !kept.includes(join(tmp.dir, n)));
       for (const next of [['exp', 'run', '--run-all'], ['gc', '--workspace']]) {
         const killed = await killMidRun(repo.root, ['exp', 'run', '-S', 'secs=2'], { env: tmp.env, when: () => copies().length > 0 && existsSync(join(tmp.dir, copies()[0]!, 'pipeline.yaml')) });
         assert.ok(killed.landed, killed.result.all);
         assert.equal(copies().length, 1, 'the killed exp run left its workspace copy');
+        await mkdir(join(tmp.dir, `dvc-ts-exp-${await deadPid()}-${WORKSPACE_HOST_TAG}-asdfgh`));
         const r = await repo.run(next, { env: tmp.env });
         await reapOrphanStages(repo.root, 0);
         assert.equal(r.code, 0, `${next.join(' ')}: ${r.all}`);
         assert.deepEqual(copies(), [], `copies left after ${next.join(' ')}`);
         assert.ok(existsSync(liveCopy), 'the copy a live process owns is kept');
         assert.ok(existsSync(foreignCopy), 'the copy another host made is kept');
+        assert.ok(existsSync(foreignTagged), 'the copy another host tagged is kept');
       }
       // gc left the experiment queued (it does not run experiments): run it now.
       assert.equal((await repo.run(['exp', 'run', '--run-all'], { env: tmp.env })).code, 0);

@@ -122,16 +122,17 @@ export async function s3Remote(server: SwiftServer): Promise<TestRemote> {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const bucket = `dvc-ts-${Math.random().toString(36).slice(2, 10)}`;
-  // The proxy answers its healthcheck before the account and container servers may be ready
-  // (on a loaded machine): retry the first request for a while.
+  // The proxy answers its healthcheck before the account and container servers may be ready,
+  // and says 503 "Please reduce your request rate" while they are not: on a loaded machine that
+  // lasted over a minute. Retry the first request with a growing pause (about 4 minutes in all).
   for (let attempt = 1; ; attempt++) {
     try {
       await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
       break;
     } catch (e) {
       if ((e as { name?: string }).name === 'BucketAlreadyOwnedByYou') break;
-      if (attempt >= 40) throw e;
-      await new Promise((r) => setTimeout(r, 500));
+      if (attempt >= 120) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * attempt)));
     }
   }
   const prefix = 'team/cache';
