@@ -5,9 +5,10 @@
 // anything fails) the old champion keeps serving. Only file names the manifest lists are copied,
 // and a name with a path in it is refused, so a manifest cannot make this write elsewhere.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { sha256 as sha256Hex } from '../stages/lib/io.js';
 import { BundleError } from './bundle.js';
 
 const MANIFEST = 'manifest.json';
@@ -31,7 +32,7 @@ async function manifestFiles(dir: string): Promise<Record<string, { sha256: stri
 async function copyChecked(from: string, to: string, sha256: string | undefined): Promise<void> {
   await copyFile(from, to);
   if (sha256 === undefined) return;
-  const digest = createHash('sha256').update(await readFile(to)).digest('hex');
+  const digest = sha256Hex(await readFile(to));
   if (digest !== sha256) throw new BundleError(`${from} does not match its manifest (sha256 ${digest.slice(0, 12)}…)`);
 }
 

@@ -3,8 +3,8 @@
 // candidate version that was rolled back or promoted. Written whole (temp + rename); a file that
 // is missing or unreadable is no decision, said once by the caller.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeJson } from '../stages/lib/io.js';
 
 export interface CanaryRecord {
   candidate: string;
@@ -28,8 +28,5 @@ export async function readCanaryRecord(file: string): Promise<CanaryRecord | und
 }
 
 export async function writeCanaryRecord(file: string, record: CanaryRecord): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temp, file);
+  await writeJson(file, record);
 }
