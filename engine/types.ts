@@ -145,6 +145,11 @@ export interface Pipeline {
    * `file:name` for files below the root.
    */
   parts?: PipelinePart[];
+  /**
+   * Repository-relative files the pipeline was resolved from (pipeline files, params and vars
+   * files, read or found absent): what a watcher must watch to know the pipeline is unchanged.
+   */
+  sources?: string[];
 }
 
 /** One pipeline file of several taken together. */

@@ -5,7 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import { DVC_TS_DIR } from '../config.js';
 import { lockPathFor } from '../lock/lockfile.js';
 import { checkMissingDeps } from '../pipeline/check-deps.js';
-import { pipelineInputFiles } from '../pipeline/load-cache.js';
 import { busyReason } from '../repo/busy.js';
 import { PlainReporter } from '../run/output.js';
 import { Repo } from '../repo/repo.js';
@@ -70,9 +69,9 @@ async function checkWorkspace(root: string, file: string | undefined): Promise<W
 
 /** Add what the pipeline, the lock, the params and the `.dvc` files read; why they cannot be watched, if so. */
 async function watchedInputs(root: string, pipeline: Pipeline | undefined, watch: WatchSet): Promise<string | undefined> {
-  const inputs = await pipelineInputFiles(root);
-  if (pipeline && !inputs) return 'the files the pipeline was read from are not known (no pipeline cache)';
-  for (const f of inputs ?? []) watch.path(join(root, f));
+  // The files this very load read, not the shared pipeline cache, which another build may rewrite.
+  if (pipeline && !pipeline.sources) return 'the files the pipeline was read from are not known';
+  for (const f of pipeline?.sources ?? []) watch.path(join(root, f));
   for (const s of pipeline?.stages ?? []) {
     for (const d of s.deps) watch.path(resolve(root, d.path));
     for (const o of s.outs) watch.path(resolve(root, o.path));

@@ -89,5 +89,6 @@ export function mergePipelines(root: string, pipelines: readonly Pipeline[]): Pi
     params: pipelines.flatMap((p) => p.params),
     artifacts: Object.assign({}, ...pipelines.map((p) => p.artifacts)) as Record<string, unknown>,
     parts,
+    sources: [...new Set(pipelines.flatMap((p) => p.sources ?? []))],
   };
 }

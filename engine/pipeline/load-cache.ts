@@ -48,7 +48,7 @@ export async function cachedPipeline(root: string, mode: string): Promise<Pipeli
     }),
   );
   if (!same.every(Boolean)) return undefined;
-  return { ...cached.pipeline, root };
+  return { ...cached.pipeline, root, sources: Object.keys(cached.inputs.files) };
 }
 
 export async function rememberPipeline(root: string, inputs: PipelineInputs, pipeline: Pipeline): Promise<void> {
@@ -62,14 +62,4 @@ export async function rememberPipeline(root: string, inputs: PipelineInputs, pip
     return; // a param value JSON cannot hold (NaN, ±Infinity): not cached
   }
   await writeFileAtomic(join(root, CACHE_FILE), json, { durable: false }).catch(() => undefined);
-}
-
-/** Every file the cached pipeline was resolved from (pipeline, params, vars), or undefined when none is cached. */
-export async function pipelineInputFiles(root: string): Promise<string[] | undefined> {
-  try {
-    const cached = JSON.parse(await readFile(join(root, CACHE_FILE), 'utf8')) as CachedPipeline;
-    return cached.format === FORMAT ? Object.keys(cached.inputs.files) : undefined;
-  } catch {
-    return undefined;
-  }
 }

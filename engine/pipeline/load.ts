@@ -81,7 +81,7 @@ async function resolveFromDisk(absRoot: string, file: string, mode: string, miss
     listing,
   });
   await rememberPipeline(absRoot, { files, mode }, pipeline);
-  return pipeline;
+  return { ...pipeline, sources: Object.keys(files) };
 }
 
 function normaliseFile(root: string, file: string): string {
