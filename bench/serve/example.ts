@@ -5,7 +5,8 @@
 import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const EXAMPLE_FILES = ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore'];
+/** What the example is made of (copied; the shared fixture's key hashes them). */
+export const EXAMPLE_FILES = ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore'];
 
 export async function copyFlagshipExample(projectRoot: string, dest: string): Promise<void> {
   for (const f of EXAMPLE_FILES) await cp(join(projectRoot, f), join(dest, f), { recursive: true });

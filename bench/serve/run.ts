@@ -15,12 +15,11 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { execa, type ResultPromise } from 'execa';
 import { BUNDLE_DIR } from '../../stages/lib/layout.js';
-import { copyFlagshipExample } from './example.js';
+import { copyFlagshipAfterRepro } from './fixture.js';
 import { renderGoals, renderLoadTable, renderSweepTable, renderSweepVerdict, type LoadResult, type Round, type Row, type SweepRow } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PROJECT = resolve(HERE, '../../..');
-const CLI = join(PROJECT, 'dist/engine/bin/main.js');
 const SERVE = join(PROJECT, 'dist/serve/main.js');
 const FASTAPI_DIR = join(PROJECT, 'bench/serve');
 const log = (line: string) => process.stderr.write(`bench:serve: ${line}\n`);
@@ -62,12 +61,13 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** A copy of the flagship example whose pipeline has run: the bundle and a sample row. */
+/** A copy of the flagship example whose pipeline has run (the shared first repro of this build):
+ *  the bundle and the reference window. */
 async function makeBundle(base: string): Promise<string> {
   const repo = join(base, 'repo');
-  await copyFlagshipExample(PROJECT, repo);
+  await mkdir(repo);
   await execa('git', ['init', '-q'], { cwd: repo });
-  await execa(process.execPath, [CLI, 'repro', '-q'], { cwd: repo, env: { CI: 'true' } });
+  await copyFlagshipAfterRepro(PROJECT, repo);
   return repo;
 }
 

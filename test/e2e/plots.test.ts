@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { copyFlagshipAfterRepro } from '../../bench/serve/fixture.js';
 import { PROJECT_ROOT, TempRepo } from '../helpers/repo.js';
 import { chromiumSkip, renderedDom } from '../helpers/chromium.js';
 
@@ -182,12 +182,10 @@ describe('plots of the flagship example, as a person sees them', () => {
   let repo: TempRepo;
   before(async () => {
     repo = await TempRepo.create();
-    for (const f of ['pipeline.yaml', 'params.yaml', 'stages', 'data/logs/.gitkeep', '.dvc-ts/config.yaml', '.dvc-ts/.gitignore']) {
-      await cp(join(PROJECT_ROOT, f), repo.path(f), { recursive: true });
-    }
-    await symlink(join(PROJECT_ROOT, 'node_modules'), repo.path('node_modules'));
-    const r = await repo.run(['repro']);
-    assert.equal(r.code, 0, r.all);
+    await copyFlagshipAfterRepro(PROJECT_ROOT, repo.root);
+    // Without the project's ignores the copy brings along, so the test below sees whether
+    // dvc_plots/ ignores itself.
+    await rm(repo.path('.gitignore'));
   });
   after(async () => repo.remove());
 

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { execa, type ResultPromise } from 'execa';
 import { copyFlagshipExample } from '../../bench/serve/example.js';
+import { copyFlagshipAfterRepro, fixtureServes } from '../../bench/serve/fixture.js';
 import { FEATURE_NAMES, type FeatureName } from '../../stages/lib/dataset.js';
 import { BUNDLE_DIR } from '../../stages/lib/layout.js';
 import { generateMonth } from '../../stages/lib/synth.js';
@@ -15,9 +16,17 @@ import { CLI, PROJECT_ROOT, TempRepo } from '../helpers/repo.js';
 export const SERVE = resolve(dirname(CLI), '../../serve/main.js');
 export { BUNDLE_DIR };
 
-/** The flagship example in a temporary git repository, after a first `repro` (month 3). */
+/**
+ * The flagship example in a temporary git repository, after a first `repro` (month 3): a copy of
+ * the shared fixture (bench/serve/fixture.ts) when `env` cannot change what that repro makes,
+ * else a repro of its own.
+ */
 export async function flagshipRepo(env: Record<string, string> = {}): Promise<TempRepo> {
   const repo = await TempRepo.create();
+  if (await fixtureServes(PROJECT_ROOT, env)) {
+    await copyFlagshipAfterRepro(PROJECT_ROOT, repo.root);
+    return repo;
+  }
   await copyFlagshipExample(PROJECT_ROOT, repo.root);
   const r = await repo.run(['repro', '-q'], { env });
   assert.equal(r.code, 0, r.all);
