@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's built-in runner and fails when no test ran, so a broken
 // glob or an empty build can never pass silently. Arguments filter test files by substring.
-// Test files run four at a time (DVC_TS_TEST_CONCURRENCY=<n> to change it): most of them wait on
-// child processes and servers, so on two cores four side by side halve the suite's time; every
-// test has its own temporary folders and free ports, so they may.
+// Test files run three at a time (DVC_TS_TEST_CONCURRENCY=<n> to change it): many of them wait on
+// child processes and servers, so on two cores three side by side keep both busy (a fourth only
+// adds contention); every test has its own temporary folders and free ports, so they may.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -36,7 +36,7 @@ if (files.length === 0) {
   console.error(`run-tests: no test files under ${root}${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.DVC_TS_TEST_CONCURRENCY ?? 4}`, '--test-reporter=spec', '--test-reporter-destination=stdout',
+const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.DVC_TS_TEST_CONCURRENCY ?? 3}`, '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', '--test-reporter-destination=dist/test-results.tap', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
 // The runner's summary lines (ℹ tests N, …), kept whole: a long list of failures printed after
 // them must not push them out of view, or a failing run would look like one that ran nothing.

@@ -118,8 +118,6 @@ export interface BatchDigester {
   readonly parallelism: number;
   /** `lone`: the caller has no other batch to send now (nothing to spread over threads). */
   digestBatch(paths: readonly string[], lone?: boolean): Promise<BatchDigest>;
-  /** Get ready for work about to come (start worker threads while the caller lists files). */
-  warm?(): void;
 }
 
 /**

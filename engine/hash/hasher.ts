@@ -106,8 +106,9 @@ export class Hasher {
   private hashDirShared(relPath: string, abs: string): Promise<HashInfo> {
     let pending = this.dirsInFlight.get(relPath);
     if (!pending) {
-      // Nothing known yet (a first run, or the state deleted): every file will be read.
-      if (this.state.size === 0) this.digester.warm?.();
+      // No worker is started ahead of the listing: one costs about a tenth of a CPU-second,
+      // more than hashing a small directory, and digestInBatches starts them once the listing
+      // shows enough work to spread.
       pending = hashDir(abs, { known: this.knownDigest, readFiles: this.readDirFiles })
         .then(({ info, manifest }) => {
           this.dirSnapshots.set(relPath, { info, manifest });

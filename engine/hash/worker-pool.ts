@@ -25,7 +25,16 @@ export interface WorkerPoolOptions {
    * workers plus this thread use `size + 1` cores.
    */
   mainThread?: boolean;
+  /**
+   * With `mainThread`: how much queued work this thread hashes before it starts the workers
+   * (default 32 MiB or 1,024 files). A worker costs about a tenth of a CPU-second to start, more
+   * than hashing a small directory takes, so small work never starts one; large work starts
+   * them after its first batches.
+   */
+  warmAfter?: { bytes: number; files: number };
 }
+
+const WARM_AFTER = { bytes: 32 * 1024 * 1024, files: 1024 };
 
 /**
  * The digester for this machine: on one core, hashing stays on this thread (undefined: the
@@ -63,6 +72,9 @@ export class WorkerPoolDigester implements BatchDigester {
   private readonly mainThread: boolean;
   /** This thread is hashing a batch (mainThread only). */
   private mainBusy = false;
+  private readonly warmAfter: { bytes: number; files: number };
+  /** What this thread hashed since the queue was last empty (mainThread only). */
+  private readonly hashedHere = { bytes: 0, files: 0 };
   /** Workers that said they are ready (the others are still loading). */
   private readonly ready = new Set<Worker>();
   /** Why a worker died before it was ready: then no more are started. */
@@ -79,6 +91,7 @@ export class WorkerPoolDigester implements BatchDigester {
     // '../hash/', not './': the same from dist/engine/hash/ and from a CLI chunk in dist/engine/bin/.
     this.workerUrl = opts.workerUrl ?? new URL('../hash/worker.js', import.meta.url);
     this.mainThread = opts.mainThread ?? false;
+    this.warmAfter = opts.warmAfter ?? WARM_AFTER;
   }
 
   /** Workers alive now (for tests and diagnostics). */
@@ -108,7 +121,7 @@ export class WorkerPoolDigester implements BatchDigester {
       // Alone, this thread would only wait for the worker: it hashes the batch itself.
       if (lone && this.mainThread && !this.mainBusy && this.queue.length === 0) return this.hashHere(job);
       this.queue.push(job);
-      if (!lone) this.warm();
+      if (!lone && !this.mainThread) this.warm();
       this.failWaitingIfNoWorkerCanStart();
       this.pump();
     });
@@ -149,15 +162,24 @@ export class WorkerPoolDigester implements BatchDigester {
     }
   }
 
-  /** Hash a batch on this thread in the next turn of the event loop (after pending messages). */
+  /**
+   * Hash a batch on this thread in the next turn of the event loop (after pending messages);
+   * once this thread has hashed `warmAfter` of queued work and more waits, the workers start.
+   */
   private hashHere(job: Job): void {
     this.mainBusy = true;
     this.batchesHashedHere++;
     void this.inThread
       .digestBatch(job.paths)
-      .then(job.resolve, job.reject)
+      .then((digest) => {
+        this.hashedHere.files += job.paths.length;
+        for (const size of digest.sizes) this.hashedHere.bytes += size;
+        job.resolve(digest);
+      }, job.reject)
       .finally(() => {
         this.mainBusy = false;
+        if (this.queue.length === 0) Object.assign(this.hashedHere, { bytes: 0, files: 0 });
+        else if (this.hashedHere.bytes >= this.warmAfter.bytes || this.hashedHere.files >= this.warmAfter.files) this.warm();
         this.pump();
       });
   }

@@ -84,8 +84,23 @@ describe('WorkerPoolDigester', async () => {
     }
   });
 
+  test('mainThread: small work never starts a worker; more than warmAfter does', async () => {
+    const pool = new WorkerPoolDigester({ size: 1, mainThread: true, warmAfter: { bytes: Infinity, files: 7 } });
+    try {
+      const six = await Promise.all(files.map((f) => pool.digestBatch([f])));
+      assert.deepEqual(six.map((b) => ({ hash: b.hashes, size: b.sizes[0] })), files.map((_, i) => expected(i)));
+      assert.equal(pool.workers, 0, 'six files hashed here, no worker');
+      assert.equal(pool.batchesHashedHere, 6);
+      // Twelve more at once: after seven of them, with work still queued, the worker starts.
+      await Promise.all(Array.from({ length: 12 }, (_, i) => pool.digestBatch([files[i % 6]!])));
+      assert.equal(pool.workers, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('mainThread: this thread hashes while the workers load, and the results are the same', async () => {
-    const pool = new WorkerPoolDigester({ size: 1, mainThread: true });
+    const pool = new WorkerPoolDigester({ size: 1, mainThread: true, warmAfter: { bytes: 0, files: 0 } });
     try {
       assert.equal(pool.parallelism, 2, 'one worker and this thread');
       const lone = await pool.digestBatch(files.slice(0, 2), true);
@@ -118,7 +133,7 @@ describe('WorkerPoolDigester', async () => {
     } finally {
       await alone.close();
     }
-    const helped = new WorkerPoolDigester({ size: 1, mainThread: true, workerUrl: BROKEN_WORKER });
+    const helped = new WorkerPoolDigester({ size: 1, mainThread: true, workerUrl: BROKEN_WORKER, warmAfter: { bytes: 0, files: 0 } });
     try {
       const digests = await Promise.all(files.map((f) => helped.digest(f)));
       assert.deepEqual(digests, files.map((_, i) => expected(i)));
