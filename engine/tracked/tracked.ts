@@ -3,10 +3,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../errors.js';
 import type { ObjectStore } from '../cache/store.js';
-import { checkoutOut } from '../cache/link.js';
+import { checkoutOut, unsavedFiles } from '../cache/link.js';
 import type { LinkType } from '../config.js';
 import type { Hasher } from '../hash/hasher.js';
-import { isDirHash } from '../hash/dir.js';
 import { gitignoreFor } from '../git/gitignore.js';
 import { unsafeWritePaths } from '../pipeline/symlinks.js';
 import { DVC_FILE_SUFFIX, parseDvcFile, type TrackedOut } from './dvcfile.js';
@@ -140,8 +139,12 @@ export async function checkoutTracked(
       result.unchanged++;
       continue;
     }
-    if (now && !options.force && !(await savedInCache(store, now.hash))) {
-      result.failed.push(`${out.path}: modified and not in the cache, left as it is (dvc-ts add ${out.path} keeps it; checkout --force discards it)`);
+    // Judged file by file, as for stage outs: a directory a killed checkout half restored holds
+    // only bytes the cache has, and is completed; one with a file the cache lacks is kept.
+    const unsaved = now && !options.force ? await unsavedFiles(store, hasher, out.path, now) : [];
+    if (unsaved.length > 0) {
+      const what = unsaved.length === 1 && unsaved[0] === out.path ? 'modified and not in the cache' : `holds ${unsaved.length === 1 ? '1 file' : `${unsaved.length} files`} not in the cache (${unsaved.join(', ')})`;
+      result.failed.push(`${out.path}: ${what}, left as it is (dvc-ts add ${out.path} keeps it; checkout --force discards it)`);
       continue;
     }
     if (!(await store.has(out.hash))) {
@@ -157,11 +160,6 @@ export async function checkoutTracked(
     }
   }
   return result;
-}
-
-/** A directory is saved when its manifest is (the store adds it after its files). */
-async function savedInCache(store: ObjectStore, hash: string): Promise<boolean> {
-  return (await store.has(hash)) && (!isDirHash(hash) || (await store.readManifest(hash).then(() => true, () => false)));
 }
 
 /** The tracked outs named by `targets` (tracked paths or `.dvc` files); all when none. */

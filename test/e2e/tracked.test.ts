@@ -93,6 +93,24 @@ describe('tracked data: add, status, checkout, commit, gc', () => {
     assert.equal(await repo.read('data.csv'), 'x,y\n1,2\n');
   });
 
+  test('a tracked directory holding only bytes the cache has (a checkout killed half way) is completed; one with a new file is kept', async () => {
+    const repo = await make({ 'raw/a.txt': 'a\n', 'raw/b.txt': 'b\n', 'raw/sub/c.txt': 'c\n' });
+    assert.equal((await repo.run(['add', 'raw'])).code, 0);
+    const fs = await import('node:fs/promises');
+    await fs.rm(repo.path('raw'), { recursive: true });
+    await repo.write({ 'raw/a.txt': 'a\n' });
+    const completed = await repo.run(['checkout']);
+    assert.equal(completed.code, 0, completed.all);
+    assert.deepEqual([await repo.read('raw/a.txt'), await repo.read('raw/b.txt'), await repo.read('raw/sub/c.txt')], ['a\n', 'b\n', 'c\n']);
+    await fs.rm(repo.path('raw/b.txt'));
+    await repo.write({ 'raw/mine.txt': 'my own\n' });
+    const kept = await repo.run(['checkout']);
+    assert.equal(kept.code, 1, kept.all);
+    assert.match(kept.stderr, /raw: holds 1 file not in the cache \(raw\/mine\.txt\), left as it is/);
+    assert.equal(await repo.read('raw/mine.txt'), 'my own\n');
+    assert.equal(await repo.exists('raw/b.txt'), false, 'nothing restored into a directory that is kept');
+  });
+
   test('commit records the .dvc file; gc keeps what the workspace or a kept commit tracks', async () => {
     const repo = await make({ 'pipeline.yaml': PIPELINE, 'raw/a.txt': 'v1\n' });
     assert.equal((await repo.run(['add', 'raw'])).code, 0);
