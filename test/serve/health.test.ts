@@ -4,7 +4,7 @@
 // later refused bundle leaves it ready on the previous model with the refusal reported.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TempRepo } from '../helpers/repo.js';
 import { BUNDLE_DIR, flagshipRepo, monthRows, postJson, startService } from './helpers.js';
@@ -31,13 +31,24 @@ async function readyWhen(url: string, done: (r: { status: number; body: Ready })
   }
 }
 
-/** A copy of the packaged bundle whose model.json no longer matches its manifest. */
+/**
+ * A copy of the packaged bundle whose model.json no longer matches its manifest, put in place by
+ * one rename as `package` publishes a bundle: the service, polling, never sees it half written.
+ */
 async function writeRefusedBundle(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
+  const staged = `${to}.staged`;
+  await mkdir(staged, { recursive: true });
   const model = JSON.parse(await readFile(join(from, 'model.json'), 'utf8')) as { decision_threshold: number };
   model.decision_threshold = 0.123;
-  await writeFile(join(to, 'model.json'), JSON.stringify(model));
-  await writeFile(join(to, 'manifest.json'), await readFile(join(from, 'manifest.json')));
+  await writeFile(join(staged, 'model.json'), JSON.stringify(model));
+  await writeFile(join(staged, 'manifest.json'), await readFile(join(from, 'manifest.json')));
+  await rename(staged, to);
+}
+
+/** The packaged bundle copied to `to`, in place by one rename. */
+async function copyBundle(from: string, to: string): Promise<void> {
+  await cp(from, `${to}.staged`, { recursive: true });
+  await rename(`${to}.staged`, to);
 }
 
 describe('health probes', () => {
@@ -88,7 +99,7 @@ describe('health probes', () => {
       assert.equal((await fetch(`${service.url}/health/live`)).status, 200, 'live all along');
 
       await rm(live, { recursive: true });
-      await cp(repo.path(BUNDLE_DIR), live, { recursive: true });
+      await copyBundle(repo.path(BUNDLE_DIR), live);
       const loaded = await readyWhen(service.url, (r) => r.status === 200);
       const version = JSON.parse(await readFile(join(live, 'manifest.json'), 'utf8')).model_id as string;
       assert.deepEqual(loaded.body, { ready: true, model_version: version });
