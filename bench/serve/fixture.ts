@@ -14,7 +14,7 @@
 // A caller that finds a live builder waits for it; two that start together may both build, and
 // the one whose rename comes second discards its copy.
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
@@ -155,8 +155,8 @@ async function findOrBuild(projectRoot: string, dir: string, name: string): Prom
 
 /**
  * Copy the flagship after its first repro into `dest` (an existing folder, typically a fresh git
- * repository): file times kept, git and the inode-keyed hash state left out, and the parsed
- * pipeline's cached root rewritten to `dest`, as its own repro would have written it.
+ * repository): file times kept, git and the inode-keyed hash state left out. Nothing in it names
+ * a folder (test/serve/fixture.test.ts checks), so nothing needs rewriting.
  */
 export async function copyFlagshipAfterRepro(projectRoot: string, dest: string): Promise<void> {
   const fixture = await flagshipFixture(projectRoot);
@@ -166,13 +166,6 @@ export async function copyFlagshipAfterRepro(projectRoot: string, dest: string):
     verbatimSymlinks: true,
     filter: (src) => !NOT_COPIED.has(relative(fixture, src)),
   });
-  // The only absolute path in the fixture (test/serve/fixture.test.ts looks for others).
-  const cachePath = join(dest, '.dvc-ts/state/pipeline-cache.json');
-  const text = await readFile(cachePath, 'utf8').catch(() => undefined);
-  if (text === undefined) return;
-  const cache = JSON.parse(text) as { pipeline: { root: string } };
-  cache.pipeline.root = dest;
-  await writeFile(cachePath, JSON.stringify(cache));
 }
 
 /**

@@ -25,7 +25,8 @@ export interface PipelineInputs {
 interface CachedPipeline {
   format: string;
   inputs: PipelineInputs;
-  pipeline: Pipeline;
+  /** Without `root` and `sources`, which loading sets: a copied repository's cache stays valid. */
+  pipeline: Omit<Pipeline, 'root' | 'sources'>;
 }
 
 export function digestText(text: string | undefined): string | null {
@@ -51,7 +52,7 @@ export async function cachedPipeline(root: string, mode: string): Promise<Pipeli
   return { ...cached.pipeline, root, sources: Object.keys(cached.inputs.files) };
 }
 
-export async function rememberPipeline(root: string, inputs: PipelineInputs, pipeline: Pipeline): Promise<void> {
+export async function rememberPipeline(root: string, inputs: PipelineInputs, { root: _root, sources: _sources, ...pipeline }: Pipeline): Promise<void> {
   let json: string;
   try {
     json = JSON.stringify({ format: FORMAT, inputs, pipeline } satisfies CachedPipeline, (_k, v: unknown) => {
