@@ -44,10 +44,12 @@ buildSync({
   platform: 'node',
   target: 'node20',
   // Packages are bundled too (a command loads a few chunks instead of some 150 package files:
-  // execa and commander alone are ~70). Left outside: the native BLAKE3 binding, the AWS SDK
-  // (large, loaded only for s3:// remotes), and the parsers loaded on first use through require
-  // (engine/util/lazy-libs.ts) and by the precompiled schema validator.
-  external: ['@napi-rs/*', '@aws-sdk/*', 'yaml', 'smol-toml', 'ajv', 'ajv/*'],
+  // execa and commander alone are ~70, yaml another 70). yaml and smol-toml stay lazy inside the
+  // bundle: engine/util/lazy-libs.ts requires them with the `require` of the banner below, which
+  // esbuild turns into a module evaluated on first call. Left outside: the native BLAKE3 binding,
+  // the AWS SDK (large, loaded only for s3:// remotes) and ajv, which the precompiled schema
+  // validator requires at run time.
+  external: ['@napi-rs/*', '@aws-sdk/*', 'ajv', 'ajv/*'],
   // CommonJS packages in an ES module bundle call require() for Node's built-ins.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   sourcemap: true, // follows tsc's maps: --enable-source-maps shows the TypeScript lines

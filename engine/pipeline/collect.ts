@@ -4,7 +4,6 @@
 // (bare for the pipeline at the root); a dep on another pipeline's out is an edge like any other.
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import { execa } from 'execa';
 import { UserError, UserErrors } from '../errors.js';
 import type { Pipeline, PipelinePart, StageDef } from '../types.js';
 import { PIPELINE_FILES } from './files.js';
@@ -25,6 +24,8 @@ export function collectsPipelines(root: string): boolean {
 /** Pipeline files of the repository (repository-relative), the root's first, then by path. */
 export async function findPipelineFiles(root: string): Promise<string[]> {
   // git knows what is ignored (every .gitignore, the global excludes): one listing, no walk.
+  // execa is loaded here, not at the top: a command whose root holds pipeline.yaml never lists.
+  const { execa } = await import('execa');
   const r = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...PIPELINE_FILES.flatMap((n) => [n, `*/${n}`])], {
     cwd: root,
     reject: false,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CONFIG_FILE, DVC_TS_DIR } from '../config.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { yaml as loadYaml } from '../util/lazy-libs.js';
 import { REMOTE_OPTIONS, schemeOf } from './schemes.js';
 
 /** Machine-local settings (credentials among them): git-ignored, merged over the committed file. */
@@ -101,7 +102,7 @@ export function parseOptionValue(option: string, value: string): string | boolea
 }
 
 async function loadDoc(root: string, file: string): Promise<{ doc: import('yaml').Document; lines: import('yaml').LineCounter }> {
-  const yaml = await import('yaml');
+  const yaml = loadYaml();
   const text = await readFile(join(root, file), 'utf8').catch(() => undefined);
   const lines = new yaml.LineCounter();
   const doc = yaml.parseDocument(text ?? '', { lineCounter: lines });

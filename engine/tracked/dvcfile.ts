@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import type { HashInfo, SourcePos } from '../types.js';
 import { isObjectHash } from '../cache/store.js';
 import { toRepoPath } from '../util/paths.js';
+import { yaml } from '../util/lazy-libs.js';
 
 export const DVC_FILE_SUFFIX = '.dvc';
 
@@ -29,7 +30,7 @@ export interface TrackedOut {
 
 /** Parse a `.dvc` file's text. Throws UserError with file:line:col on anything malformed. */
 export async function parseDvcFile(text: string, dvcFile: string): Promise<TrackedOut[]> {
-  const { LineCounter, parseDocument, isMap, isSeq } = await import('yaml');
+  const { LineCounter, parseDocument, isMap, isSeq } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const posOf = (node: unknown): SourcePos => {

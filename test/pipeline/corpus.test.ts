@@ -6,11 +6,13 @@
 // root (as `dvc stage list` was run for EXPECTED.txt) and at the path it had in its own
 // repository, where its `wdir: ..` and `../` paths point back inside. Loading here is what
 // `stage list` does: params are read with missingParams 'omit' (`dvc stage list` reads none),
-// and no cross-stage checks run.
+// and no cross-stage checks run. An accepted file at its root placement must also give a stage
+// graph, as `dvc-ts dag` builds it: loaded with the cross-stage checks, then `buildGraph`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../engine/errors.js';
 import { loadPipeline } from '../../engine/pipeline/load.js';
+import { buildGraph } from '../../engine/graph/dag.js';
 import { tempRepo } from './helpers.js';
 import { CORPUS_SETS, corpusAbsent, corpusCases, placeCase } from './corpus-data.js';
 
@@ -40,6 +42,10 @@ describe('dvc.yaml compatibility corpus', () => {
       if (c.verdict === 'OK') {
         assert.ok('names' in outcome, `DVC accepts this file but we reject it:\n${'error' in outcome ? explain(outcome.error) : ''}`);
         assert.deepEqual(outcome.names, c.rest);
+        if (c.placement === 'root') {
+          const graph = buildGraph((await loadPipeline(root, { file: c.file, missingParams: 'omit' })).stages);
+          assert.equal(graph.order.length, c.rest.length);
+        }
       } else {
         assert.ok('error' in outcome, `DVC rejects this file (${c.rest.join(' ')}) but we accept it`);
         assert.ok(outcome.error instanceof UserError, `expected a UserError, got ${explain(outcome.error)}`);
