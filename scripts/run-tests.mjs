@@ -20,10 +20,11 @@ const filters = process.argv.slice(2);
 // other slots sit idle (longest-first is the classic rule for a short makespan). Measured wall
 // times of a full run, longest first; every other file follows in name order.
 const LONGEST_FIRST = [
-  'executor/slurm.test', 'remote/s3.test', 'e2e/corpus-cli.test', 'e2e/decide-agreement.test', 'reliability/kill-exp-run',
-  'executor/slurm-grid.test', 'reliability/kill-gc-push', 'reliability/interrupts.test', 'reliability/kill-checkout-gc',
-  'reliability/kill-repro-checkout', 'remote/folder.test', 'reliability/kill-pull-add', 'e2e/exp.test', 'bench/study.test',
-  'monitoring/prometheus-e2e.test', 'e2e/flagship.test', 'e2e/exp-team.test', 'serve/workers.test',
+  'executor/slurm.test', 'remote/s3.test', 'executor/slurm-grid.test', 'reliability/kill-exp-run', 'reliability/interrupts.test',
+  'reliability/kill-gc-push', 'e2e/decide-agreement.test', 'e2e/corpus-cli.test', 'bench/study.test',
+  'reliability/kill-checkout-gc', 'e2e/dvc-repositories.test', 'remote/folder.test', 'monitoring/prometheus-e2e.test',
+  'e2e/flagship.test', 'e2e/exp-team.test', 'reliability/kill-repro-checkout', 'reliability/kill-pull-add', 'e2e/exp.test',
+  'e2e/own-project.test',
 ];
 const rank = (f) => {
   const i = LONGEST_FIRST.findIndex((s) => f.includes(s));
