@@ -1,5 +1,5 @@
 import { environmentError, isUserError } from '../errors.js';
-import { unsavedFiles } from '../cache/link.js';
+import { unsavedCount, unsavedFiles } from '../cache/link.js';
 import { selectStages } from '../graph/select.js';
 import { Repo } from '../repo/repo.js';
 import { describeCleanup, withRepoLock } from '../repo/repo-lock.js';
@@ -78,10 +78,8 @@ async function checkoutLocked(root: string, options: CheckoutOptions): Promise<C
 }
 
 function describeKept(out: string, files: string[]): string {
-  if (files.length === 1 && files[0] === out) {
-    return `error: ${out} was modified and its bytes are not in the cache: not checked out`;
-  }
-  const what = files.length === 1 ? '1 file' : `${files.length} files`;
+  const what = unsavedCount(out, files);
+  if (what === undefined) return `error: ${out} was modified and its bytes are not in the cache: not checked out`;
   return [`error: ${out} holds ${what} whose bytes are not in the cache: not checked out`, ...files.map((f) => `  ${f}`)].join('\n');
 }
 

@@ -100,6 +100,15 @@ export async function unsavedFiles(store: ObjectStore, hasher: Hasher, relPath: 
   return manifest.filter((_, i) => !held[i]).map((e) => `${relPath}/${e.relpath}`);
 }
 
+/**
+ * How a refusal names what `unsavedFiles` found: undefined when it is the out itself (a file
+ * edited in place), else the count of files the out holds that the cache lacks.
+ */
+export function unsavedCount(out: string, files: readonly string[]): string | undefined {
+  if (files.length === 1 && files[0] === out) return undefined;
+  return files.length === 1 ? '1 file' : `${files.length} files`;
+}
+
 /** Verify each distinct object; throw one UserError naming every missing or damaged one. */
 async function assertObjectsSound(
   store: ObjectStore,

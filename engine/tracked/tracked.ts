@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../errors.js';
 import type { ObjectStore } from '../cache/store.js';
-import { checkoutOut, unsavedFiles } from '../cache/link.js';
+import { checkoutOut, unsavedCount, unsavedFiles } from '../cache/link.js';
 import type { LinkType } from '../config.js';
 import type { Hasher } from '../hash/hasher.js';
 import { gitignoreFor } from '../git/gitignore.js';
@@ -143,7 +143,8 @@ export async function checkoutTracked(
     // only bytes the cache has, and is completed; one with a file the cache lacks is kept.
     const unsaved = now && !options.force ? await unsavedFiles(store, hasher, out.path, now) : [];
     if (unsaved.length > 0) {
-      const what = unsaved.length === 1 && unsaved[0] === out.path ? 'modified and not in the cache' : `holds ${unsaved.length === 1 ? '1 file' : `${unsaved.length} files`} not in the cache (${unsaved.join(', ')})`;
+      const count = unsavedCount(out.path, unsaved);
+      const what = count === undefined ? 'modified and not in the cache' : `holds ${count} not in the cache (${unsaved.join(', ')})`;
       result.failed.push(`${out.path}: ${what}, left as it is (dvc-ts add ${out.path} keeps it; checkout --force discards it)`);
       continue;
     }
